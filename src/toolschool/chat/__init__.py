@@ -1,0 +1,16 @@
+"""Chat templates (turn markers) and assistant-only loss masks."""
+
+from __future__ import annotations
+
+from toolschool.chat.masks import IGNORE_INDEX, Tokenised, tokenise_segments
+from toolschool.chat.prompt import DEFAULT_SYSTEM, ChatMLTemplate, Segment, prompt_for_next_turn
+
+__all__ = [
+    "DEFAULT_SYSTEM",
+    "IGNORE_INDEX",
+    "ChatMLTemplate",
+    "Segment",
+    "Tokenised",
+    "prompt_for_next_turn",
+    "tokenise_segments",
+]

@@ -1,0 +1,114 @@
+"""Prompt building: canonical conversations → model text, through a chat template.
+
+The chat template owns the turn markers; the wire format (:mod:`toolschool.formats`) owns
+what goes inside the turns (tool declarations in the system turn, calls in assistant
+turns, results in the result turn). Only ChatML is implemented here — the turn syntax of
+SmolLM2, Qwen2.5/Qwen3 and Hermes: ``<|im_start|>{role}\\n{body}<|im_end|>\\n``.
+
+With the ``hermes`` format this renders byte-for-byte what the official Qwen2.5 chat
+template renders (consecutive tool messages become one ``user`` turn of
+``<tool_response>`` blocks); a test checks it against the jinja file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from toolschool.errors import DataError
+from toolschool.formats.base import ToolFormat
+from toolschool.types import Message, ToolResult, ToolSchema
+
+DEFAULT_SYSTEM = "You are a helpful assistant. Use a tool only when the request needs one."
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of rendered prompt text; ``trainable`` marks assistant output (loss on it)."""
+
+    text: str
+    trainable: bool = False
+
+
+class ChatMLTemplate:
+    """ChatML turns: ``<|im_start|>role\\nbody<|im_end|>\\n``.
+
+    Attributes:
+        start, end: the turn markers.
+        stop: the string that ends an assistant turn (generation stops there).
+    """
+
+    name = "chatml"
+    start = "<|im_start|>"
+    end = "<|im_end|>"
+
+    @property
+    def stop(self) -> str:
+        return self.end
+
+    def _turn(self, role: str, body: str, trainable: bool) -> list[Segment]:
+        header = Segment(f"{self.start}{role}\n")
+        if trainable:
+            # loss on the body and the end marker (the model must learn to stop), not the header
+            return [header, Segment(body + self.end, True), Segment("\n")]
+        return [Segment(f"{self.start}{role}\n{body}{self.end}\n")]
+
+    def segments(
+        self,
+        messages: list[Message],
+        tools: list[ToolSchema],
+        fmt: ToolFormat,
+        system: str = DEFAULT_SYSTEM,
+        add_generation_prompt: bool = False,
+    ) -> list[Segment]:
+        """Render ``messages`` into segments.
+
+        A leading ``system`` message replaces ``system``. Tool messages that follow one
+        another become one result turn (role ``fmt.result_role``).
+
+        Raises:
+            DataError: a message has a role that cannot appear at its position.
+        """
+        out: list[Segment] = []
+        msgs = list(messages)
+        if msgs and msgs[0].role == "system":
+            system = msgs.pop(0).content
+        out += self._turn("system", fmt.render_system(tools, system) if tools else system, False)
+        i = 0
+        while i < len(msgs):
+            msg = msgs[i]
+            if msg.role == "user":
+                out += self._turn("user", msg.content, False)
+            elif msg.role == "assistant":
+                out += self._turn("assistant", fmt.render_assistant(msg.content, msg.tool_calls), True)
+            elif msg.role == "tool":
+                results = []
+                while i < len(msgs) and msgs[i].role == "tool":
+                    m = msgs[i]
+                    results.append(ToolResult(call_id=m.tool_call_id, name=m.name or "", content=m.content))
+                    i += 1
+                out += self._turn(fmt.result_role, fmt.render_results(results), False)
+                continue
+            else:
+                raise DataError(f"message {i}: role {msg.role!r} cannot appear after the first message")
+            i += 1
+        if add_generation_prompt:
+            out.append(Segment(f"{self.start}assistant\n"))
+        return out
+
+    def render(
+        self,
+        messages: list[Message],
+        tools: list[ToolSchema],
+        fmt: ToolFormat,
+        system: str = DEFAULT_SYSTEM,
+        add_generation_prompt: bool = False,
+    ) -> str:
+        """The whole prompt as one string (see :meth:`segments`)."""
+        return "".join(s.text for s in self.segments(messages, tools, fmt, system, add_generation_prompt))
+
+
+def prompt_for_next_turn(
+    messages: list[Message], tools: list[ToolSchema], fmt: ToolFormat, system: str = DEFAULT_SYSTEM
+) -> str:
+    """Prompt text that asks the model for the next assistant turn (generation prompt added)."""
+    return ChatMLTemplate().render(messages, tools, fmt, system, add_generation_prompt=True)

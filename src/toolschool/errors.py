@@ -1,0 +1,64 @@
+"""One exception tree for toolschool.
+
+Every error says what was wrong and where (a file and line, a config key, a tool and
+argument). Bad *model output* is never an exception: parsers return it as data
+(see :class:`toolschool.formats.base.ParseResult`).
+
+::
+
+    ToolschoolError
+     ├── ConfigError            a config key, value or file is wrong (lists all problems)
+     ├── DataError              a JSONL line, eval item or conversation is malformed
+     ├── SchemaError            a tool declaration cannot be turned into a JSON Schema
+     ├── ArgumentValidationError  tool-call arguments do not match a tool's schema
+     ├── RegistryError          an unknown name was looked up (lists the known names)
+     ├── ModelLoadError         a model or tokenizer could not be found or loaded
+     └── TrainingGuardError     a known-bad training setting was refused
+"""
+
+from __future__ import annotations
+
+
+class ToolschoolError(Exception):
+    """Base class of every error toolschool raises on purpose."""
+
+
+class ConfigError(ToolschoolError, ValueError):
+    """A configuration is invalid; the message lists every problem found, with its key."""
+
+
+class DataError(ToolschoolError, ValueError):
+    """Input data is malformed; the message names the file, line and field."""
+
+
+class SchemaError(ToolschoolError, TypeError):
+    """A tool declaration (function signature or JSON Schema) cannot be used."""
+
+
+class ArgumentValidationError(ToolschoolError, ValueError):
+    """Arguments of a tool call do not validate against the tool's JSON Schema.
+
+    Attributes:
+        tool: the tool name.
+        problems: one human-readable line per violation, each naming the argument path.
+    """
+
+    def __init__(self, tool: str, problems: list[str]):
+        self.tool = tool
+        self.problems = list(problems)
+        super().__init__(f"invalid arguments for tool {tool!r}: " + "; ".join(self.problems))
+
+
+class RegistryError(ToolschoolError, KeyError):
+    """A name is not in a registry; the message lists the names that are."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; keep it readable
+        return str(self.args[0]) if self.args else ""
+
+
+class ModelLoadError(ToolschoolError, RuntimeError):
+    """A model, tokenizer or bundled weight file could not be located or loaded."""
+
+
+class TrainingGuardError(ToolschoolError, ValueError):
+    """A training setting known to fail silently or crash was refused."""

@@ -1,0 +1,168 @@
+"""The protocol every wire format implements.
+
+A wire format translates the canonical conversation pieces to and from model text:
+
+* ``render_tools(tools)`` — the tool declarations block,
+* ``render_system(tools, system)`` — a full system-message body that instructs the model
+  and declares the tools,
+* ``render_assistant(content, calls)`` — the body of an assistant turn,
+* ``render_calls(calls)`` — just the calls,
+* ``render_results(results)`` — the body of the turn that feeds tool results back, in the
+  role ``result_role`` (Hermes/Qwen put results in a ``user`` turn),
+* ``parse(text)`` — model text → :class:`ParseResult` (calls, remaining content, errors),
+* ``stream()`` — an incremental :class:`StreamParser`; ``parse`` is that parser run to
+  completion, so streaming and non-streaming agree by construction.
+
+Turn wrapping (``<|im_start|>role`` … ``<|im_end|>``) is the chat template's job
+(:mod:`toolschool.chat`), not the format's. Bad model output is data: parsers never raise
+on it; they report :class:`ParseError` entries with the character offset where it went wrong.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Literal
+
+from toolschool.types import ToolCall, ToolResult, ToolSchema
+
+
+@dataclass(frozen=True)
+class ParseError:
+    """A problem found in model output.
+
+    Attributes:
+        message: what was wrong.
+        offset: 0-based character offset in the parsed text where the problem starts.
+        snippet: up to ~60 characters of the offending text.
+    """
+
+    message: str
+    offset: int
+    snippet: str = ""
+
+    def __str__(self) -> str:
+        return f"at char {self.offset}: {self.message}" + (f" near {self.snippet!r}" if self.snippet else "")
+
+
+@dataclass
+class ParseResult:
+    """What a parser found: tool calls, the text that was not part of a call, and errors.
+
+    ``attempted`` is True when the text contained the start of a call (a marker or a
+    call-shaped object), whether or not it parsed; eval's syntax validity uses it.
+    """
+
+    calls: list[ToolCall] = field(default_factory=list)
+    content: str = ""
+    errors: list[ParseError] = field(default_factory=list)
+    attempted: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass(frozen=True)
+class StreamEvent:
+    """One event of a streaming parse.
+
+    kinds:
+        ``content`` — ``text`` is plain content that is not part of any call;
+        ``call_started`` — a call with ``name`` began at position ``index``;
+        ``arguments_delta`` — ``text`` is more raw argument text of call ``index``;
+        ``call_finished`` — call ``index`` is complete; ``call`` holds it, so a runtime
+        can start executing the tool while generation continues;
+        ``error`` — ``error`` describes malformed output.
+    """
+
+    kind: Literal["content", "call_started", "arguments_delta", "call_finished", "error"]
+    text: str = ""
+    index: int = -1
+    name: str | None = None
+    call: ToolCall | None = None
+    error: ParseError | None = None
+
+
+class StreamParser(ABC):
+    """Incremental parser: ``feed`` chunks of model text, then ``finish``."""
+
+    @abstractmethod
+    def feed(self, chunk: str) -> list[StreamEvent]:
+        """Consume more text; return the events it completes (possibly none)."""
+
+    @abstractmethod
+    def finish(self) -> list[StreamEvent]:
+        """Signal end of output; flush buffered text and report unterminated calls."""
+
+    def result(self) -> ParseResult:
+        """The :class:`ParseResult` accumulated from all events so far."""
+        return self._result
+
+    # Subclasses append to this as they emit events; see ``_emit``.
+    _result: ParseResult
+
+    def _emit(self, events: list[StreamEvent], event: StreamEvent) -> None:
+        if not hasattr(self, "_result"):
+            self._result = ParseResult()
+        if event.kind == "content":
+            self._result.content += event.text
+        elif event.kind == "call_started":
+            self._result.attempted = True
+        elif event.kind == "call_finished" and event.call is not None:
+            self._result.calls.append(event.call)
+        elif event.kind == "error" and event.error is not None:
+            self._result.attempted = True
+            self._result.errors.append(event.error)
+        events.append(event)
+
+
+class ToolFormat(ABC):
+    """A tool-call wire format. Subclasses are stateless and cheap to construct.
+
+    Attributes:
+        name: registry name (``"hermes"``, ``"tool_use"``, ``"gemma4"``…).
+        result_role: role of the turn that carries tool results (``"tool"`` or ``"user"``).
+        call_start: the text that opens a call; decoders may use it as a trigger.
+    """
+
+    name: str = ""
+    result_role: str = "tool"
+    call_start: str = ""
+
+    @abstractmethod
+    def render_tools(self, tools: list[ToolSchema]) -> str:
+        """The tool declarations block."""
+
+    @abstractmethod
+    def render_system(self, tools: list[ToolSchema], system: str) -> str:
+        """Full system-message body: ``system`` plus instructions and declarations.
+
+        With no tools, returns ``system`` unchanged.
+        """
+
+    @abstractmethod
+    def render_calls(self, calls: list[ToolCall]) -> str:
+        """The text of one or more calls, as the model should emit them."""
+
+    def render_assistant(self, content: str, calls: list[ToolCall]) -> str:
+        """Body of an assistant turn: content, then calls (separated by a newline)."""
+        if not calls:
+            return content
+        rendered = self.render_calls(calls)
+        return f"{content}\n{rendered}" if content else rendered
+
+    @abstractmethod
+    def render_results(self, results: list[ToolResult]) -> str:
+        """Body of the turn (role :attr:`result_role`) carrying these tool results."""
+
+    @abstractmethod
+    def stream(self) -> StreamParser:
+        """A fresh incremental parser for one model output."""
+
+    def parse(self, text: str) -> ParseResult:
+        """Parse a complete model output. Never raises on bad output."""
+        parser = self.stream()
+        parser.feed(text)
+        parser.finish()
+        return parser.result()

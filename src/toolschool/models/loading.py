@@ -1,0 +1,173 @@
+"""Load a causal LM and its tokenizer from a bundled name, a local directory or a hub id.
+
+One function, :func:`load_model`, serves every source:
+
+* a bundled name (``smollm2-135m``…, see :mod:`toolschool.models.bundled`): the GGUF file is
+  dequantised by transformers (``gguf_file=``) once, then cached as safetensors + tokenizer
+  under ``<cache>/converted/<name>-<key>/`` so later loads take seconds;
+* ``tiny`` or ``tiny:<seed>``: a randomly initialised Llama-style model with a real BPE
+  tokenizer, built in-process (tests, smoke runs);
+* a local directory with ``config.json`` (a merged model, a saved run);
+* anything else is passed to ``from_pretrained`` as a hub id (needs network, which this
+  workplace does not have; the code path is the standard one all the same).
+
+Why the cache step resets the quantizer: a GGUF-loaded model carries
+``hf_quantizer``/``config.quantization_config`` and refuses ``save_pretrained`` until both
+are removed; the weights are already plain dequantised tensors by then.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from toolschool.errors import ModelLoadError
+from toolschool.models.bundled import BUNDLED, cache_dir
+
+_DTYPES = ("float32", "bfloat16", "float16")
+
+
+@dataclass
+class LoadedModel:
+    """A model, its tokenizer, and where they came from.
+
+    Attributes:
+        model: a ``transformers`` causal LM (``PreTrainedModel``), in eval mode.
+        tokenizer: its tokenizer, with ``pad_token`` set and ``padding_side="left"``.
+        source: what was asked for (``"smollm2-135m"``, a path, a hub id…).
+        path: the local directory the weights were read from (None for ``tiny``).
+        seconds: wall time of the load, including a first-time conversion.
+        converted: True when this call converted a GGUF file into the cache.
+    """
+
+    model: Any
+    tokenizer: Any
+    source: str
+    path: Path | None
+    seconds: float
+    converted: bool = False
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def _torch_dtype(name: str) -> Any:
+    import torch
+
+    if name not in _DTYPES:
+        raise ModelLoadError(f"dtype {name!r} is not one of {', '.join(_DTYPES)}")
+    return getattr(torch, name)
+
+
+def _gguf_cache_key(gguf: Path) -> str:
+    stat = gguf.stat()
+    return hashlib.sha256(f"{gguf.resolve()}|{stat.st_size}|{int(stat.st_mtime)}".encode()).hexdigest()[:12]
+
+
+def convert_gguf(gguf: Path, target: Path) -> Path:
+    """Dequantise a GGUF checkpoint with transformers and save it as safetensors at ``target``.
+
+    The write goes to a temporary sibling directory that is renamed into place, so an
+    interrupted conversion never leaves a half-written cache entry.
+
+    Raises:
+        ModelLoadError: transformers cannot read the file.
+    """
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+        model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
+    except Exception as exc:  # transformers raises many types here
+        raise ModelLoadError(f"cannot load GGUF {gguf}: {exc}") from exc
+    model.hf_quantizer = None
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    tmp = target.with_name(target.name + f".tmp{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    model.save_pretrained(tmp)
+    tokenizer.save_pretrained(tmp)
+    (tmp / "toolschool_source.json").write_text(json.dumps({"gguf": str(gguf)}) + "\n")
+    shutil.rmtree(target, ignore_errors=True)
+    os.replace(tmp, target)
+    return target
+
+
+def resolve_source(source: str) -> tuple[Path | None, bool]:
+    """Map ``source`` to a local directory, converting a bundled GGUF if needed.
+
+    Returns:
+        ``(directory or None for a hub id, converted_now)``.
+    """
+    if source in BUNDLED:
+        gguf = BUNDLED[source].gguf_path()
+        target = cache_dir() / "converted" / f"{source}-{_gguf_cache_key(gguf)}"
+        if (target / "config.json").is_file():
+            return target, False
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return convert_gguf(gguf, target), True
+    path = Path(source).expanduser()
+    if path.is_dir():
+        if not (path / "config.json").is_file():
+            raise ModelLoadError(f"{path} is a directory but has no config.json (not a saved model)")
+        return path, False
+    if path.suffix == ".gguf" and path.is_file():
+        target = cache_dir() / "converted" / f"{path.stem}-{_gguf_cache_key(path)}"
+        if (target / "config.json").is_file():
+            return target, False
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return convert_gguf(path, target), True
+    if source.startswith((".", "/", "~")) or source.count("/") > 1:
+        raise ModelLoadError(f"model path {source!r} does not exist")
+    return None, False
+
+
+def _finish_tokenizer(tokenizer: Any) -> Any:
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    tokenizer.padding_side = "left"
+    return tokenizer
+
+
+def load_model(source: str, dtype: str = "float32") -> LoadedModel:
+    """Load a causal LM and tokenizer.
+
+    Args:
+        source: a bundled name (``smollm2-135m``, ``gemma3-270m``, ``qwen2.5-coder-0.5b``),
+            ``tiny``/``tiny:<seed>``, a local model directory, a ``.gguf`` file, or a hub id.
+        dtype: ``float32`` (training), ``bfloat16`` (fast CPU generation) or ``float16``.
+
+    Raises:
+        ModelLoadError: the source cannot be found or read; the message says which and why.
+    """
+    start = time.perf_counter()
+    if source == "tiny" or source.startswith("tiny:"):
+        from toolschool.models.tiny import tiny_model
+
+        seed = int(source.partition(":")[2] or 0)
+        model, tokenizer = tiny_model(seed=seed)
+        model = model.to(_torch_dtype(dtype)).eval()
+        return LoadedModel(model, _finish_tokenizer(tokenizer), source, None, time.perf_counter() - start)
+
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    torch_dtype = _torch_dtype(dtype)
+    path, converted = resolve_source(source)
+    where = str(path) if path is not None else source
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(where)
+        model = AutoModelForCausalLM.from_pretrained(where, dtype=torch_dtype)
+    except OSError as exc:
+        raise ModelLoadError(
+            f"cannot load model {source!r} from {where}: {exc}. Hub ids need network access; "
+            f"bundled models: {', '.join(BUNDLED)}"
+        ) from exc
+    model.eval()
+    return LoadedModel(
+        model, _finish_tokenizer(tokenizer), source, path, time.perf_counter() - start, converted=converted
+    )

@@ -1,0 +1,8 @@
+"""Training: LoRA supervised fine-tuning with assistant-only loss."""
+
+from __future__ import annotations
+
+from toolschool.train.config import LoraConfig, TrainConfig
+from toolschool.train.sft import TrainResult, attach_lora, train
+
+__all__ = ["LoraConfig", "TrainConfig", "TrainResult", "attach_lora", "train"]

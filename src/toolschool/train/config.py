@@ -1,0 +1,65 @@
+"""Training configuration: LoRA supervised fine-tuning with assistant-only loss."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from toolschool.chat.prompt import DEFAULT_SYSTEM
+
+ALL_LINEAR = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+
+
+class LoraConfig(BaseModel):
+    """LoRA adapter settings (Hu et al. 2021, "LoRA: Low-Rank Adaptation of LLMs").
+
+    ``alpha / r`` scales the update; ``target_modules`` are module-name suffixes.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    r: int = Field(16, ge=1, le=1024, description="LoRA rank")
+    alpha: float = Field(32, gt=0, description="LoRA alpha (scale = alpha / r)")
+    dropout: float = Field(0.05, ge=0, lt=1)
+    target_modules: list[str] = Field(default_factory=lambda: list(ALL_LINEAR))
+
+
+class TrainConfig(BaseModel):
+    """One supervised fine-tuning run.
+
+    Attributes are documented where declared; unknown keys are rejected.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = Field("smollm2-135m", description="bundled name, local dir, .gguf or hub id")
+    format: str = Field("hermes", description="tool-call wire format the model is taught")
+    system_prompt: str = DEFAULT_SYSTEM
+    lora: LoraConfig = Field(default_factory=LoraConfig)
+    epochs: float = Field(1.0, gt=0, description="passes over the training set")
+    max_steps: int | None = Field(None, ge=1, description="stop after this many optimizer steps")
+    learning_rate: float = Field(3e-4, gt=0)
+    lr_scheduler: Literal["cosine", "linear", "constant"] = "cosine"
+    warmup_ratio: float = Field(0.05, ge=0, lt=1)
+    weight_decay: float = Field(0.0, ge=0)
+    batch_size: int = Field(8, ge=1, description="sequences per micro-batch")
+    gradient_accumulation: int = Field(1, ge=1)
+    max_length: int = Field(768, ge=32, description="tokens; tool schemas alone take ~330")
+    precision: Literal["fp32", "bf16"] = Field("bf16", description="bf16 = autocast on CPU")
+    max_grad_norm: float = Field(1.0, description="gradient clipping; must be > 0")
+    seed: int = 0
+    log_every: int = Field(5, ge=1)
+    num_threads: int | None = Field(None, ge=1, description="torch threads (default: all cores)")
+
+    @model_validator(mode="after")
+    def _guards(self) -> TrainConfig:
+        problems = []
+        if self.max_grad_norm <= 0:
+            problems.append(
+                "max_grad_norm must be > 0: 0 disables clipping in some trainers and is known to "
+                "collapse LoRA training (loss -> 0, frozen weights)"
+            )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self

@@ -1,0 +1,221 @@
+"""LoRA supervised fine-tuning with assistant-only loss, in a plain PyTorch loop.
+
+Why not TRL's ``SFTTrainer``: on this project's 2-core CPU it ran 28–37% slower than a
+plain loop on the same batches (its default gradient checkpointing alone costs ~13%),
+and SmolLM2's chat template has no ``{% generation %}`` markers, so its assistant-only
+mode does not apply; labels come from :mod:`toolschool.chat.masks` instead. The loop is
+the standard one: AdamW on the LoRA parameters, warm-up + cosine/linear schedule,
+gradient clipping, optional bf16 autocast (measured here ~340 vs ~190 tokens/s fp32).
+
+Output in ``out_dir``: ``adapter/`` (peft ``save_pretrained``), ``train_log.jsonl`` (one
+line per logged step, appended and flushed as training goes), ``train_result.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from toolschool.formats import get_format
+from toolschool.train.config import TrainConfig
+from toolschool.train.dataset import count_batches, encode_conversations, iterate_batches
+from toolschool.types import Conversation, append_jsonl
+
+StepCallback = Callable[[int, int, float], None]
+
+
+@dataclass
+class TrainResult:
+    """What a training run produced and measured.
+
+    Attributes:
+        adapter_dir: saved LoRA adapter.
+        steps: optimizer steps taken.
+        losses: ``[(step, mean loss over the logging window)]``.
+        tokens_per_second: all tokens (prompt + completion) processed per wall second.
+        trainable_parameters / total_parameters: LoRA vs whole model.
+    """
+
+    adapter_dir: str
+    steps: int
+    losses: list[tuple[int, float]]
+    seconds: float
+    tokens_per_second: float
+    n_examples: int
+    n_tokens: int
+    n_trainable_tokens: int
+    n_truncated: int
+    trainable_parameters: int
+    total_parameters: int
+    first_loss: float
+    final_loss: float
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _lr_lambda(kind: str, warmup: int, total: int) -> Callable[[int], float]:
+    def f(step: int) -> float:
+        if warmup and step < warmup:
+            return (step + 1) / warmup
+        if kind == "constant":
+            return 1.0
+        progress = (step - warmup) / max(1, total - warmup)
+        if kind == "linear":
+            return max(0.0, 1.0 - progress)
+        return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
+
+    return f
+
+
+def attach_lora(model: Any, config: TrainConfig) -> Any:
+    """Wrap ``model`` with a fresh LoRA adapter (peft); only adapter weights train.
+
+    Raises:
+        ValueError: none of ``config.lora.target_modules`` exists in the model.
+    """
+    from peft import LoraConfig, get_peft_model
+
+    names = {n.rsplit(".", 1)[-1] for n, _ in model.named_modules()}
+    targets = [t for t in config.lora.target_modules if t in names]
+    if not targets:
+        raise ValueError(
+            f"lora.target_modules {config.lora.target_modules} match no module of this model; "
+            f"linear layers seen: {sorted(n for n in names if n.endswith('proj'))}"
+        )
+    peft_config = LoraConfig(
+        r=config.lora.r,
+        lora_alpha=config.lora.alpha,
+        lora_dropout=config.lora.dropout,
+        target_modules=targets,
+        task_type="CAUSAL_LM",
+    )
+    return get_peft_model(model, peft_config)
+
+
+def train(
+    config: TrainConfig,
+    conversations: list[Conversation],
+    out_dir: Path,
+    model: Any,
+    tokenizer: Any,
+    on_step: StepCallback | None = None,
+) -> TrainResult:
+    """Fine-tune ``model`` (a float32 causal LM) with LoRA on ``conversations``.
+
+    Args:
+        config: the resolved training config.
+        conversations: training conversations (assistant turns are the targets).
+        out_dir: where the adapter, log and result go (created).
+        model, tokenizer: from :func:`toolschool.models.load_model`; the model is wrapped
+            with peft in place and returned inside the result's side effects.
+        on_step: called as ``on_step(step, total_steps, loss)`` after every optimizer step.
+
+    Returns:
+        :class:`TrainResult`; the peft-wrapped model is available as ``result.extra["model"]``.
+
+    Raises:
+        ValueError: no conversation has a trainable token.
+    """
+    import torch
+
+    torch.manual_seed(config.seed)
+    if config.num_threads:
+        torch.set_num_threads(config.num_threads)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    log_path = out_dir / "train_log.jsonl"
+    log_path.unlink(missing_ok=True)
+
+    fmt = get_format(config.format)
+    encoded = encode_conversations(conversations, tokenizer, fmt, config.system_prompt, config.max_length)
+    if not encoded.examples:
+        raise ValueError("no training example has an assistant token to learn from")
+
+    model = attach_lora(model, config)
+    model.train()
+    params = [p for p in model.parameters() if p.requires_grad]
+    trainable = sum(p.numel() for p in params)
+    total_params = sum(p.numel() for p in model.parameters())
+    optimizer = torch.optim.AdamW(params, lr=config.learning_rate, weight_decay=config.weight_decay)
+    epochs = config.epochs
+    if config.max_steps:  # max_steps wins over epochs, in either direction
+        per_epoch = count_batches(len(encoded.examples), config.batch_size, 1.0)
+        epochs = config.max_steps * config.gradient_accumulation / per_epoch
+    micro_batches = count_batches(len(encoded.examples), config.batch_size, epochs)
+    total_steps = max(1, micro_batches // config.gradient_accumulation)
+    warmup = int(round(config.warmup_ratio * total_steps))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, _lr_lambda(config.lr_scheduler, warmup, total_steps)
+    )
+    autocast = config.precision == "bf16"
+    pad_id = tokenizer.pad_token_id
+
+    losses: list[tuple[int, float]] = []
+    window: list[float] = []
+    step, tokens, first_loss = 0, 0, float("nan")
+    start = time.perf_counter()
+    optimizer.zero_grad(set_to_none=True)
+    batches = iterate_batches(encoded, config.batch_size, config.seed, epochs, pad_id)
+    for micro, batch in enumerate(batches, 1):
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
+            out = model(**batch)
+        loss = out.loss.float()
+        (loss / config.gradient_accumulation).backward()
+        tokens += int(batch["attention_mask"].sum())
+        window.append(float(loss.detach()))
+        if micro % config.gradient_accumulation:
+            continue
+        torch.nn.utils.clip_grad_norm_(params, config.max_grad_norm)
+        optimizer.step()
+        scheduler.step()
+        optimizer.zero_grad(set_to_none=True)
+        step += 1
+        mean = sum(window) / len(window)
+        if step == 1:
+            first_loss = mean
+        if step % config.log_every == 0 or step == total_steps:
+            losses.append((step, mean))
+            append_jsonl(
+                log_path,
+                {
+                    "step": step,
+                    "loss": mean,
+                    "lr": scheduler.get_last_lr()[0],
+                    "tokens": tokens,
+                    "seconds": round(time.perf_counter() - start, 3),
+                },
+            )
+            window = []
+        if on_step:
+            on_step(step, total_steps, mean)
+        if step >= total_steps:
+            break
+    seconds = time.perf_counter() - start
+    model.eval()
+    adapter_dir = out_dir / "adapter"
+    model.save_pretrained(adapter_dir)
+    result = TrainResult(
+        adapter_dir=str(adapter_dir),
+        steps=step,
+        losses=losses,
+        seconds=seconds,
+        tokens_per_second=tokens / seconds if seconds else 0.0,
+        n_examples=len(encoded.examples),
+        n_tokens=encoded.n_tokens,
+        n_trainable_tokens=encoded.n_trainable,
+        n_truncated=encoded.n_truncated,
+        trainable_parameters=trainable,
+        total_parameters=total_params,
+        first_loss=first_loss,
+        final_loss=losses[-1][1] if losses else float("nan"),
+    )
+    (out_dir / "train_result.json").write_text(json.dumps(result.to_json(), indent=2) + "\n")
+    result.extra["model"] = model
+    return result
