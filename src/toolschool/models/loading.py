@@ -171,3 +171,54 @@ def load_model(source: str, dtype: str = "float32") -> LoadedModel:
     return LoadedModel(
         model, _finish_tokenizer(tokenizer), source, path, time.perf_counter() - start, converted=converted
     )
+
+
+@dataclass
+class TrainedModel:
+    """A fine-tuned model loaded from a run directory, with the settings it was trained on.
+
+    Attributes:
+        loaded: the base model with the adapter merged in (float32 unless asked otherwise).
+        format: the wire format the model was taught (from the run's ``config.yaml``).
+        system_prompt: the system prompt used in training.
+    """
+
+    loaded: LoadedModel
+    format: str
+    system_prompt: str
+    run_dir: Path
+
+
+def is_run_dir(path: str | os.PathLike[str]) -> bool:
+    """True when ``path`` is a toolschool run (or train) directory with an adapter."""
+    p = Path(path)
+    return (p / "config.yaml").is_file() and (p / "adapter" / "adapter_config.json").is_file()
+
+
+def load_trained(run_dir: str | os.PathLike[str], dtype: str = "float32") -> TrainedModel:
+    """Load the base model named in ``run_dir/config.yaml`` and merge ``run_dir/adapter``.
+
+    Raises:
+        ModelLoadError: not a run directory, or the config lacks ``model``/``format``.
+    """
+    import yaml
+
+    run = Path(run_dir)
+    if not is_run_dir(run):
+        raise ModelLoadError(f"{run} is not a run directory (needs config.yaml and adapter/adapter_config.json)")
+    config = yaml.safe_load((run / "config.yaml").read_text(encoding="utf-8")) or {}
+    missing = [k for k in ("model", "format") if not config.get(k)]
+    if missing:
+        raise ModelLoadError(f"{run / 'config.yaml'}: missing {', '.join(missing)}")
+    start = time.perf_counter()
+    base = load_model(config["model"], dtype="float32")
+    from peft import PeftModel
+
+    merged = PeftModel.from_pretrained(base.model, str(run / "adapter")).merge_and_unload()
+    merged = merged.to(_torch_dtype(dtype)).eval()
+    loaded = LoadedModel(
+        merged, base.tokenizer, str(run), base.path, time.perf_counter() - start, base.converted,
+        info={"adapter": str(run / "adapter"), "base": config["model"]},
+    )
+    system = config.get("system_prompt") or ""
+    return TrainedModel(loaded, config["format"], system, run)

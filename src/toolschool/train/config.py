@@ -48,6 +48,10 @@ class TrainConfig(BaseModel):
     max_length: int = Field(768, ge=32, description="tokens; tool schemas alone take ~330")
     precision: Literal["fp32", "bf16"] = Field("bf16", description="bf16 = autocast on CPU")
     max_grad_norm: float = Field(1.0, description="gradient clipping; must be > 0")
+    min_shared_prefix: int = Field(
+        32, ge=0, description="run a batch's common token prefix (system + tools) once if at least "
+        "this long; 0 disables"
+    )
     seed: int = 0
     log_every: int = Field(5, ge=1)
     num_threads: int | None = Field(None, ge=1, description="torch threads (default: all cores)")

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from toolschool.chat.masks import IGNORE_INDEX
 from toolschool.formats import get_format
 from toolschool.train.config import TrainConfig
 from toolschool.train.dataset import count_batches, encode_conversations, iterate_batches
@@ -37,7 +38,9 @@ class TrainResult:
         adapter_dir: saved LoRA adapter.
         steps: optimizer steps taken.
         losses: ``[(step, mean loss over the logging window)]``.
-        tokens_per_second: all tokens (prompt + completion) processed per wall second.
+        tokens_per_second: sequence tokens (prompt + completion, padding excluded) trained on
+            per wall second; with a shared prefix fewer tokens are computed
+            (``computed_tokens``) than trained on.
         trainable_parameters / total_parameters: LoRA vs whole model.
     """
 
@@ -54,6 +57,7 @@ class TrainResult:
     total_parameters: int
     first_loss: float
     final_loss: float
+    computed_tokens: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
@@ -72,6 +76,53 @@ def _lr_lambda(kind: str, warmup: int, total: int) -> Callable[[int], float]:
         return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
 
     return f
+
+
+def shared_prefix_length(batch: dict[str, Any], minimum: int) -> int:
+    """Length of the token prefix every row of ``batch`` shares and that carries no label.
+
+    Returns 0 when the batch has one row or the shared prefix is shorter than ``minimum``.
+    The prefix stops before the first trainable label of any row, so no loss term is lost.
+    """
+    import torch
+
+    ids, labels, mask = batch["input_ids"], batch["labels"], batch["attention_mask"]
+    if ids.shape[0] < 2:
+        return 0
+    same = (ids == ids[:1]).all(0) & mask.bool().all(0) & (labels == IGNORE_INDEX).all(0)
+    differing = torch.nonzero(~same)
+    length = int(differing[0, 0]) if len(differing) else ids.shape[1] - 1
+    # the token right after the prefix is predicted from the prefix's last position; keep it
+    # label-free so that dropping the prefix logits loses no loss term
+    while length > 0 and bool((labels[:, length] != IGNORE_INDEX).any()):
+        length -= 1
+    return length if length >= minimum else 0
+
+
+def forward_loss(model: Any, batch: dict[str, Any], min_shared_prefix: int) -> tuple[Any, int]:
+    """Loss of a batch; returns ``(loss, tokens actually run through the model)``.
+
+    With a shared prefix (the system prompt and tool declarations, identical in every row),
+    the prefix runs once with batch size 1, its key/value cache is repeated ``B`` times, and
+    only the differing suffixes run per row. Gradients flow through the repeated cache, so
+    the loss and its gradient equal the plain forward's, except that LoRA dropout on the
+    prefix is drawn once for the batch instead of once per row.
+    """
+    rows = batch["input_ids"].shape[0]
+    prefix = shared_prefix_length(batch, min_shared_prefix) if min_shared_prefix else 0
+    if not prefix:
+        return model(**batch).loss, int(batch["attention_mask"].sum())
+    head = model(input_ids=batch["input_ids"][:1, :prefix], use_cache=True)
+    cache = head.past_key_values
+    cache.batch_repeat_interleave(rows)
+    out = model(
+        input_ids=batch["input_ids"][:, prefix:],
+        attention_mask=batch["attention_mask"],
+        labels=batch["labels"][:, prefix:],
+        past_key_values=cache,
+        use_cache=True,
+    )
+    return out.loss, prefix + int(batch["attention_mask"][:, prefix:].sum())
 
 
 def attach_lora(model: Any, config: TrainConfig) -> Any:
@@ -159,16 +210,17 @@ def train(
 
     losses: list[tuple[int, float]] = []
     window: list[float] = []
-    step, tokens, first_loss = 0, 0, float("nan")
+    step, tokens, computed_tokens, first_loss = 0, 0, 0, float("nan")
     start = time.perf_counter()
     optimizer.zero_grad(set_to_none=True)
     batches = iterate_batches(encoded, config.batch_size, config.seed, epochs, pad_id)
     for micro, batch in enumerate(batches, 1):
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
-            out = model(**batch)
-        loss = out.loss.float()
+            loss, computed = forward_loss(model, batch, config.min_shared_prefix)
+        loss = loss.float()
         (loss / config.gradient_accumulation).backward()
         tokens += int(batch["attention_mask"].sum())
+        computed_tokens += computed
         window.append(float(loss.detach()))
         if micro % config.gradient_accumulation:
             continue
@@ -215,6 +267,7 @@ def train(
         total_parameters=total_params,
         first_loss=first_loss,
         final_loss=losses[-1][1] if losses else float("nan"),
+        computed_tokens=computed_tokens,
     )
     (out_dir / "train_result.json").write_text(json.dumps(result.to_json(), indent=2) + "\n")
     result.extra["model"] = model

@@ -1,0 +1,106 @@
+"""Running an evaluation: items → backend answers → parsed calls → predictions → metrics.
+
+Predictions are appended to ``predictions.jsonl`` chunk by chunk as they arrive, so a
+crash keeps what was computed; the metrics are computed over all items at the end.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from toolschool.backends.local import ChatRequest, Completion
+from toolschool.eval.items import EvalItem, Prediction
+from toolschool.eval.metrics import compute_metrics
+from toolschool.formats.base import ToolFormat
+from toolschool.types import ToolSchema, append_jsonl
+
+
+@dataclass
+class EvalOutcome:
+    """Metrics plus the predictions they were computed from.
+
+    Attributes:
+        metrics: :class:`toolschool.eval.metrics.Metrics`.
+        predictions: one per item, in item order.
+        predictions_path: where they were written (None when no ``out_dir``).
+        seconds: wall time of generation and parsing.
+    """
+
+    label: str
+    metrics: Any
+    predictions: list[Prediction]
+    predictions_path: Path | None
+    seconds: float
+
+
+def to_prediction(item: EvalItem, completion: Completion, fmt: ToolFormat) -> Prediction:
+    """Turn one backend answer into a :class:`Prediction`, parsing ``raw`` with ``fmt``.
+
+    A backend that returns structured calls (``completion.calls`` not None) is trusted
+    as-is; otherwise the raw text is parsed and parse errors become ``error``.
+    """
+    if completion.calls is not None:
+        return Prediction(
+            id=item.id,
+            raw=completion.raw,
+            calls=completion.calls,
+            attempted=bool(completion.calls),
+            latency_ms=completion.latency_ms,
+        )
+    parsed = fmt.parse(completion.raw)
+    return Prediction(
+        id=item.id,
+        raw=completion.raw,
+        calls=parsed.calls,
+        error="; ".join(str(e) for e in parsed.errors) or None,
+        attempted=parsed.attempted or bool(parsed.calls),
+        latency_ms=completion.latency_ms,
+    )
+
+
+def evaluate(
+    items: list[EvalItem],
+    backend: Any,
+    fmt: ToolFormat,
+    default_tools: list[ToolSchema],
+    out_dir: Path | None = None,
+    label: str = "model",
+    on_progress: Callable[[int], None] | None = None,
+    chunk_size: int = 128,
+) -> EvalOutcome:
+    """Ask ``backend`` for the next turn of every item and score the answers.
+
+    Args:
+        items: eval items; an item without ``tools`` gets ``default_tools``.
+        backend: anything with ``complete(list[ChatRequest], on_batch) -> list[Completion]``.
+        fmt: wire format used to parse raw answers.
+        default_tools: the run's toolkit.
+        out_dir: when given, ``predictions.jsonl`` is (re)written there, batch by batch.
+        on_progress: called with the number of items answered after each batch.
+        chunk_size: items sent to the backend at once; predictions are appended to disk
+            after each chunk (the backend length-sorts within a chunk).
+    """
+    tools_by_item = {it.id: (it.tools if it.tools is not None else default_tools) for it in items}
+    requests = [ChatRequest(messages=it.messages, tools=tools_by_item[it.id]) for it in items]
+    path = None
+    if out_dir is not None:
+        path = Path(out_dir) / "predictions.jsonl"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.unlink(missing_ok=True)
+    start = time.perf_counter()
+    predictions: list[Prediction] = []
+    for lo in range(0, len(items), chunk_size):
+        chunk = items[lo : lo + chunk_size]
+        completions = backend.complete(requests[lo : lo + chunk_size], on_batch=on_progress)
+        for item, completion in zip(chunk, completions):
+            prediction = to_prediction(item, completion, fmt)
+            predictions.append(prediction)
+            if path is not None:
+                append_jsonl(path, prediction)
+    seconds = time.perf_counter() - start
+    metrics = compute_metrics(items, predictions, tools_by_item)
+    return EvalOutcome(label, metrics, predictions, path, seconds)

@@ -1,0 +1,311 @@
+"""Conformance suite shared by every wire format.
+
+For each format and each text (content only, one call, parallel calls, content + call,
+tricky strings, unicode, malformed and truncated output):
+
+* streaming in chunks of 1, 2, 3 and 7 characters, and in two chunks cut at every
+  position, gives exactly what ``parse`` gives (calls, content, errors, attempted);
+* the event sequence, with adjacent content and adjacent argument deltas merged, does not
+  depend on the chunking;
+* stream invariants hold: each call is announced once, indices start at 0 and only grow,
+  deltas and ``call_finished`` belong to the open call, no content while a call is open,
+  and the argument deltas of a finished call join to its raw arguments.
+
+Adding a format: add its name to ``FORMAT_NAMES`` and its samples to ``MALFORMED`` and
+``IRREGULAR``.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from toolschool.formats import ParseResult, StreamEvent, ToolFormat, format_names, get_format
+from toolschool.types import ToolCall
+
+FORMAT_NAMES = ["gemma4", "hermes", "tool_use"]
+
+WEATHER = ToolCall(name="get_weather", arguments={"city": "Paris", "days": 3, "metric": True})
+SEARCH = ToolCall(
+    name="web_search", arguments={"query": "tool calling", "limit": 2.5, "filters": {"lang": ["en", "fr"]}}
+)
+NOARGS = ToolCall(name="now", arguments={})
+TRICKY = ToolCall(
+    name="echo",
+    arguments={
+        "text": 'brackets ] } [ { and < > </tool_call> <tool_call|> TOOL_USE[x:{}] "quoted" \\ ,:',
+        "nested": {"list": [1, None, False, {"deep": "]"}]},
+    },
+)
+UNICODE = ToolCall(name="translate", arguments={"text": "Grüße, 世界 🌍 — ça va?", "to": "日本"})
+
+#: hand-written bad outputs per format (each must parse without raising, with errors)
+MALFORMED = {
+    "hermes": [
+        '<tool_call>\n{"name": "a", "arguments": {"x": 1}\n</tool_call>',
+        '<tool_call>\n{"arguments": {}}\n</tool_call>',
+        "<tool_call>\nget_weather(city='Paris')\n</tool_call>\nThen text.",
+        '<tool_call>\n{"name": "a", "arguments": {"x": "unterminated\n</tool_call>',
+        '<tool_call>\n{"name": "a", "arguments": [1]}\n</tool_call>',
+        '<tool_call>\n{"name": "a", "arguments": {}}}\n</tool_call>\n'
+        '<tool_call>\n{"name": "b"}\n</tool_call>',
+        '<tool_call>\n{"name": "a", "arguments": {"x": 1]}\n</tool_call>',
+        '<tool_call>\n{"name": "a" "arguments": {}}\n</tool_call>',
+        "<tool_call></tool_call>",
+    ],
+    "tool_use": [
+        'TOOL_USE[get_weather:{"city": "Paris"]\nTOOL_USE[now:{}]',
+        'TOOL_USE[get weather:{"city": "Paris"}]',
+        'TOOL_USE[get_weather{"city": "Paris"}]',
+        'TOOL_USE[get_weather:{"city": Paris}]',
+        'TOOL_USE[get_weather:{"city": "Paris"}} trailing\nok',
+        'TOOL_USE[get_weather:{"city": "Pa\nris"}]',
+        "TOOL_USE[:{}]",
+        'TOOL_USE[get_weather:["Paris"]]',
+    ],
+    "gemma4": [
+        "<|tool_call>call:get_weather{city:Paris}<tool_call|>",
+        '<|tool_call>call:get_weather{city:<|"|>Paris<|"|><tool_call|>After.',
+        '<|tool_call>get_weather{city:<|"|>Paris<|"|>}<tool_call|>',
+        '<|tool_call>call:get weather{city:<|"|>Paris<|"|>}<tool_call|>',
+        '<|tool_call>call:get_weather{city:<|"|>Paris<|"|>]}<tool_call|><|tool_call>call:now{}<tool_call|>',
+        '<|tool_call>call:get_weather{city:<|"|>Paris<|"|>} extra<tool_call|>',
+        "<|tool_call>call:f{a:1,,b:2}<tool_call|>",
+        '<|tool_call>call:f{a:<|"|>x}<tool_call|>',
+    ],
+}
+
+
+#: irregular outputs a format accepts (lenient cases), streamed like the rest
+IRREGULAR = {
+    "hermes": [
+        '<tool_call>\n{"name": "a"}\n<tool_call>\n{"name": "b", "parameters": {"x": 1}}',
+        '<tool_call>{"arguments": "{\\"x\\": 1}", "name": "a"}</tool_call>',
+    ],
+    "tool_use": ['TOOL_USE[a: {"x": [1, "]"]} ]TOOL_USE[b:{\n}]'],
+    "gemma4": ['<|tool_call>call:a{ x : <|"|>1<|"|> , y:None }<tool_call|><|tool_call>call:b{}'],
+}
+
+
+def texts_for(fmt: ToolFormat) -> list[str]:
+    one = fmt.render_calls([WEATHER])
+    three = fmt.render_calls([WEATHER, SEARCH, NOARGS])
+    almost_marker = "x " + fmt.call_start[:-1] + " y " + fmt.call_start[:3]
+    return [
+        "",
+        "Hello there, no tool is needed.\n",
+        "Grüße 🌍 — unicode content\n\n  with spaces  ",
+        almost_marker,
+        one,
+        three,
+        fmt.render_assistant("Let me check the weather.", [WEATHER]),
+        fmt.render_assistant("Two things:", [WEATHER, TRICKY]),
+        fmt.render_calls([TRICKY]),
+        fmt.render_calls([UNICODE]),
+        one + "\nDone, it is sunny.",
+        "Before.\n" + one + "\n\nAfter.",
+        one[: len(one) // 2],
+        one[:-1],
+        three[: len(three) - 5],
+        *MALFORMED[fmt.name],
+        *IRREGULAR[fmt.name],
+    ]
+
+
+def chunkings(text: str) -> list[list[str]]:
+    out = [[text[i : i + size] for i in range(0, len(text), size)] for size in (1, 2, 3, 7)]
+    out += [[text[:cut], text[cut:]] for cut in range(len(text) + 1)]
+    return out
+
+
+def run(fmt: ToolFormat, chunks: list[str]) -> tuple[list[StreamEvent], ParseResult]:
+    parser = fmt.stream()
+    events: list[StreamEvent] = []
+    for chunk in chunks:
+        events += parser.feed(chunk)
+    events += parser.finish()
+    return events, parser.result()
+
+
+def summary(result: ParseResult) -> tuple:
+    calls = [(c.name, c.arguments) for c in result.calls]
+    errors = [(e.message, e.offset) for e in result.errors]
+    return calls, result.content, errors, result.attempted
+
+
+def merged(events: list[StreamEvent]) -> list[tuple]:
+    """Events with adjacent content and adjacent deltas of one call merged."""
+    out: list[tuple] = []
+    for ev in events:
+        same = bool(out) and out[-1][0] == ev.kind and out[-1][1] == ev.index
+        if same and ev.kind in ("content", "arguments_delta"):
+            out[-1] = (ev.kind, ev.index, out[-1][2] + ev.text)
+        elif ev.kind in ("content", "arguments_delta"):
+            out.append((ev.kind, ev.index, ev.text))
+        elif ev.kind == "error":
+            out.append((ev.kind, ev.index, ev.error.message, ev.error.offset))
+        else:
+            out.append((ev.kind, ev.index, ev.name, ev.call.arguments if ev.call else None))
+    return out
+
+
+def check_invariants(fmt: ToolFormat, events: list[StreamEvent]) -> None:
+    started: list[str] = []
+    open_index: int | None = None
+    finished: set[int] = set()
+    deltas: dict[int, str] = {}
+    for ev in events:
+        if ev.kind == "call_started":
+            assert ev.index == len(started), "indices start at 0 and grow by one"
+            assert ev.name
+            started.append(ev.name)
+            open_index = ev.index
+        elif ev.kind == "arguments_delta":
+            assert ev.index == open_index and ev.index not in finished
+            assert ev.text
+            deltas[ev.index] = deltas.get(ev.index, "") + ev.text
+        elif ev.kind == "call_finished":
+            assert ev.index == open_index and ev.index not in finished, "finished once, after its start"
+            assert ev.call is not None and ev.call.name == started[ev.index] == ev.name
+            finished.add(ev.index)
+            open_index = None
+            raw = deltas.get(ev.index, "")
+            if fmt.name == "gemma4":
+                from toolschool.formats.gemma4 import parse_value
+
+                assert parse_value(raw) == ev.call.arguments
+            elif raw.startswith("{"):
+                assert json.loads(raw) == ev.call.arguments
+        elif ev.kind == "error":
+            assert ev.error is not None and ev.error.offset >= 0
+            open_index = None  # a call that errored is over
+        else:
+            assert ev.kind == "content" and ev.text
+            assert open_index is None, "no content while a call is open"
+
+
+def test_registry_lists_the_three_formats() -> None:
+    assert set(FORMAT_NAMES) <= set(format_names())
+    for name in FORMAT_NAMES:
+        fmt = get_format(name)
+        assert fmt.name == name and fmt.call_start
+
+
+@pytest.mark.parametrize("name", FORMAT_NAMES)
+def test_streaming_equals_parse_for_every_chunking(name: str) -> None:
+    fmt = get_format(name)
+    for text in texts_for(fmt):
+        whole_events, whole = run(fmt, [text])
+        assert summary(fmt.parse(text)) == summary(whole)
+        check_invariants(fmt, whole_events)
+        reference = merged(whole_events)
+        for chunks in chunkings(text):
+            events, result = run(fmt, chunks)
+            assert summary(result) == summary(whole), (text, chunks)
+            assert merged(events) == reference, (text, chunks)
+            check_invariants(fmt, events)
+
+
+@pytest.mark.parametrize("name", FORMAT_NAMES)
+@pytest.mark.parametrize(
+    ("content", "calls"),
+    [
+        ("", [WEATHER]),
+        ("Let me look that up.", [WEATHER]),
+        ("", [WEATHER, SEARCH, NOARGS]),
+        ("Three at once:", [TRICKY, UNICODE, NOARGS]),
+        ("Just an answer, no tools.", []),
+    ],
+)
+def test_render_parse_round_trip(name: str, content: str, calls: list[ToolCall]) -> None:
+    fmt = get_format(name)
+    result = fmt.parse(fmt.render_assistant(content, calls))
+    assert result.ok, result.errors
+    assert [(c.name, c.arguments) for c in result.calls] == [(c.name, c.arguments) for c in calls]
+    assert result.content == content
+    assert result.attempted == bool(calls)
+
+
+@pytest.mark.parametrize("name", FORMAT_NAMES)
+def test_call_finished_comes_before_later_content(name: str) -> None:
+    fmt = get_format(name)
+    text = "Before." + ("\n" if name != "gemma4" else "") + fmt.render_calls([WEATHER]) + "\nAfter."
+    kinds = [(k, i) for k, i, *_ in merged(run(fmt, list(text))[0])]
+    assert kinds == [
+        ("content", -1),
+        ("call_started", 0),
+        ("arguments_delta", 0),
+        ("call_finished", 0),
+        ("content", -1),
+    ]
+    assert fmt.parse(text).content == "Before.\nAfter."
+
+
+@pytest.mark.parametrize("name", FORMAT_NAMES)
+def test_irregular_output_is_accepted(name: str) -> None:
+    fmt = get_format(name)
+    for text in IRREGULAR[name]:
+        result = fmt.parse(text)
+        assert result.ok and result.calls, (text, result.errors)
+
+
+@pytest.mark.parametrize("name", FORMAT_NAMES)
+def test_malformed_output_is_data(name: str) -> None:
+    fmt = get_format(name)
+    for text in MALFORMED[name]:
+        result = fmt.parse(text)
+        assert result.errors, text
+        assert result.attempted
+        for error in result.errors:
+            assert 0 <= error.offset <= len(text)
+            assert error.snippet == "" or error.snippet in text
+            assert str(error).startswith(f"at char {error.offset}: ")
+
+
+@pytest.mark.parametrize("name", FORMAT_NAMES)
+def test_call_is_announced_before_it_is_complete(name: str) -> None:
+    fmt = get_format(name)
+    text = fmt.render_calls([SEARCH])
+    parser = fmt.stream()
+    for i, ch in enumerate(text):
+        if any(ev.kind == "call_started" for ev in parser.feed(ch)):
+            break
+    else:
+        pytest.fail("never announced")
+    assert i < len(text) - 10  # well before the closing marker
+    assert text[: i + 1].count("web_search") == 1
+
+
+@pytest.mark.parametrize("name", FORMAT_NAMES)
+def test_feed_after_finish_is_misuse(name: str) -> None:
+    parser = get_format(name).stream()
+    parser.finish()
+    with pytest.raises(RuntimeError):
+        parser.feed("x")
+
+
+_FRAGMENTS = {
+    "hermes": ["<tool_call>", "</tool_call>", '{"name": "f"', '"arguments": {', '"x": "]<"'],
+    "tool_use": ["TOOL_USE[", "f:", '{"x": "]"', "]", "TOOL_RESULT["],
+    "gemma4": ["<|tool_call>", "call:f", '<|"|>', "<tool_call|>", "<|", "a:1"],
+}
+_COMMON = ["{", "}", "[", "]", ",", ":", '"', "\n", " ", "\\", "<", "x", "é", "12", "true", "null"]
+
+
+@pytest.mark.parametrize("name", FORMAT_NAMES)
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_fuzz_never_raises_and_chunking_never_matters(name: str, data: st.DataObject) -> None:
+    fmt = get_format(name)
+    pieces = data.draw(st.lists(st.sampled_from(_FRAGMENTS[name] + _COMMON), max_size=30))
+    text = "".join(pieces)
+    whole_events, whole = run(fmt, [text])
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(text)), max_size=6)))
+    chunks = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)])]
+    events, result = run(fmt, chunks)
+    assert summary(result) == summary(whole)
+    assert merged(events) == merged(whole_events)
+    check_invariants(fmt, events)

@@ -1,0 +1,273 @@
+"""Gemma 4 format: byte-exact against the official templates, argument syntax, parsing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from toolschool.formats.gemma4 import (
+    Gemma4Format,
+    GemmaSyntaxError,
+    parse_value,
+    render_declaration,
+    render_value,
+)
+from toolschool.types import ToolCall, ToolResult, ToolSchema
+
+TEMPLATES = Path("/work/shared/chat_templates")
+JULY_2026 = ["google-gemma-4-31B-it.2026-07.jinja", "google-gemma-4-E2B-it.2026-07.jinja"]
+APRIL_2026 = "google-gemma-4-31B-it.jinja"
+
+fmt = Gemma4Format()
+
+
+def tool(name: str, description: str, parameters: dict | None = None) -> ToolSchema:
+    function = {"name": name, "description": description}
+    if parameters is not None:
+        function["parameters"] = parameters
+    return ToolSchema.model_validate({"type": "function", "function": function})
+
+
+WEATHER = tool(
+    "get_weather",
+    "Get the current weather.",
+    {
+        "type": "object",
+        "properties": {
+            "city": {"type": "string", "description": "City name"},
+            "Unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
+            "days": {"type": "integer", "description": "How many days", "nullable": True},
+            "hourly": {"type": "boolean"},
+        },
+        "required": ["city"],
+    },
+)
+BOOKING = tool(
+    "book",
+    "Book rooms.",
+    {
+        "type": "object",
+        "properties": {
+            "guests": {
+                "type": "array",
+                "description": "People",
+                "items": {
+                    "type": "object",
+                    "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
+                    "required": ["name"],
+                },
+            },
+            "tags": {"type": "array", "items": {"type": ["string", "null"], "enum": ["a", "b"]}},
+            "options": {
+                "type": "object",
+                "description": "Extras",
+                "properties": {"breakfast": {"type": "boolean"}, "note": {"type": "string"}},
+                "required": ["breakfast"],
+            },
+            "meta": {"type": "object", "additionalProperties": {"type": "string"}},
+            "price": {"type": "number"},
+        },
+        "required": ["guests", "options"],
+    },
+)
+NOW = tool("now", "")
+KEYWORDS = tool(  # property names that the April template filtered out
+    "label",
+    "Label a thing.",
+    {"type": "object", "properties": {"type": {"type": "string"}, "description": {}}},
+)
+NO_TYPE = tool(  # the template leaves the parameters block unclosed; we copy that
+    "odd", "Parameters without a type.", {"properties": {"x": {"type": "string"}}, "required": ["x"]}
+)
+
+CALLS = [
+    ToolCall(
+        id="c1",
+        name="get_weather",
+        arguments={"city": "São Paulo", "days": 3, "hourly": False, "Unit": "celsius", "ratio": 0.5},
+    ),
+    ToolCall(
+        id="c2",
+        name="book",
+        arguments={
+            "guests": [{"name": "Ann", "age": 31}, {"name": 'Bob "B" ]}', "age": None}],
+            "options": {"breakfast": True, "note": "late, <b>arrival</b>: {ok}"},
+            "price": -12.75,
+            "empty": {},
+            "none": [],
+        },
+    ),
+    ToolCall(id="c3", name="now", arguments={}),
+]
+RESULTS = [
+    ToolResult(call_id="c1", name="get_weather", content='{"temp": 21, "sky": "clear"}'),
+    ToolResult(call_id="c2", name="book", content="Booked: #A-17"),
+    ToolResult(call_id="c3", name="now", content="10:00"),
+]
+
+
+def results_for(calls: list[ToolCall]) -> list[ToolResult]:
+    return [r for r in RESULTS if r.call_id in {c.id for c in calls}]
+
+
+def render_official(
+    template: str, system: str, tools: list[ToolSchema], calls: list[ToolCall], final: str
+) -> str:
+    pytest.importorskip("transformers")
+    from transformers.utils.chat_template_utils import render_jinja_template
+
+    messages = [
+        {"role": "system", "content": system},
+        {"role": "user", "content": "Plan my trip."},
+        {
+            "role": "assistant",
+            "content": "",
+            "tool_calls": [
+                {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+                for c in calls
+            ],
+        },
+        *({"role": "tool", "tool_call_id": r.call_id, "content": r.content} for r in results_for(calls)),
+        {"role": "assistant", "content": final},
+    ]
+    rendered, _ = render_jinja_template(
+        [messages], tools=[t.to_openai() for t in tools], chat_template=(TEMPLATES / template).read_text()
+    )
+    return rendered[0]
+
+
+def render_ours(system: str, tools: list[ToolSchema], calls: list[ToolCall], final: str) -> str:
+    return (
+        f"<|turn>system\n{fmt.render_system(tools, system)}<turn|>\n"
+        "<|turn>user\nPlan my trip.<turn|>\n"
+        f"<|turn>model\n{fmt.render_assistant('', calls)}{fmt.render_results(results_for(calls))}"
+        f"{fmt.render_assistant(final, [])}<turn|>\n"
+    )
+
+
+@pytest.mark.parametrize("template", JULY_2026)
+def test_conversation_is_byte_identical_to_the_official_template(template: str) -> None:
+    tools = [WEATHER, BOOKING, NOW, KEYWORDS]
+    expected = render_official(template, "  You plan trips.\n", tools, CALLS, "All set.")
+    assert render_ours("  You plan trips.\n", tools, CALLS, "All set.") == expected
+
+
+@pytest.mark.parametrize("template", [*JULY_2026, APRIL_2026])
+def test_pieces_match_every_official_revision_where_they_agree(template: str) -> None:
+    # the April 2026 template wrote None as "None" and dropped properties named like schema keys
+    calls = [CALLS[0], CALLS[2]]
+    tools = [WEATHER, NOW, NO_TYPE]
+    expected = render_official(template, "Sys.", tools, calls, "Done.")
+    assert render_ours("Sys.", tools, calls, "Done.") == expected
+
+
+def test_piece_shapes() -> None:
+    assert render_declaration(NOW) == (
+        'declaration:now{description:<|"|><|"|>,parameters:{type:<|"|>OBJECT<|"|>}}'
+    )
+    assert fmt.render_calls([ToolCall(name="f", arguments={"b": [1, None], "a": "x y", "C": True})]) == (
+        '<|tool_call>call:f{a:<|"|>x y<|"|>,b:[1,null],C:true}<tool_call|>'
+    )
+    assert fmt.render_results([ToolResult(name="f", content="ok")]) == (
+        '<|tool_response>response:f{value:<|"|>ok<|"|>}<tool_response|>'
+    )
+    unnamed = fmt.render_results([ToolResult(name="", content="ok")])
+    assert unnamed.startswith("<|tool_response>response:unknown{")
+    assert fmt.render_system([NOW], " S ") == "S<|tool>" + render_declaration(NOW) + "<tool|>"
+    assert fmt.render_system([], " S ") == " S "
+    assert fmt.render_assistant(" Done. ", CALLS[2:]) == "<|tool_call>call:now{}<tool_call|>Done."
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ('{a:<|"|>x<|"|>,b:[1,2.5,true,false,null]}', {"a": "x", "b": [1, 2.5, True, False, None]}),
+        ("{n:-3,f:1e-05,g:1e+20,h:.5}", {"n": -3, "f": 1e-05, "g": 1e20, "h": 0.5}),
+        ("{old:None,T:True}", {"old": None, "T": True}),
+        (
+            '{ first name : <|"|> spaced <|"|> , <|"|>quoted key<|"|>:{} }',
+            {"first name": " spaced ", "quoted key": {}},
+        ),
+        ('<|"|>raw \\n "text" {not:parsed}<|"|>', 'raw \\n "text" {not:parsed}'),
+        ("[[],[[]],{}]", [[], [[]], {}]),
+    ],
+)
+def test_parse_value(text: str, value: object) -> None:
+    assert parse_value(text) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "pos"),
+    [
+        ("{a:Paris}", 3),
+        ("{a:1,,b:2}", 5),
+        ("{a 1}", 4),
+        ('{a:<|"|>x}', 3),
+        ("{a:1", 4),
+        ("[1 2]", 3),
+        ("{a:1} x", 6),
+        ("[" * 300 + "]" * 300, 201),
+    ],
+)
+def test_parse_value_errors_have_positions(text: str, pos: int) -> None:
+    with pytest.raises(GemmaSyntaxError) as info:
+        parse_value(text)
+    assert info.value.pos == pos
+
+
+def test_unclosed_end_marker_is_still_a_call_but_unclosed_arguments_are_not() -> None:
+    ok = fmt.parse('<|tool_call>call:f{a:<|"|>x<|"|>}')
+    assert ok.ok and ok.calls[0].arguments == {"a": "x"}
+    bad = fmt.parse('<|tool_call>call:f{a:<|"|>x<|"|>')
+    assert not bad.calls and bad.errors[0].offset == 0
+
+
+def test_string_delimiter_split_across_chunks() -> None:
+    text = '<|tool_call>call:f{a:<|"|>x<|"|>,b:<|"|>]}<|"|>}<tool_call|>'
+    for cut in range(len(text)):
+        parser = fmt.stream()
+        parser.feed(text[:cut])
+        parser.feed(text[cut:])
+        parser.finish()
+        assert parser.result().calls[0].arguments == {"a": "x", "b": "]}"}
+
+
+def test_deep_nesting_is_an_error_not_a_crash() -> None:
+    result = fmt.parse("<|tool_call>call:f{a:" + "[" * 1000 + "]" * 1000 + "}<tool_call|>")
+    assert not result.calls and "nested too deeply" in result.errors[0].message
+
+
+_keys = st.text(alphabet="abcXYZ_019", min_size=1, max_size=8)
+_strings = st.text(max_size=12).filter(lambda s: '<|"|>' not in s)
+_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | _strings,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_keys, inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    calls=st.lists(
+        st.builds(
+            ToolCall,
+            name=st.text(alphabet="abcXYZ_.-019", min_size=1, max_size=16),
+            arguments=st.dictionaries(_keys, _values, max_size=4),
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+    content=st.text(max_size=20).map(str.strip),
+)
+def test_round_trip_property(calls: list[ToolCall], content: str) -> None:
+    if "<|tool_call>" in content:
+        return
+    result = fmt.parse(fmt.render_assistant(content, calls))
+    assert result.ok, result.errors
+    assert [(c.name, c.arguments) for c in result.calls] == [(c.name, c.arguments) for c in calls]
+    assert result.content == content
+    for call in calls:
+        assert parse_value(render_value(call.arguments, escape_keys=False)) == call.arguments

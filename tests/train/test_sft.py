@@ -1,0 +1,116 @@
+import json
+
+import pytest
+import torch
+
+from toolschool.errors import ConfigError
+from toolschool.config import validate_config
+from toolschool.train import TrainConfig, train
+from toolschool.train.dataset import length_grouped_batches
+from toolschool.train.sft import shared_prefix_length
+from toolschool.types import Conversation, Message, ToolCall
+from toolschool.tools import get_toolkit
+
+
+def _conversations(n=12):
+    tools = [t for t in get_toolkit("assistant") if t.name == "weather"]  # short prompts for the tiny tokenizer
+    out = []
+    for i in range(n):
+        if i % 3 == 0:
+            msgs = [Message(role="user", content=f"hello number {i}"), Message(role="assistant", content="Hi there!")]
+        else:
+            city = ["Paris", "Oslo", "Lima", "Kyoto"][i % 4]
+            msgs = [
+                Message(role="user", content=f"weather in {city}?"),
+                Message(role="assistant", tool_calls=[ToolCall(id=f"c{i}", name="weather", arguments={"location": city})]),
+            ]
+        out.append(Conversation(messages=msgs, tools=tools))
+    return out
+
+
+def test_few_steps_change_the_adapter_and_lower_the_loss(tiny_fresh, tmp_path):
+    cfg = TrainConfig(model="tiny", format="tool_use", max_steps=12, batch_size=4, learning_rate=3e-3,
+                      precision="fp32", log_every=1, warmup_ratio=0.0, lr_scheduler="constant",
+                      lora={"r": 4, "alpha": 8, "dropout": 0.0})
+    before = {n: p.detach().clone() for n, p in tiny_fresh.model.named_parameters()}
+    result = train(cfg, _conversations(), tmp_path, tiny_fresh.model, tiny_fresh.tokenizer)
+    assert result.steps == 12
+    model = result.extra["model"]
+    lora_b = [p for n, p in model.named_parameters() if "lora_B" in n]
+    assert lora_b and any(p.abs().sum() > 0 for p in lora_b)  # B starts at zero: it moved
+    # the base weights stayed frozen
+    for n, p in model.named_parameters():
+        base_name = n.replace("base_model.model.", "").replace(".base_layer", "")
+        if "lora_" not in n and base_name in before:
+            assert torch.equal(p, before[base_name]), n
+    assert result.final_loss < result.first_loss
+    log = [json.loads(line) for line in (tmp_path / "train_log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in log] == list(range(1, 13))
+    assert (tmp_path / "adapter" / "adapter_config.json").is_file()
+    assert result.trainable_parameters < result.total_parameters
+
+
+def test_bf16_autocast_path_runs(tiny_fresh, tmp_path):
+    cfg = TrainConfig(model="tiny", format="hermes", max_steps=2, batch_size=4, precision="bf16")
+    result = train(cfg, _conversations(8), tmp_path, tiny_fresh.model, tiny_fresh.tokenizer)
+    assert result.steps == 2 and result.final_loss == result.final_loss  # not NaN
+
+
+def test_max_grad_norm_zero_is_refused_and_all_errors_reported_at_once():
+    with pytest.raises(ConfigError) as err:
+        validate_config(TrainConfig, {"max_grad_norm": 0.0, "batch_size": 0, "lora": {"rank": 8}})
+    text = str(err.value)
+    assert "max_grad_norm must be > 0" in text or "batch_size" in text
+    assert "batch_size" in text and "lora.rank: unknown key" in text
+
+
+def test_max_grad_norm_guard_message():
+    with pytest.raises(ConfigError, match="max_grad_norm must be > 0"):
+        validate_config(TrainConfig, {"max_grad_norm": 0.0})
+
+
+def test_length_grouped_batches_cover_every_example_once_and_group_lengths():
+    lengths = [((i * 37) % 100) + 1 for i in range(400)]
+    batches = length_grouped_batches(lengths, 8, seed=3)
+    flat = sorted(i for b in batches for i in b)
+    assert flat == list(range(400))
+    spread = sum(max(lengths[i] for i in b) - min(lengths[i] for i in b) for b in batches) / len(batches)
+    assert spread < 10  # random batches would spread ~80
+    assert batches == length_grouped_batches(lengths, 8, seed=3)
+
+
+def test_shared_prefix_forward_gives_the_same_loss_and_gradients(tiny_fresh):
+    from toolschool.formats import get_format
+    from toolschool.train.dataset import collate, encode_conversations
+    from toolschool.train.sft import attach_lora, forward_loss, shared_prefix_length
+
+    model = attach_lora(tiny_fresh.model, TrainConfig(model="tiny", lora={"dropout": 0.0}))
+    torch.manual_seed(0)
+    for name, p in model.named_parameters():
+        if "lora_B" in name:  # B starts at zero; make the adapter matter
+            torch.nn.init.normal_(p, std=0.05)
+    enc = encode_conversations(_conversations(8), tiny_fresh.tokenizer, get_format("tool_use"), "sys", 512)
+    batch = collate(enc.examples[:6], tiny_fresh.tokenizer.pad_token_id)
+    prefix = shared_prefix_length(batch, 4)
+    assert prefix > 20  # the system turn and tool declarations
+    plain, plain_tokens = forward_loss(model, batch, 0)
+    plain.backward()
+    grads = {n: p.grad.clone() for n, p in model.named_parameters() if p.requires_grad}
+    model.zero_grad()
+    shared, shared_tokens = forward_loss(model, batch, 4)
+    shared.backward()
+    assert shared_tokens < plain_tokens
+    assert torch.allclose(plain, shared, atol=1e-5)
+    for name, p in model.named_parameters():
+        if p.requires_grad:
+            assert torch.allclose(grads[name], p.grad, atol=1e-5), name
+
+
+def test_shared_prefix_never_swallows_a_trained_token():
+    ids = torch.tensor([[1, 2, 3, 4], [1, 2, 3, 5]])
+    labels = torch.tensor([[-100, -100, 3, 4], [-100, -100, 3, 5]])
+    batch = {"input_ids": ids, "labels": labels, "attention_mask": torch.ones_like(ids)}
+    # rows agree on 3 tokens, but token 2 is trained, so at most 2 prefix tokens... minus the
+    # one whose successor carries a label
+    assert shared_prefix_length(batch, 1) == 1
+    assert shared_prefix_length(batch, 2) == 0
