@@ -81,6 +81,7 @@ class RunConfig(BaseModel):
         self.train = self.train.model_copy(
             update={"model": self.model, "format": self.format, "system_prompt": self.system_prompt}
         )
+        self.data = self.data.model_copy(update={"system_prompt": self.system_prompt})
         if self.data.toolkit != self.toolkit:
             raise ValueError(f"data.toolkit {self.data.toolkit!r} differs from toolkit {self.toolkit!r}")
         return self
@@ -232,7 +233,7 @@ def run(config: RunConfig, progress: Progress | None = None) -> RunResult:
         "base": base.metrics.model_dump(mode="json") if base else None,
         "finetuned": tuned.metrics.model_dump(mode="json"),
         "train": {k: v for k, v in result.to_json().items() if k != "extra"},
-        "data": data.card if hasattr(data, "card") else None,
+        "data": json.loads(Path(data.card_path).read_text()),
         "timings_seconds": {k: round(v, 2) for k, v in timings.items()},
         "model_load": {"seconds": round(loaded.seconds, 2), "converted_now": loaded.converted},
     }

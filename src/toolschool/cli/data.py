@@ -29,6 +29,8 @@ def data(
     table.add_column("split")
     table.add_column("file")
     table.add_column("items", justify="right")
-    for split, path, n in result.summary_rows():
-        table.add_row(split, str(path), str(n))
+    paths = {"train": result.train_path, "val": result.val_path, "test": result.test_path}
+    for split, path in paths.items():
+        table.add_row(split, str(path), str(result.counts.get(split, 0)))
     console.print(table)
+    console.print(f"data card: {result.card_path}; test requests near a train request: {result.leakage_share:.1%}")

@@ -16,7 +16,7 @@ from toolschool.eval.checker import (
     match_value,
     values_equal,
 )
-from toolschool.eval.expression import evaluate_expression
+from toolschool.tools.arithmetic import evaluate_expression
 from toolschool.eval.items import (
     EvalItem,
     ExpectedCall,

@@ -35,7 +35,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from toolschool.eval.expression import evaluate_expression
+from toolschool.tools.arithmetic import evaluate_expression
 from toolschool.eval.items import EvalItem, ExpectedCall
 from toolschool.types import ToolCall, ToolSchema
 

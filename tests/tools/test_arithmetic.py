@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from toolschool.eval import expression
-from toolschool.eval.expression import MAX_EXPONENT, evaluate_expression
+from toolschool.tools import arithmetic as expression
+from toolschool.tools.arithmetic import MAX_EXPONENT, evaluate_expression
 
 
 @pytest.mark.parametrize(

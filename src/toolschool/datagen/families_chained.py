@@ -1,0 +1,275 @@
+"""Chained families: the second call depends on the first call's result.
+
+Each kind draws the whole exchange: the user request, the first call, a simulated result
+that carries a value (a date in a search snippet, a capital in a Wikipedia summary, a
+temperature in a weather report…), and the target call that uses that value. The result's
+``evidence`` is the exact text the target argument derives from; tests check it is in the
+tool message. Families are grouped for splitting by the target tool.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from toolschool.datagen.dates import spell_date
+from toolschool.datagen.families_info import reader_call, search_call, wiki_call
+from toolschool.datagen.families_language import dictionary_call, translate_call
+from toolschool.datagen.families_math import calculator_call, conversion_call
+from toolschool.datagen.families_weather_time import pick_city, weather_call
+from toolschool.datagen.family import Call, Chain, Draw, Family, Maker, ci, exact
+from toolschool.datagen.simulators import dictionary_content, search_content, weather_content, wiki_content
+from toolschool.datagen.slots import CAPITALS, CITIES, LANGUAGES, WORDS
+from toolschool.datagen.topics import BOOKS, EVENTS, LANDMARKS, NEWS_TOPICS, PEOPLE, random_url, slugify
+
+_CITY_BY_NAME = {c.name: c for c in CITIES}
+_SITES = ["www.reuters.com", "www.bbc.com", "apnews.com", "www.timeout.com", "www.lonelyplanet.com"]
+
+
+def _dt(arguments: dict) -> Call:
+    return Call("datetime", arguments)
+
+
+def _result_url(rng: random.Random, text: str) -> str:
+    return f"https://{rng.choice(_SITES)}/{slugify(text)}-{rng.randint(1000, 9999)}"
+
+
+def _event_date(rng: random.Random, year: int) -> tuple[str, dt.date, str, str, str]:
+    """``(event, date, date as spelled in the snippet, query, search result content)``."""
+    event, _host, month = rng.choice(EVENTS)
+    day = dt.date(year, month, rng.randint(1, 28))
+    spelled = spell_date(day, "en", rng)
+    query = f"{event.removeprefix('the ')} {year} date"
+    snippet = rng.choice([f"{event[0].upper() + event[1:]} will take place on {spelled}.",
+                          f"Mark your calendars: {event} is scheduled for {spelled}.",
+                          f"Organisers confirmed that {event} happens on {spelled} this year."])
+    content = search_content(query, [(f"{event} {year}: dates and tickets", _result_url(rng, event), snippet)])
+    return event, day, spelled, query, content
+
+
+def _event_chain(target: str) -> Maker:
+    def make(rng: random.Random, lang: str) -> Draw:
+        year = rng.choice([2026, 2027])
+        event, day, spelled, query, content = _event_date(rng, year)
+        first = search_call(query, [event.removeprefix("the ").split()[0]], {"kind": "schedule"})
+        n = rng.choice([7, 10, 14, 21, 30, 45, 60, 90, 100])
+        args = {"weekday": {"action": "weekday", "date": day.isoformat()},
+                "diff": {"action": "diff", "date": day.isoformat()},
+                "add_days": {"action": "add_days", "date": day.isoformat(), "days": n}}[target]
+        slots = {"event": ci(event), "year": exact(str(year)), "n": exact(str(n))}
+        return Draw(slots, [_dt(args)], chain=Chain([first], [content], spelled))
+
+    return make
+
+
+def _capital(target: str) -> Maker:
+    def make(rng: random.Random, lang: str) -> Draw:
+        country = rng.choice(CAPITALS)
+        summary = (f"{country.name} is a country with a population of about {country.population}. Its capital "
+                   f"is {country.capital}. Time zone: {country.tz}.")
+        first = wiki_call(country.name, summary)
+        first.accept["query"] = [country.local_name(lang)]
+        content = wiki_content(country.name, summary)
+        if target == "weather":
+            call, evidence = weather_call(country.capital, _CITY_BY_NAME.get(country.capital)), country.capital
+        else:
+            call, evidence = _dt({"action": "now", "timezone": country.tz}), country.tz
+        return Draw({"country": ci(country.local_name(lang))}, [call], chain=Chain([first], [content], evidence))
+
+    return make
+
+
+def _person(target: str) -> Maker:
+    def make(rng: random.Random, lang: str) -> Draw:
+        person = rng.choice(PEOPLE)
+        born = dt.date.fromisoformat(person.born)
+        spelled = f"{born.day} {born.strftime('%B')} {born.year}"
+        summary = f"{person.name} (born {spelled} in {person.birthplace}) was {person.summary}."
+        first = wiki_call(person.name, summary, person=True)
+        content = wiki_content(person.name, summary)
+        if target == "weather":
+            city = _CITY_BY_NAME.get(person.birthplace)
+            call, evidence = weather_call(person.birthplace, city), person.birthplace
+        else:
+            call, evidence = _dt({"action": "weekday", "date": person.born}), spelled
+        return Draw({"person": ci(person.name)}, [call], chain=Chain([first], [content], evidence))
+
+    return make
+
+
+_NO_ARTICLE = {"Mount Everest", "Mont Blanc", "Kilimanjaro", "Big Ben", "Christ the Redeemer"}
+
+
+def _landmark(rng: random.Random, lang: str) -> Draw:
+    name, metres, measure = rng.choice(LANDMARKS)
+    surface = name if name in _NO_ARTICLE else f"the {name}"
+    dst = rng.choice(["ft", "yd"] if measure != "long" else ["ft", "mi", "yd"])
+    summary = f"{surface[0].upper() + surface[1:]} is a landmark that is {metres} metres {measure}."
+    first = wiki_call(name, summary)
+    dst_word = {"ft": "feet", "yd": "yards", "mi": "miles"}[dst]
+    slots = {"landmark": ci(surface), "dst": ci(dst_word), "measure": measure}
+    call = conversion_call(float(metres), "m", dst)
+    return Draw(slots, [call], chain=Chain([first], [wiki_content(name, summary)], f"{metres} metres"))
+
+
+def _weather_unit(rng: random.Random, lang: str) -> Draw:
+    city = pick_city(rng, lang)
+    place = city.local_name(lang)
+    temp = rng.randint(-10, 38)
+    content = weather_content(place, temp, rng.choice(["sunny", "overcast", "light rain", "partly cloudy"]), rng)
+    call = conversion_call(float(temp), "°C", "°F")
+    return Draw({"city": ci(place)}, [call], chain=Chain([weather_call(place, city)], [content],
+                                                         f"\"temperature_c\": {temp}"))
+
+
+_PRODUCTS: list[tuple[str, str, str]] = [
+    ("Nintendo Switch 2 consoles", "Nintendo Switch 2 price", "Switch 2"), ("Steam Decks", "Steam Deck price", "Steam"),
+    ("MacBook Airs", "MacBook Air price", "MacBook"), ("Eurail passes", "Eurail pass price", "Eurail"),
+    ("Disneyland tickets", "Disneyland ticket price", "Disneyland"), ("ounces of gold", "gold price per ounce", "gold"),
+    ("shares of Nvidia", "Nvidia stock price", "Nvidia"), ("shares of Apple", "Apple stock price", "Apple"),
+    ("Kindle Paperwhites", "Kindle Paperwhite price", "Kindle"), ("LEGO Millennium Falcons",
+                                                                  "LEGO Millennium Falcon price", "Millennium"),
+]
+#: code → (what users call it, approximate units per US dollar)
+_CURRENCIES: dict[str, tuple[str, float]] = {
+    "USD": ("US dollars", 1.0), "EUR": ("euros", 0.92), "GBP": ("British pounds", 0.79), "JPY": ("yen", 151.0),
+    "CHF": ("Swiss francs", 0.88), "BRL": ("Brazilian reais", 5.4), "MXN": ("Mexican pesos", 18.5),
+    "CAD": ("Canadian dollars", 1.37), "AUD": ("Australian dollars", 1.52), "INR": ("Indian rupees", 83.0),
+}
+
+
+def _price_total(rng: random.Random, lang: str) -> Draw:
+    product, query, kw = rng.choice(_PRODUCTS)
+    k = rng.randint(2, 12)
+    price = f"{rng.uniform(20, 900):.2f}"
+    snippet = f"Current price: ${price} (as of today). Prices may vary by retailer."
+    content = search_content(query, [(query.title(), _result_url(rng, query), snippet)])
+    first = search_call(query, [kw], {"kind": "price"})
+    return Draw({"k": exact(str(k)), "product": ci(product)}, [calculator_call(f"{k} * {price}")],
+                chain=Chain([first], [content], price))
+
+
+def _exchange(rng: random.Random, lang: str) -> Draw:
+    src, dst = rng.sample(sorted(_CURRENCIES), 2)
+    (src_word, src_per_usd), (dst_word, dst_per_usd) = _CURRENCIES[src], _CURRENCIES[dst]
+    amount = str(rng.choice([20, 50, 75, 100, 250, 500, 1200, 3000]))
+    rate = f"{dst_per_usd / src_per_usd * rng.uniform(0.97, 1.03):.4g}"
+    query = f"{src} to {dst} exchange rate"
+    snippet = f"1 {src} = {rate} {dst}. Mid-market rate, updated a few minutes ago."
+    content = search_content(query, [(f"{src}/{dst} rate", _result_url(rng, query), snippet)])
+    first = search_call(query, [src, dst], {"kind": "price"})
+    slots = {"amount": exact(amount), "src": ci(rng.choice([src, src_word])), "dst": ci(rng.choice([dst, dst_word]))}
+    return Draw(slots, [calculator_call(f"{amount} * {rate}")], chain=Chain([first], [content], rate))
+
+
+def _population(rng: random.Random, lang: str) -> Draw:
+    country = rng.choice(CAPITALS)
+    p = rng.choice([1, 5, 10, 15, 20, 25, 50])
+    summary = f"{country.name} has a population of about {country.population}. Its capital is {country.capital}."
+    first = wiki_call(country.name, summary)
+    call = calculator_call(f"{p}% of {country.population_value}")
+    return Draw({"p": exact(str(p)), "country": ci(country.name)}, [call],
+                chain=Chain([first], [wiki_content(country.name, summary)], country.population))
+
+
+def _definition_translate(rng: random.Random, lang: str) -> Draw:
+    entry = rng.choice(WORDS)
+    code = rng.choice([c for c in LANGUAGES if c != "en"])
+    first = dictionary_call(entry.word)
+    content = dictionary_content(entry.word, entry.pos, entry.definition)
+    call = translate_call(entry.definition, code)
+    return Draw({"word": ci(entry.word), "lang": ci(LANGUAGES[code][lang])}, [call],
+                chain=Chain([first], [content], entry.definition))
+
+
+def _search_read(rng: random.Random, lang: str) -> Draw:
+    topic, kw = rng.choice(NEWS_TOPICS)
+    query = f"{topic.removeprefix('the ')} latest news"
+    headline = rng.choice(["{t}: what we know so far", "What's next for {t}", "{t}, explained",
+                           "Inside {t}", "Five things to know about {t}"]).format(t=topic.removeprefix("the "))
+    url, title = random_url(rng, "news", headline[0].upper() + headline[1:])
+    content = search_content(query, [(title, url, f"The latest on {topic}, with reactions and analysis."),
+                                     ("More coverage", _result_url(rng, query), "Live updates and analysis.")])
+    first = search_call(query, [kw], {"kind": "news", "topic": kw})
+    return Draw({"topic": ci(topic)}, [reader_call(url, title)], chain=Chain([first], [content], url))
+
+
+def _book_author(rng: random.Random, lang: str) -> Draw:
+    book, author = rng.choice(BOOKS)
+    query = f"{book} author"
+    snippet = f"{book} is a novel by {author}, first published to wide acclaim."
+    content = search_content(query, [(book, _result_url(rng, book), snippet)])
+    first = search_call(query, [book.split()[-1]], {"kind": "book"})
+    return Draw({"book": ci(book)}, [wiki_call(author, f"a writer, author of {book}", person=True)],
+                chain=Chain([first], [content], author))
+
+
+def _event_place(rng: random.Random, lang: str) -> Draw:
+    event, city_name, _month = rng.choice([e for e in EVENTS if e[1]])
+    query = f"where is {event.removeprefix('the ')} held"
+    snippet = f"{event[0].upper() + event[1:]} is held every year in {city_name}."
+    content = search_content(query, [(event, _result_url(rng, event), snippet)])
+    first = search_call(query, [event.removeprefix("the ").split()[0]], {"kind": "schedule"})
+    return Draw({"event": ci(event)}, [weather_call(city_name, _CITY_BY_NAME.get(city_name))],
+                chain=Chain([first], [content], city_name))
+
+
+def _chained(tool: str, pattern: str, make: Maker, templates: list[str], lang: str = "en") -> Family:
+    name = f"chained.{pattern}" + ("" if lang == "en" else f".{lang}")
+    return Family(name, "chained", tool, tool, lang, tuple(templates), make)
+
+
+CHAINED: list[Family] = [
+    _chained("datetime", "event_weekday", _event_chain("weekday"), [
+        "What day of the week is {event} in {year}?", "Which weekday does {event} {year} fall on?"]),
+    _chained("datetime", "event_weekend_plan", _event_chain("weekday"), [
+        "I want to go to {event} in {year} but I can only travel on weekends. Is it on a weekend?",
+        "Will {event} {year} be on a weekday? I'd need to take time off."]),
+    _chained("datetime", "event_countdown", _event_chain("diff"), [
+        "How many days until {event} {year}?", "How long do I have to wait for {event} in {year}, in days?"]),
+    _chained("datetime", "event_add_days", _event_chain("add_days"), [
+        "What's the date {n} days after {event} {year}?",
+        "My visa starts on the day of {event} {year} and lasts {n} days. When does it run out?"]),
+    _chained("datetime", "capital_time", _capital("time"), [
+        "What time is it in the capital of {country}?", "Is it night right now in the capital of {country}?"]),
+    _chained("datetime", "birthday_weekday", _person("weekday"), [
+        "What day of the week was {person} born on?", "Was {person} born on a weekend?"]),
+    _chained("weather", "capital_weather", _capital("weather"), [
+        "What's the weather like in the capital of {country}?", "Is it raining in {country}'s capital right now?"]),
+    _chained("weather", "birthplace_weather", _person("weather"), [
+        "What's the weather in the town where {person} was born?",
+        "I'm visiting {person}'s birthplace next week. What's the weather like there?"]),
+    _chained("weather", "event_location_weather", _event_place, [
+        "What's the weather like where {event} is held?", "I'm going to {event}. What's the weather there now?"]),
+    _chained("weather", "capital_weather", _capital("weather"), [
+        "¿Qué tiempo hace en la capital de {country}?", "¿Llueve ahora en la capital de {country}?"], lang="es"),
+    _chained("unit_converter", "landmark_height", _landmark, [
+        "How {measure} is {landmark} in {dst}?", "What's the size of {landmark} in {dst}?"]),
+    _chained("unit_converter", "temperature_fahrenheit", _weather_unit, [
+        "What's the temperature in {city} in Fahrenheit?", "How warm is it in {city}? Give it to me in °F."]),
+    _chained("calculator", "price_total", _price_total, [
+        "How much would {k} {product} cost at today's price?", "I want to buy {k} {product}. What's the total?"]),
+    _chained("calculator", "currency_exchange", _exchange, [
+        "How much is {amount} {src} in {dst} at today's rate?", "Convert {amount} {src} to {dst} for me."]),
+    _chained("calculator", "population_share", _population, [
+        "What's {p}% of the population of {country}?", "If {p} percent of people in {country} signed up, how "
+        "many would that be?"]),
+    _chained("translate", "definition_translate", _definition_translate, [
+        "Look up '{word}' and translate its definition into {lang}.",
+        "What does {word} mean? Give me the definition in {lang}."]),
+    _chained("translate", "definition_for_friend", _definition_translate, [
+        "My friend only speaks {lang}. Can you find the meaning of '{word}' and translate it for her?",
+        "Define {word}, then put the definition in {lang}."]),
+    _chained("web_reader", "search_then_read", _search_read, [
+        "Find a recent article about {topic} and read it for me.", "Search for news on {topic} and summarize the "
+        "top article."]),
+    _chained("web_reader", "search_open_first", _search_read, [
+        "Look up {topic} and open the first result.", "Can you find something on {topic} and tell me what the "
+        "first article says?"]),
+    _chained("wikipedia", "book_author", _book_author, [
+        "Who wrote {book}? Tell me about the author.", "Find out who wrote {book} and give me their bio."]),
+    _chained("wikipedia", "book_author_background", _book_author, [
+        "I just finished {book}. Who's the author and what's their background?",
+        "Background on the writer of {book}, please."]),
+]
+
