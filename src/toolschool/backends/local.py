@@ -1,7 +1,9 @@
 """Local transformers backend: batched greedy generation on CPU.
 
 Requests are rendered with the chat template and the tool format, sorted by prompt length
-(so each batch pads little), left-padded and generated together with ``model.generate``.
+(so each batch pads little) and decoded greedily in batches, by default with
+:class:`~toolschool.backends.generation.PrefixCachedDecoder` (shared system prompt computed
+once), or with plain ``model.generate``.
 Generation stops at the template's end-of-turn marker. Use bf16 *weights* for speed on
 CPU (bf16 autocast slows ``generate`` here); :func:`prepare_for_inference` does that and
 merges a LoRA adapter first, so no adapter overhead is paid per token.
@@ -14,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from toolschool.backends.generation import PrefixCachedDecoder
 from toolschool.chat.prompt import DEFAULT_SYSTEM, ChatMLTemplate
 from toolschool.formats.base import ToolFormat
 from toolschool.types import Message, ToolCall, ToolSchema
@@ -35,7 +38,7 @@ class Completion:
         raw: the generated assistant text (stop marker removed).
         calls: tool calls when the backend returns them structured (OpenAI-style HTTP);
             ``None`` when the caller must parse ``raw`` with the wire format.
-        latency_ms: wall time from submitting this request's batch to its answer.
+        latency_ms: wall time from the start of this request's batch to its last token.
         new_tokens: number of generated tokens.
         batch_size: how many requests shared the forward passes.
     """
@@ -67,6 +70,9 @@ class LocalBackend:
         system: system prompt text (tool declarations are appended by ``fmt``).
         batch_size: prompts per ``generate`` call.
         max_new_tokens: cap on generated tokens per answer.
+        prefix_cache: decode with :class:`PrefixCachedDecoder` (the shared system prompt is
+            computed once; rows leave the batch when done). ``False`` uses plain
+            ``model.generate`` with left padding (the reference path).
     """
 
     def __init__(
@@ -77,6 +83,7 @@ class LocalBackend:
         system: str = DEFAULT_SYSTEM,
         batch_size: int = 16,
         max_new_tokens: int = 128,
+        prefix_cache: bool = True,
     ):
         self.model = model
         self.tokenizer = tokenizer
@@ -87,7 +94,34 @@ class LocalBackend:
         self.template = ChatMLTemplate()
         self.tokenizer.padding_side = "left"
         stop_id = tokenizer.convert_tokens_to_ids(self.template.stop)
-        self.stop_ids = [i for i in {stop_id, tokenizer.eos_token_id} if i is not None and i >= 0]
+        self.stop_ids = sorted(i for i in {stop_id, tokenizer.eos_token_id} if i is not None and i >= 0)
+        self.decoder = (
+            PrefixCachedDecoder(model, self.stop_ids, tokenizer.pad_token_id) if prefix_cache else None
+        )
+
+    def _generate(self, prompts: list[list[int]]) -> list[tuple[list[int], float]]:
+        if self.decoder is not None:
+            return [(g.tokens, g.latency_ms) for g in self.decoder.generate(prompts, self.max_new_tokens)]
+        import torch
+
+        width = max(len(p) for p in prompts)
+        ids = torch.full((len(prompts), width), self.tokenizer.pad_token_id, dtype=torch.long)
+        mask = torch.zeros_like(ids)
+        for r, p in enumerate(prompts):  # left padding
+            ids[r, width - len(p) :] = torch.tensor(p)
+            mask[r, width - len(p) :] = 1
+        start = time.perf_counter()
+        with torch.inference_mode():
+            out = self.model.generate(
+                input_ids=ids, attention_mask=mask, max_new_tokens=self.max_new_tokens, do_sample=False,
+                eos_token_id=self.stop_ids, pad_token_id=self.tokenizer.pad_token_id,
+            )
+        elapsed = (time.perf_counter() - start) * 1000
+        results = []
+        for row in out[:, width:].tolist():
+            n = next((k for k, t in enumerate(row) if t in self.stop_ids), len(row))
+            results.append((row[:n], elapsed))
+        return results
 
     def prompt(self, request: ChatRequest) -> str:
         """Prompt text for one request (generation prompt included)."""
@@ -102,39 +136,16 @@ class LocalBackend:
 
         ``on_batch(n)`` is called after each batch with the number of requests it answered.
         """
-        import torch
-
         prompts = [self.prompt(r) for r in requests]
-        lengths = [len(self.tokenizer(p, add_special_tokens=False)["input_ids"]) for p in prompts]
-        order = sorted(range(len(prompts)), key=lambda i: lengths[i])
+        encoded = [self.tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
+        order = sorted(range(len(prompts)), key=lambda i: len(encoded[i]))
         answers: list[Completion | None] = [None] * len(prompts)
         for b in range(0, len(order), self.batch_size):
             idx = order[b : b + self.batch_size]
-            enc = self.tokenizer(
-                [prompts[i] for i in idx], return_tensors="pt", padding=True, add_special_tokens=False
-            )
-            start = time.perf_counter()
-            with torch.inference_mode():
-                out = self.model.generate(
-                    **enc,
-                    max_new_tokens=self.max_new_tokens,
-                    do_sample=False,
-                    eos_token_id=self.stop_ids,
-                    pad_token_id=self.tokenizer.pad_token_id,
-                )
-            elapsed = (time.perf_counter() - start) * 1000
-            new = out[:, enc["input_ids"].shape[1] :]
-            for row, i in enumerate(idx):
-                tokens = new[row].tolist()
-                n = len(tokens)
-                for k, t in enumerate(tokens):
-                    if t in self.stop_ids:
-                        n = k
-                        break
-                text = self.tokenizer.decode(tokens[:n], skip_special_tokens=False)
-                answers[i] = Completion(
-                    raw=text, latency_ms=elapsed, new_tokens=n, batch_size=len(idx)
-                )
+            generated = self._generate([encoded[i] for i in idx])
+            for (tokens, latency_ms), i in zip(generated, idx):
+                text = self.tokenizer.decode(tokens, skip_special_tokens=False)
+                answers[i] = Completion(raw=text, latency_ms=latency_ms, new_tokens=len(tokens), batch_size=len(idx))
             if on_batch:
                 on_batch(len(idx))
         return [a for a in answers if a is not None]

@@ -1,0 +1,154 @@
+"""Batched greedy decoding that computes a shared prompt prefix once.
+
+Every prompt of a tool-calling evaluation starts with the same system turn (instructions
+and tool declarations, ~450 of ~500 tokens for the ``assistant`` toolkit). This decoder
+
+1. runs that common prefix once (batch size 1) and keeps its key/value cache,
+2. repeats the cache for the batch and prefills only each prompt's own suffix,
+   left-padded *between* prefix and suffix (masked out, with explicit position ids so
+   RoPE positions are exactly those of the unpadded prompt),
+3. decodes greedily, dropping rows from the batch as soon as they emit a stop token.
+
+Measured on this project's 2-core CPU with SmolLM2-135M in bf16: SDPA prefill is ~2× faster
+than eager attention, while eager decoding is ~1.6× faster than SDPA's CPU flash kernel for
+one query token (0.17 vs 0.28 s per step at batch 16), so prefill uses ``sdpa`` and decode
+uses ``eager``. Greedy outputs equal ``model.generate(do_sample=False)`` on the same
+prompts (a test checks it on the tiny model).
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass
+class Generated:
+    """One decoded answer: new token ids (stop token excluded) and its latency in ms."""
+
+    tokens: list[int]
+    latency_ms: float
+    stopped: bool
+
+
+def common_prefix_length(sequences: Sequence[Sequence[int]]) -> int:
+    """Length of the longest token prefix all ``sequences`` share."""
+    if not sequences:
+        return 0
+    first = sequences[0]
+    limit = min(len(s) for s in sequences)
+    for i in range(limit):
+        token = first[i]
+        if any(s[i] != token for s in sequences):
+            return i
+    return limit
+
+
+def _set_attention(model: Any, name: str, supported: bool) -> None:
+    if supported and getattr(model.config, "_attn_implementation", None) != name:
+        model.set_attn_implementation(name)
+
+
+class PrefixCachedDecoder:
+    """Greedy decoder with a reusable prefix cache (see module docstring).
+
+    Args:
+        model: a transformers causal LM using a ``DynamicCache`` (Llama, Qwen2, Gemma…).
+        stop_ids: token ids that end an answer.
+        pad_id: id used for padding (never attended to).
+        switch_attention: use sdpa for prefill and eager for decode (when the model
+            supports ``set_attn_implementation``).
+    """
+
+    def __init__(self, model: Any, stop_ids: Sequence[int], pad_id: int, switch_attention: bool = True):
+        self.model = model
+        self.stop_ids = set(stop_ids)
+        self.pad_id = pad_id
+        self.switch = switch_attention and hasattr(model, "set_attn_implementation")
+        self._prefix_key: tuple[int, ...] | None = None
+        self._prefix_cache: Any = None
+
+    def _prefix(self, ids: list[int]) -> Any:
+        import torch
+
+        key = tuple(ids)
+        if key != self._prefix_key:
+            _set_attention(self.model, "sdpa", self.switch)
+            out = self.model(input_ids=torch.tensor([ids]), use_cache=True, logits_to_keep=1)
+            self._prefix_key, self._prefix_cache = key, out.past_key_values
+        return copy.deepcopy(self._prefix_cache)
+
+    def generate(self, prompts: Sequence[Sequence[int]], max_new_tokens: int) -> list[Generated]:
+        """Decode one batch of tokenised prompts (all rows start at the same time).
+
+        Returns one :class:`Generated` per prompt, in input order.
+        """
+        import torch
+
+        start = time.perf_counter()
+        rows = len(prompts)
+        shared = min(common_prefix_length(prompts), min(len(p) for p in prompts) - 1)
+        with torch.inference_mode():
+            cache = None
+            if shared > 0:
+                cache = self._prefix(list(prompts[0][:shared]))
+                cache.batch_repeat_interleave(rows)
+            suffixes = [list(p[shared:]) for p in prompts]
+            width = max(len(s) for s in suffixes)
+            ids = torch.full((rows, width), self.pad_id, dtype=torch.long)
+            mask = torch.zeros((rows, shared + width), dtype=torch.long)
+            mask[:, :shared] = 1
+            positions = torch.zeros((rows, width), dtype=torch.long)
+            for r, s in enumerate(suffixes):
+                pad = width - len(s)
+                ids[r, pad:] = torch.tensor(s)
+                mask[r, shared + pad :] = 1
+                positions[r, pad:] = torch.arange(shared, shared + len(s))
+            _set_attention(self.model, "sdpa", self.switch)
+            out = self.model(
+                input_ids=ids, attention_mask=mask, position_ids=positions, past_key_values=cache,
+                use_cache=True, logits_to_keep=1,
+            )
+            cache = out.past_key_values
+            next_pos = torch.tensor([len(p) for p in prompts], dtype=torch.long)
+            active = list(range(rows))
+            tokens: list[list[int]] = [[] for _ in range(rows)]
+            results: list[Generated | None] = [None] * rows
+            logits = out.logits[:, -1, :]
+            _set_attention(self.model, "eager", self.switch)
+            for step in range(max_new_tokens):
+                chosen = logits.argmax(-1).tolist()
+                keep = []
+                for slot, row in enumerate(active):
+                    token = chosen[slot]
+                    if token in self.stop_ids:
+                        results[row] = Generated(tokens[row], (time.perf_counter() - start) * 1000, True)
+                    else:
+                        tokens[row].append(token)
+                        keep.append(slot)
+                if step == max_new_tokens - 1 or not keep:
+                    break
+                if len(keep) < len(active):
+                    index = torch.tensor(keep)
+                    cache.batch_select_indices(index)
+                    mask = mask[index]
+                    next_pos = next_pos[index]
+                    chosen = [chosen[k] for k in keep]
+                    active = [active[k] for k in keep]
+                mask = torch.cat([mask, torch.ones((len(active), 1), dtype=torch.long)], dim=1)
+                out = self.model(
+                    input_ids=torch.tensor(chosen).unsqueeze(1), attention_mask=mask,
+                    position_ids=next_pos.unsqueeze(1), past_key_values=cache, use_cache=True,
+                )
+                next_pos = next_pos + 1
+                cache = out.past_key_values
+                logits = out.logits[:, -1, :]
+            elapsed = (time.perf_counter() - start) * 1000
+            for row in range(rows):
+                if results[row] is None:
+                    results[row] = Generated(tokens[row], elapsed, False)
+        _set_attention(self.model, "sdpa", self.switch)
+        return [r for r in results if r is not None]
