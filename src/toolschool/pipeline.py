@@ -48,6 +48,7 @@ class EvalSettings(BaseModel):
     max_new_tokens: int = Field(128, ge=1)
     dtype: Literal["bfloat16", "float32"] = Field("bfloat16", description="weights for generate")
     limit: int | None = Field(None, ge=1, description="evaluate only the first N items")
+    lenient: bool = Field(False, description="parse answers leniently (see toolschool.formats.base)")
 
 
 class RunConfig(BaseModel):
@@ -132,7 +133,7 @@ def _evaluate_model(
     from toolschool.eval.runner import evaluate
     from toolschool.formats import get_format
 
-    fmt = get_format(config.format)
+    fmt = get_format(config.format, lenient=config.eval.lenient)
     backend = LocalBackend(
         model, tokenizer, fmt, config.system_prompt, config.eval.batch_size, config.eval.max_new_tokens
     )

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from toolschool.formats import get_format
 from toolschool.formats.hermes import HermesFormat
 from toolschool.types import ToolCall, ToolResult, ToolSchema
 
@@ -111,8 +112,6 @@ def test_render_calls_and_results_shapes() -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}',  # stopped before </tool_call>
-        '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_',
         '<tool_call>\n{"name": "get_weather", "parameters": {"city": "Paris"}}\n</tool_call>',
         '<tool_call>\n{"name": "get_weather", "arguments": "{\\"city\\": \\"Paris\\"}"}\n</tool_call>',
         '<tool_call>{"arguments": {"city": "Paris"}, "name": "get_weather"}</tool_call>',
@@ -127,13 +126,53 @@ def test_lenient_forms_are_calls(text: str) -> None:
     assert result.content == ""
 
 
-def test_next_call_may_start_without_the_previous_closing_tag() -> None:
+LENIENT = get_format("hermes", lenient=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "repair"),
+    [
+        ('<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}', "missing </tool_call>"),
+        ('<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_', "missing </tool_call>"),
+        ('<tool_call>\n```json\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n```\n</tool_call>',
+         "Markdown code fence"),
+        ('<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris",},}\n</tool_call>', "invalid JSON"),
+        ("<tool_call>\n{'name': 'get_weather', 'arguments': {'city': 'Paris'}}\n</tool_call>", "malformed JSON"),
+        ('<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}\n</tool_call>', "malformed JSON"),
+        ('<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"', "malformed JSON"),
+    ],
+)
+def test_lenient_repairs_predictable_slips_and_strict_reports_them(text: str, repair: str) -> None:
+    strict = fmt.parse(text)
+    assert strict.errors and not strict.calls and not strict.repairs
+    result = LENIENT.parse(text)
+    assert result.ok, result.errors
+    assert [(c.name, c.arguments) for c in result.calls] == [("get_weather", {"city": "Paris"})]
+    assert any(repair in r.message for r in result.repairs), result.repairs
+    assert all(0 <= r.offset <= len(text) for r in result.repairs)
+    # streaming in single characters gives the same result
+    parser = LENIENT.stream()
+    for ch in text:
+        parser.feed(ch)
+    parser.finish()
+    assert parser.result() == result
+
+
+def test_lenient_still_reports_what_cannot_be_mended() -> None:
+    for text in ('<tool_call>\nget_weather(city="Paris")\n</tool_call>', '<tool_call>\n{"arguments": {}}\n</tool_call>'):
+        result = LENIENT.parse(text)
+        assert result.errors and not result.calls, text
+
+
+def test_next_call_may_start_without_the_previous_closing_tag_when_lenient() -> None:
     text = (
         '<tool_call>\n{"name": "a", "arguments": {}}\n'
         '<tool_call>\n{"name": "b", "arguments": {}}\n</tool_call>'
     )
-    result = fmt.parse(text)
-    assert result.ok and [c.name for c in result.calls] == ["a", "b"]
+    result = LENIENT.parse(text)
+    assert result.ok and [c.name for c in result.calls] == ["a", "b"] and len(result.repairs) == 1
+    strict = fmt.parse(text)
+    assert [c.name for c in strict.calls] == ["b"] and "not closed" in strict.errors[0].message
 
 
 def test_missing_arguments_means_empty_arguments() -> None:

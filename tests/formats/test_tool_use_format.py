@@ -168,3 +168,201 @@ def test_round_trip_property(calls: list[ToolCall], content: str) -> None:
     assert result.ok
     assert [(c.name, c.arguments) for c in result.calls] == [(c.name, c.arguments) for c in calls]
     assert result.content == content
+
+
+# -- lenient mode -----------------------------------------------------------------------------
+
+lenient = ToolUseFormat(lenient=True)
+REPAIRED_QUOTES = (
+    "repaired the JSON arguments with json_repair (Expecting property name enclosed in double quotes)"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "arguments", "repairs"),
+    [
+        ('Sure.\nTOOL_USE[f:{"a": 1}', {"a": 1}, [("added the missing closing ']'", "")]),
+        ('TOOL_USE[f:{"a": 1} \nAfter.', {"a": 1}, [("added the missing closing ']'", "\nAfter")]),
+        (
+            "TOOL_USE[f:{'a': 'x]', 'b': [1, 2,],}]\nAfter.",
+            {"a": "x]", "b": [1, 2]},
+            [(REPAIRED_QUOTES, "'a': '")],
+        ),
+        (
+            'TOOL_USE[f:{"a": 1,}',
+            {"a": 1},
+            [
+                (REPAIRED_QUOTES, "}"),
+                ("added the missing closing ']'", ""),
+            ],
+        ),
+    ],
+)  # fmt: skip
+def test_lenient_repairs_what_strict_reports(text: str, arguments: dict, repairs: list) -> None:
+    strict = fmt.parse(text)
+    assert strict.errors and not strict.calls and not strict.repairs
+    result = lenient.parse(text)
+    assert result.ok and [c.arguments for c in result.calls] == [arguments]
+    assert [(r.message, text[r.offset :][:6]) for r in result.repairs] == repairs
+    assert result.content == strict.content
+
+
+@pytest.mark.parametrize(
+    "text", ['TOOL_USE[f:{"a": <b>}]', 'TOOL_USE[f:{"a": 1]', 'TOOL_USE[f:{"a": 1} x]', 'TOOL_USE[f:{"a": ']
+)
+def test_lenient_keeps_real_errors(text: str) -> None:
+    result = lenient.parse(text)
+    assert result.errors and not result.calls and not result.repairs
+
+
+def test_lenient_deltas_decode_with_the_lenient_decoder() -> None:
+    text = "TOOL_USE[f:{'a': 'it\\'s', 'b': [1,],}]"
+    parser = lenient.stream()
+    events = [ev for ch in text for ev in parser.feed(ch)] + parser.finish()
+    raw = "".join(ev.text for ev in events if ev.kind == "arguments_delta")
+    assert raw == "{'a': 'it\\'s', 'b': [1,],}"
+    assert lenient.decode_arguments(raw) == events[-1].call.arguments == {"a": "it's", "b": [1]}
+    with pytest.raises(ValueError):
+        fmt.decode_arguments(raw)
+
+
+# -- markers ------------------------------------------------------------------------------------
+
+MARKED = ToolUseFormat(think_marker="THINK:", success_marker="✓", transition_marker="THEN:")
+WEATHER_CALL = ToolCall(name="get_weather", arguments={"city": "Paris"})
+
+
+def run_chunks(f: ToolUseFormat, chunks: list[str]) -> tuple[list[tuple], tuple]:
+    parser = f.stream()
+    events = [ev for chunk in chunks for ev in parser.feed(chunk)] + parser.finish()
+    merged: list[tuple] = []  # adjacent content / argument deltas joined
+    for ev in events:
+        if ev.kind in ("content", "arguments_delta"):
+            if merged and merged[-1][:2] == (ev.kind, ev.index):
+                merged[-1] = (ev.kind, ev.index, merged[-1][2] + ev.text)
+            else:
+                merged.append((ev.kind, ev.index, ev.text))
+        else:
+            merged.append((ev.kind, ev.index, ev.name, ev.call.arguments if ev.call else None))
+    r = parser.result()
+    summary = ([(c.name, c.arguments) for c in r.calls], r.content, r.reasoning, r.errors, r.repairs)
+    return merged, summary
+
+
+def test_without_markers_output_is_unchanged() -> None:
+    calls = [WEATHER_CALL, ToolCall(name="now")]
+    plain = fmt.render_assistant("Checking.", calls)
+    assert plain == 'Checking.\nTOOL_USE[get_weather:{"city": "Paris"}]\nTOOL_USE[now:{}]'
+    assert fmt.render_assistant("Checking.", calls, after_results=True) == plain
+    assert ToolUseFormat(lenient=True).render_assistant("Checking.", calls, after_results=True) == plain
+    # with no think marker, a reasoning-looking line is content (content events)
+    result = fmt.parse('THINK: I need it\n✓ THEN: TOOL_USE[now:{}]')
+    assert result.content == "THINK: I need it\n✓ THEN:" and result.reasoning == ""
+
+
+def test_markers_render_the_turn_after_a_result() -> None:
+    assert MARKED.render_assistant("I need the weather", [WEATHER_CALL]) == (
+        'THINK: I need the weather\nTOOL_USE[get_weather:{"city": "Paris"}]'
+    )
+    now = [ToolCall(name="now")]
+    two_lines = MARKED.render_assistant("  Now the time.\n\n  Then done. ", now, after_results=True)
+    assert two_lines == "✓\nTHINK: Now the time.\nTHINK:\nTHINK: Then done.\nTHEN: TOOL_USE[now:{}]"
+    assert MARKED.render_assistant("It is sunny.", [], after_results=True) == "✓\nIt is sunny."
+    assert MARKED.render_assistant("It is sunny.", []) == "It is sunny."
+    assert MARKED.render_assistant("", [WEATHER_CALL, ToolCall(name="now")], after_results=True) == (
+        '✓\nTHEN: TOOL_USE[get_weather:{"city": "Paris"}]\nTOOL_USE[now:{}]'
+    )
+    only_success = ToolUseFormat(success_marker="OK.")
+    assert only_success.render_assistant("Reason", [ToolCall(name="now")], after_results=True) == (
+        "OK.\nReason\nTOOL_USE[now:{}]"
+    )
+
+
+def test_markers_are_parsed_out() -> None:
+    text = (
+        "✓\nTHINK: Now convert it  \nTHINK: carefully\n"
+        'THEN: TOOL_USE[convert:{"value": 21}]\nTHEN:TOOL_USE[now:{}] THINK: late TOOL_USE[x:{}]\nDone.'
+    )
+    merged, (calls, content, reasoning, errors, repairs) = run_chunks(MARKED, [text])
+    assert calls == [("convert", {"value": 21}), ("now", {}), ("x", {})]
+    assert content == "Done." and reasoning == "Now convert it\ncarefully\nlate"
+    assert not errors and not repairs
+    assert [m[0] for m in merged].count("content") == 1  # no reasoning in content events
+    mixed = MARKED.parse("Hello\nTHINK: x\nWorld ✓")
+    assert mixed.content == "Hello\nWorld" and mixed.reasoning == "x" and not mixed.attempted
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '✓\nTHINK: Now convert it\nTHEN: TOOL_USE[convert:{"value": 2, "s": "THINK: ✓ THEN:"}]\nDone ✓',
+        'Hi THINK: a TOOL_USE[f:{}]THEN:THINK:\nTHIN THE ✓✓ TOOL_USE[g:{"a": 1}',
+        "THINK: unfinished reasoning TOOL_US",
+    ],
+)
+def test_markers_do_not_depend_on_chunking(text: str) -> None:
+    marked_lenient = ToolUseFormat(
+        lenient=True, think_marker="THINK:", success_marker="✓", transition_marker="THEN:"
+    )
+    for f in (MARKED, marked_lenient):
+        reference = run_chunks(f, [text])
+        for cut in range(len(text) + 1):
+            assert run_chunks(f, [text[:cut], text[cut:]]) == reference, (text, cut)
+        assert run_chunks(f, list(text)) == reference
+
+
+@pytest.mark.parametrize(
+    "markers",
+    [
+        {"think_marker": ""},
+        {"think_marker": " THINK:"},
+        {"success_marker": "a\nb"},
+        {"think_marker": "THINK", "transition_marker": "THINK:"},
+        {"success_marker": "✓", "transition_marker": "✓"},
+        {"transition_marker": "USE["},
+    ],
+)
+def test_markers_that_cannot_be_told_apart_are_rejected(markers: dict) -> None:
+    with pytest.raises(ValueError):
+        ToolUseFormat(**markers)
+
+
+_names = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,15}", fullmatch=True)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    calls=st.lists(
+        st.builds(ToolCall, name=_names, arguments=st.dictionaries(st.text(max_size=8), _json, max_size=3)),
+        max_size=3,
+    ),
+    content=st.text(max_size=30).map(str.strip),
+    after_results=st.booleans(),
+)
+def test_round_trip_property_with_markers(calls: list[ToolCall], content: str, after_results: bool) -> None:
+    if any(m in content for m in ("TOOL_USE[", "THINK:", "✓", "THEN:")):
+        return
+    result = MARKED.parse(MARKED.render_assistant(content, calls, after_results=after_results))
+    assert result.ok
+    assert [(c.name, c.arguments) for c in result.calls] == [(c.name, c.arguments) for c in calls]
+    if calls and content:
+        assert result.reasoning == "\n".join(line.strip() for line in content.split("\n"))
+        assert result.content == ""
+    else:
+        assert result.content == content and result.reasoning == ""
+
+
+def test_a_megabyte_parses() -> None:
+    big = 'brackets ] } [ { "q" \\ TOOL_USE[x:{}] ü\n' * 25_000
+    many = [ToolCall(name=f"f{i}", arguments={"a": i, "b": "x]y"}) for i in range(5_000)]
+    for f in (fmt, lenient, MARKED):
+        text = f.render_assistant("Start.", [ToolCall(name="big", arguments={"s": big}), *many])
+        assert len(text) > 1_000_000
+        result = f.parse(text + "\nEnd.")
+        assert result.ok and len(result.calls) == 5_001
+        assert result.calls[0].arguments == {"s": big}
+        assert result.calls[-1].arguments == {"a": 4_999, "b": "x]y"}
+        if f is MARKED:
+            assert result.reasoning == "Start." and result.content == "End."
+        else:
+            assert result.content == "Start.\nEnd."

@@ -7,7 +7,9 @@ SmolLM2, Qwen2.5/Qwen3 and Hermes: ``<|im_start|>{role}\\n{body}<|im_end|>\\n``.
 
 With the ``hermes`` format this renders byte-for-byte what the official Qwen2.5 chat
 template renders (consecutive tool messages become one ``user`` turn of
-``<tool_response>`` blocks); a test checks it against the jinja file.
+``<tool_response>`` blocks); a test checks it against the jinja file. With
+``ChatMLTemplate(think_blocks=True)`` it also writes Qwen3's ``<think>`` blocks, as the
+Qwen3 template does (``Qwen-Qwen3-0.6B.jinja``; rule in :meth:`ChatMLTemplate.assistant_body`).
 """
 
 from __future__ import annotations
@@ -32,6 +34,11 @@ class Segment:
 class ChatMLTemplate:
     """ChatML turns: ``<|im_start|>role\\nbody<|im_end|>\\n``.
 
+    Args:
+        think_blocks: write assistant turns as the Qwen3 template does, with ``<think>``
+            blocks (see :meth:`assistant_body`). Off by default: the plain ChatML that
+            SmolLM2 is trained and evaluated in, and Qwen2.5's template.
+
     Attributes:
         start, end: the turn markers.
         stop: the string that ends an assistant turn (generation stops there).
@@ -40,6 +47,9 @@ class ChatMLTemplate:
     name = "chatml"
     start = "<|im_start|>"
     end = "<|im_end|>"
+
+    def __init__(self, think_blocks: bool = False) -> None:
+        self.think_blocks = think_blocks
 
     @property
     def stop(self) -> str:
@@ -72,6 +82,8 @@ class ChatMLTemplate:
         msgs = list(messages)
         if msgs and msgs[0].role == "system":
             system = msgs.pop(0).content
+        skipped = len(messages) - len(msgs)  # index in ``messages`` = index in ``msgs`` + skipped
+        last_query = _last_query(messages) if self.think_blocks else -1
         out += self._turn("system", fmt.render_system(tools, system) if tools else system, False)
         i = 0
         while i < len(msgs):
@@ -79,7 +91,12 @@ class ChatMLTemplate:
             if msg.role == "user":
                 out += self._turn("user", msg.content, False)
             elif msg.role == "assistant":
-                out += self._turn("assistant", fmt.render_assistant(msg.content, msg.tool_calls), True)
+                if self.think_blocks:
+                    at = i + skipped
+                    body = self.assistant_body(msg, fmt, at > last_query, at == len(messages) - 1)
+                else:
+                    body = fmt.render_assistant(msg.content, msg.tool_calls)
+                out += self._turn("assistant", body, True)
             elif msg.role == "tool":
                 results = []
                 while i < len(msgs) and msgs[i].role == "tool":
@@ -95,6 +112,32 @@ class ChatMLTemplate:
             out.append(Segment(f"{self.start}assistant\n"))
         return out
 
+    @staticmethod
+    def assistant_body(msg: Message, fmt: ToolFormat, after_last_query: bool, last: bool) -> str:
+        """An assistant turn's body with Qwen3's ``<think>`` rule (``think_blocks=True``).
+
+        Source: ``Qwen-Qwen3-0.6B.jinja``. Reasoning is the text of ``content`` before
+        ``</think>`` (after ``<think>``, newlines trimmed); the content is what follows
+        ``</think>`` (leading newlines dropped) — all of ``content`` when there is no
+        ``</think>``. An assistant message after the last user query (the last user message
+        that is not a bare ``<tool_response>…</tool_response>``) that is the last message or
+        has reasoning is written ``<think>\\n{reasoning}\\n</think>\\n\\n{content}``; so the
+        final answer after tool results gets an empty ``<think>\\n\\n</think>\\n\\n``. Any other
+        assistant message is its content alone, its reasoning dropped. Calls follow as
+        ``fmt.render_assistant`` writes them.
+        """
+        content, reasoning = msg.content, ""
+        if "</think>" in content:
+            reasoning = content.split("</think>")[0].rstrip("\n").split("<think>")[-1].lstrip("\n")
+            content = content.split("</think>")[-1].lstrip("\n")
+        if not (after_last_query and (last or reasoning)):
+            return fmt.render_assistant(content, msg.tool_calls)
+        shown = content.lstrip("\n")
+        body = fmt.render_assistant(shown, msg.tool_calls)
+        if msg.tool_calls and content and not shown:  # the template tests the unstripped content
+            body = "\n" + body
+        return "<think>\n" + reasoning.strip("\n") + "\n</think>\n\n" + body
+
     def render(
         self,
         messages: list[Message],
@@ -105,6 +148,16 @@ class ChatMLTemplate:
     ) -> str:
         """The whole prompt as one string (see :meth:`segments`)."""
         return "".join(s.text for s in self.segments(messages, tools, fmt, system, add_generation_prompt))
+
+
+def _last_query(messages: list[Message]) -> int:
+    """Qwen3's ``last_query_index``: the last user message that is not only a tool response."""
+    for i in range(len(messages) - 1, -1, -1):
+        m = messages[i]
+        wrapped = m.content.startswith("<tool_response>") and m.content.endswith("</tool_response>")
+        if m.role == "user" and not wrapped:
+            return i
+    return len(messages) - 1
 
 
 def prompt_for_next_turn(

@@ -10,6 +10,7 @@ import typer
 
 from toolschool.cli import data as data_cmd
 from toolschool.cli import eval as eval_cmd
+from toolschool.cli import formats as formats_cmd
 from toolschool.cli import run as run_cmd
 from toolschool.cli import train as train_cmd
 
@@ -24,6 +25,7 @@ app.command("run")(run_cmd.run)
 app.command("data")(data_cmd.data)
 app.command("train")(train_cmd.train)
 app.command("eval")(eval_cmd.eval_)
+app.add_typer(formats_cmd.app, name="formats")
 
 
 def main() -> None:

@@ -174,6 +174,7 @@ class Prediction(BaseModel):
         attempted: the output contained the start of a call (a marker or call-shaped object),
             whether or not it parsed (:class:`toolschool.formats.base.ParseResult.attempted`).
         latency_ms: wall time of the request; ``None`` when not measured.
+        repairs: what a lenient parser fixed in ``raw`` (empty when parsed strictly).
     """
 
     model_config = ConfigDict(extra="ignore")
@@ -184,6 +185,7 @@ class Prediction(BaseModel):
     error: str | None = None
     attempted: bool = False
     latency_ms: float | None = Field(default=None, ge=0)
+    repairs: list[str] = Field(default_factory=list)
 
     @field_validator("calls", mode="before")
     @classmethod

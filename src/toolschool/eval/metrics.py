@@ -13,7 +13,8 @@ of a run, ``Metrics.model_validate_json`` reads it back). Definitions, exactly a
   that name was assigned to it), the share whose listed arguments all pass.
 * ``syntax_validity`` — over predictions (for items of the set) that attempted a call
   (``attempted`` flag set, or at least one call parsed), the share with ``error`` ``None``;
-  ``None`` when nothing was attempted.
+  ``None`` when nothing was attempted. ``repaired`` counts the attempts a lenient parser
+  had to repair (0 when parsing strictly, the default).
 * ``no_tool_precision`` / ``no_tool_recall`` — the positive class is "no call made": a
   prediction with no parsed call and no attempt. Precision = abstentions on items that
   expect no call / all abstentions; recall = the same / items that expect no call.
@@ -117,6 +118,7 @@ class Metrics(BaseModel):
     argument_calls: int = 0
     syntax_validity: float | None
     attempted: int = 0
+    repaired: int = 0
     no_tool_precision: float | None
     no_tool_recall: float | None
     parallel_accuracy: float | None
@@ -359,6 +361,7 @@ def compute_metrics(
         argument_calls=len(selected_calls),
         syntax_validity=_ratio(sum(p.error is None for p in attempted), len(attempted)),
         attempted=len(attempted),
+        repaired=sum(bool(p.repairs) for p in attempted),
         no_tool_precision=_ratio(len(abstained & no_tool_ids), len(abstained)),
         no_tool_recall=_ratio(len(abstained & no_tool_ids), len(no_tool_ids)),
         parallel_accuracy=category_accuracy("parallel"),

@@ -59,6 +59,7 @@ def to_prediction(item: EvalItem, completion: Completion, fmt: ToolFormat) -> Pr
         error="; ".join(str(e) for e in parsed.errors) or None,
         attempted=parsed.attempted or bool(parsed.calls),
         latency_ms=completion.latency_ms,
+        repairs=[str(r) for r in parsed.repairs],
     )
 
 

@@ -28,6 +28,8 @@ class EvalConfig(BaseModel):
     model: str = Field(description="run directory, bundled name, local dir, .gguf or hub id")
     out_dir: str | None = Field(None, description="default: <run>/eval/<data stem> or runs/eval-<stem>")
     format: str | None = Field(None, description="wire format; default: the run's, else tool_use")
+    lenient: bool = Field(False, description="parse leniently (repairs counted as valid syntax; "
+                          "strict is the honest default)")
     system_prompt: str | None = Field(None, description="default: the run's, else the built-in one")
     toolkit: str = Field("assistant", description="tools for items that carry none")
     batch_size: int = Field(16, ge=1)
@@ -86,7 +88,7 @@ def run(config: EvalConfig, progress: Progress | None = None) -> EvalStageResult
         default_out = Path("runs") / f"eval-{stem}-{Path(config.model).name}"
     progress.finish("load model")
     out = Path(config.out_dir) if config.out_dir else default_out
-    fmt = get_format(fmt_name)
+    fmt = get_format(fmt_name, lenient=config.lenient)
     backend = LocalBackend(model, tokenizer, fmt, system, config.batch_size, config.max_new_tokens)
     progress.start("eval", len(items))
     outcome = evaluate(

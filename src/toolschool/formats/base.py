@@ -13,6 +13,13 @@ A wire format translates the canonical conversation pieces to and from model tex
 * ``stream()`` — an incremental :class:`StreamParser`; ``parse`` is that parser run to
   completion, so streaming and non-streaming agree by construction.
 
+Strict and lenient: every format is constructed as ``Format(lenient=False)``. Strict
+parsing reports any departure from the format as a :class:`ParseError`. Lenient parsing
+recovers what models predictably get wrong (a missing closing tag at the end of output, a
+fenced JSON block, a trailing comma or single quotes, ...) and records each fix as a
+:class:`Repair` in :attr:`ParseResult.repairs`, so callers can count and audit them. JSON
+repair uses the ``json-repair`` library, never hand-rolled guessing.
+
 Turn wrapping (``<|im_start|>role`` … ``<|im_end|>``) is the chat template's job
 (:mod:`toolschool.chat`), not the format's. Bad model output is data: parsers never raise
 on it; they report :class:`ParseError` entries with the character offset where it went wrong.
@@ -45,18 +52,39 @@ class ParseError:
         return f"at char {self.offset}: {self.message}" + (f" near {self.snippet!r}" if self.snippet else "")
 
 
+@dataclass(frozen=True)
+class Repair:
+    """A fix applied by a lenient parser.
+
+    Attributes:
+        message: what was repaired (``"added the missing closing </tool_call>"``).
+        offset: 0-based character offset in the parsed text where the repaired part starts.
+    """
+
+    message: str
+    offset: int
+
+    def __str__(self) -> str:
+        return f"at char {self.offset}: {self.message}"
+
+
 @dataclass
 class ParseResult:
     """What a parser found: tool calls, the text that was not part of a call, and errors.
 
     ``attempted`` is True when the text contained the start of a call (a marker or a
     call-shaped object), whether or not it parsed; eval's syntax validity uses it.
+    ``repairs`` lists what a lenient parser fixed (always empty when strict).
+    ``reasoning`` holds reasoning text a format marks as such (TOOL_USE's think marker),
+    one line per reasoning line; it is not part of ``content``.
     """
 
     calls: list[ToolCall] = field(default_factory=list)
     content: str = ""
     errors: list[ParseError] = field(default_factory=list)
     attempted: bool = False
+    repairs: list[Repair] = field(default_factory=list)
+    reasoning: str = ""
 
     @property
     def ok(self) -> bool:
@@ -102,6 +130,12 @@ class StreamParser(ABC):
     # Subclasses append to this as they emit events; see ``_emit``.
     _result: ParseResult
 
+    def _repair(self, message: str, offset: int) -> None:
+        """Record a lenient fix (not an event: the repaired call is emitted as usual)."""
+        if not hasattr(self, "_result"):
+            self._result = ParseResult()
+        self._result.repairs.append(Repair(message, offset))
+
     def _emit(self, events: list[StreamEvent], event: StreamEvent) -> None:
         if not hasattr(self, "_result"):
             self._result = ParseResult()
@@ -118,7 +152,11 @@ class StreamParser(ABC):
 
 
 class ToolFormat(ABC):
-    """A tool-call wire format. Subclasses are stateless and cheap to construct.
+    """A tool-call wire format. Instances are immutable and cheap to construct.
+
+    Args:
+        lenient: recover predictable model slips and record them as repairs (see the
+            module docstring); strict (the default) reports them as errors.
 
     Attributes:
         name: registry name (``"hermes"``, ``"tool_use"``, ``"gemma4"``…).
@@ -129,6 +167,9 @@ class ToolFormat(ABC):
     name: str = ""
     result_role: str = "tool"
     call_start: str = ""
+
+    def __init__(self, *, lenient: bool = False) -> None:
+        self.lenient = lenient
 
     @abstractmethod
     def render_tools(self, tools: list[ToolSchema]) -> str:
@@ -158,7 +199,27 @@ class ToolFormat(ABC):
 
     @abstractmethod
     def stream(self) -> StreamParser:
-        """A fresh incremental parser for one model output."""
+        """A fresh incremental parser for one model output (strict or lenient as constructed)."""
+
+    def decode_arguments(self, raw: str) -> dict:
+        """Arguments from the joined ``arguments_delta`` texts of one finished call.
+
+        The default reads JSON (the argument syntax of most formats), including a JSON string
+        that holds the object (OpenAI's ``"arguments": "{...}"``); formats with their own
+        argument syntax (Gemma 4, pythonic, FunctionGemma) override it. Stream invariant:
+        for every finished call, ``decode_arguments(joined deltas) == call.arguments``.
+
+        Raises:
+            ValueError: ``raw`` is not a complete arguments text of this format.
+        """
+        import json
+
+        value = json.loads(raw) if raw.strip() else {}
+        if isinstance(value, str):
+            value = json.loads(value) if value.strip() else {}
+        if not isinstance(value, dict):
+            raise ValueError(f"arguments must be an object, got {type(value).__name__}")
+        return value
 
     def parse(self, text: str) -> ParseResult:
         """Parse a complete model output. Never raises on bad output."""

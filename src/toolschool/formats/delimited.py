@@ -23,6 +23,7 @@ the whole output (all chunks concatenated).
 from __future__ import annotations
 
 import json
+import re
 from abc import abstractmethod
 from typing import Any
 
@@ -30,6 +31,7 @@ from toolschool.formats.base import ParseError, ParseResult, StreamEvent, Stream
 from toolschool.types import ToolCall
 
 _SNIPPET = 60
+_STRING_RUN = re.compile(r'[^"\\\x00-\x1f]*')
 
 
 def partial_suffix(text: str, marker: str) -> int:
@@ -97,16 +99,24 @@ class DelimitedStreamParser(StreamParser):
 
     # -- StreamParser -------------------------------------------------------------------
 
+    #: a chunk longer than this is consumed in pieces of this size: the skeleton copies the
+    #: unconsumed rest of its buffer when a call ends, so one huge chunk (``parse`` of a
+    #: 1 MB output) would cost O(n²); pieces keep every copy short and the parse linear
+    piece_size = 4096
+
     def feed(self, chunk: str) -> list[StreamEvent]:
         """Consume ``chunk``; return the events it completes."""
         if self._done:
             raise RuntimeError(f"{type(self).__name__}.feed() called after finish()")
         events: list[StreamEvent] = []
-        if self._call is not None:
-            self._call += chunk
-        else:
-            self._buf += chunk
-        self._run(events, final=False)
+        size = self.piece_size
+        for at in range(0, len(chunk), size) if len(chunk) > size else (0,):
+            piece = chunk[at : at + size] if len(chunk) > size else chunk
+            if self._call is not None:
+                self._call += piece
+            else:
+                self._buf += piece
+            self._run(events, final=False)
         return events
 
     def finish(self) -> list[StreamEvent]:
@@ -265,6 +275,17 @@ class JsonObjectScanner:
     @property
     def depth(self) -> int:
         return len(self._stack)
+
+    def skip_string(self, text: str, i: int) -> int:
+        """Index of the next character at or after ``i`` that :meth:`step` must see.
+
+        Inside a string (and not after a backslash) every character but ``"``, ``\\`` and
+        control characters is inert, so a caller may jump over the run in one regex match
+        instead of stepping through it; elsewhere returns ``i``.
+        """
+        if self.in_string and not self._escape and not self.done and not self.broken:
+            return _STRING_RUN.match(text, i).end()
+        return i
 
     def step(self, ch: str) -> None:
         """Consume one character (ignored once ``done`` or ``broken``)."""

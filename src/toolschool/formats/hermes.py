@@ -19,14 +19,18 @@ Jinja's HTML-escaping one.
 
 Parsing is lenient where models commonly are sloppy and strict elsewhere:
 
-* accepted: ``"parameters"`` instead of ``"arguments"``; arguments given as a JSON
-  string; a missing ``"arguments"`` (empty arguments); a call whose JSON object is
-  complete but whose ``</tool_call>`` never came — because the output ended (the model
-  stopped at its stop token) or the next ``<tool_call>`` began;
-* errors (:class:`~toolschool.formats.base.ParseError`, never exceptions): malformed
-  JSON, a body that is not an object, a missing or non-string ``"name"``, arguments
-  that are not an object, text between the object and ``</tool_call>``, and output
-  that ends inside a call before its JSON object is complete.
+* accepted in both modes (variants the Hermes-style templates themselves produce):
+  ``"parameters"`` instead of ``"arguments"``; arguments given as a JSON string; a missing
+  ``"arguments"`` (empty arguments);
+* errors when strict (:class:`~toolschool.formats.base.ParseError`, never exceptions):
+  malformed JSON, a body that is not an object, a missing or non-string ``"name"``,
+  arguments that are not an object, text between the object and ``</tool_call>``, output
+  that ends inside a call before its JSON object is complete, and a complete object whose
+  ``</tool_call>`` never came (the output ended, or the next ``<tool_call>`` began);
+* repaired when lenient (each fix recorded as a :class:`~toolschool.formats.base.Repair`):
+  the missing ``</tool_call>`` just described; a Markdown fence (```` ```json ````) around
+  the object inside the tags; JSON that ``json_repair`` can mend (trailing commas, single
+  quotes, unquoted keys, a missing closing brace) when it yields an object with a name.
 
 The closing tag is looked for outside JSON strings, so ``{"html": "</tool_call>"}`` is
 an argument, not the end of the call. A JSON object broken in a way that cannot be
@@ -39,7 +43,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from toolschool.formats.base import StreamEvent, ToolFormat
+from toolschool.formats.base import ParseError, StreamEvent, ToolFormat
 from toolschool.formats.delimited import DelimitedStreamParser, JsonObjectScanner, decode_json
 from toolschool.types import ToolCall, ToolResult, ToolSchema
 
@@ -95,7 +99,7 @@ class HermesFormat(ToolFormat):
         return "\n".join(f"<tool_response>\n{result.content}\n</tool_response>" for result in results)
 
     def stream(self) -> HermesStreamParser:
-        return HermesStreamParser()
+        return HermesStreamParser(lenient=self.lenient)
 
 
 def decode_call(obj: Any) -> ToolCall | str:
@@ -136,7 +140,13 @@ class HermesStreamParser(DelimitedStreamParser):
 
     start = CALL_START
 
+    def __init__(self, lenient: bool = False) -> None:
+        super().__init__()
+        self.lenient = lenient
+
     def _begin_call(self) -> None:
+        self._pending: ParseError | None = None  # lenient: error held until repair is tried
+        self._fenced = False
         self._phase = _PRE
         self._pos = 0
         self._obj_start = 0
@@ -165,9 +175,25 @@ class HermesStreamParser(DelimitedStreamParser):
                     i += 1
                 elif c == "{":
                     self._phase, self._obj_start = _JSON, i
+                elif self.lenient and c == "`" and not self._fenced:
+                    newline = text.find("\n", i)
+                    if newline < 0:
+                        break  # the fence line is not complete yet
+                    if not _is_fence_open(text[i:newline]):
+                        self._break(events, i, "expected a JSON object after <tool_call>")
+                        continue
+                    self._repair("removed a Markdown code fence around the tool call", self._body_offset + i)
+                    self._fenced = True
+                    i = newline + 1
                 else:
                     self._break(events, i, "expected a JSON object after <tool_call>")
             elif self._phase == _JSON:
+                skip = self._scanner.skip_string(text, i)
+                if skip > i:  # inert string characters: jump over them
+                    i = skip
+                    if self._in_args:
+                        self._args_limit = i
+                    continue
                 i = self._json_char(events, text, i)
             elif self._phase == _POST:
                 if c.isspace():
@@ -176,15 +202,21 @@ class HermesStreamParser(DelimitedStreamParser):
                     self._conclude(events, text)
                     end = i + len(CALL_END)
                 elif text.startswith(CALL_START, i):  # next call began without closing this one
-                    self._conclude(events, text)
+                    self._unclosed(events, text, i)
                     end = i
                 elif CALL_END.startswith(text[i:]) or CALL_START.startswith(text[i:]):
                     break  # maybe a tag, cut by the chunk boundary
+                elif self._fenced and text.startswith("```", i):
+                    i += 3
+                    self._fenced = False
+                elif self._fenced and "```".startswith(text[i:]):
+                    break
                 else:
                     self._break(events, i, "unexpected text after the JSON object; expected </tool_call>")
-            else:  # _BROKEN: skip to the closing tag; the error is already reported
+            else:  # _BROKEN: skip to the closing tag; the error is already reported (or pending)
                 at = text.find(CALL_END, i)
                 if at >= 0:
+                    self._salvage(events, text, at)
                     end = at + len(CALL_END)
                 else:
                     i = max(i, n - len(CALL_END) + 1)
@@ -194,11 +226,40 @@ class HermesStreamParser(DelimitedStreamParser):
         if end is not None or not final:
             return end
         if self._phase == _POST:  # complete object, no </tool_call>: the model stopped there
-            self._conclude(events, text)
-        elif self._phase != _BROKEN:
+            self._unclosed(events, text, n)
+        elif self._phase == _BROKEN:
+            self._salvage(events, text, n)
+        elif self.lenient and self._phase == _JSON:
+            self._pending = ParseError("output ended inside a tool call (no complete JSON object)",
+                                       self._call_offset, "")
+            self._salvage(events, text, n)
+        else:
             message = "output ended inside a tool call (no complete JSON object)"
             self._error(events, message, self._call_offset)
         return n
+
+    def _unclosed(self, events: list[StreamEvent], text: str, at: int) -> None:
+        """A complete object whose ``</tool_call>`` never came (output ended or a new call began)."""
+        if self.lenient:
+            self._repair("added the missing </tool_call>", self._body_offset + at)
+            self._conclude(events, text)
+        else:
+            self._error(events, "the tool call is not closed with </tool_call>", self._body_offset + at)
+
+    def _salvage(self, events: list[StreamEvent], text: str, stop: int) -> None:
+        """Lenient: try ``json_repair`` on a broken body ending at ``stop``; else report."""
+        pending, self._pending = self._pending, None
+        if pending is None:
+            return  # strict: the error was reported when the JSON broke
+        body = text[self._obj_start : stop].strip()
+        if body.endswith("```"):
+            body = body[:-3]
+        call = _repair_call(body)
+        if isinstance(call, ToolCall) and (not self._announced or call.name == self._announced_name):
+            self._repair("repaired malformed JSON in the tool call", self._body_offset + self._obj_start)
+            self._finish_call(events, call)
+            return
+        self._error(events, pending.message, pending.offset)
 
     def _json_char(self, events: list[StreamEvent], text: str, i: int) -> int:
         sc = self._scanner
@@ -269,13 +330,27 @@ class HermesStreamParser(DelimitedStreamParser):
     def _break(self, events: list[StreamEvent], i: int, message: str, at: int | None = None) -> None:
         self._phase = _BROKEN
         self._in_args = False
-        self._error(events, message, self._body_offset + (i if at is None else at))
+        offset = self._body_offset + (i if at is None else at)
+        if self.lenient and self._phase_had_object():
+            self._pending = ParseError(message, offset, "")
+            return
+        self._error(events, message, offset)
+
+    def _phase_had_object(self) -> bool:
+        """An object was opened (something json_repair might mend)."""
+        return self._scanner.depth > 0 or self._scanner.broken or self._obj_end > 0
 
     def _conclude(self, events: list[StreamEvent], text: str) -> None:
         """Decode the complete object and emit the call, or an error."""
         obj, problem, at = decode_json(text[self._obj_start : self._obj_end])
         if problem is not None:
             offset = self._body_offset + self._obj_start + at
+            if self.lenient:
+                call = _repair_call(text[self._obj_start : self._obj_end])
+                if isinstance(call, ToolCall) and (not self._announced or call.name == self._announced_name):
+                    self._repair(f"repaired invalid JSON in the tool call ({problem})", offset)
+                    self._finish_call(events, call)
+                    return
             self._error(events, f"invalid JSON in tool call: {problem}", offset)
             return
         call = decode_call(obj)
@@ -289,3 +364,22 @@ class HermesStreamParser(DelimitedStreamParser):
 
 def _loads_or_none(token: str) -> Any:
     return decode_json(token)[0]
+
+
+def _is_fence_open(line: str) -> bool:
+    """```` ``` ```` or ```` ```json ```` (any info string of letters) alone on its line."""
+    line = line.strip()
+    return line.startswith("```") and line[3:].isalpha() or line == "```"
+
+
+def _repair_call(body: str) -> ToolCall | str:
+    """Mend ``body`` with ``json_repair`` and decode it as a call (or return why not)."""
+    import json_repair
+
+    if not body.lstrip().startswith("{"):
+        return "not a JSON object"
+    try:
+        obj = json_repair.loads(body)
+    except Exception as exc:  # json_repair is best-effort; any failure means "cannot mend"
+        return f"json_repair failed: {exc}"
+    return decode_call(obj)

@@ -28,15 +28,46 @@ the name is ``[A-Za-z0-9_.-]+``; spaces are allowed after the colon and before t
 closing ``]``; anything else is a :class:`~toolschool.formats.base.ParseError` at the
 offending character, and the rest of that line is dropped as part of the failed call.
 A call left open at the end of output (even one missing only its ``]``) is an error.
+
+Lenient (``lenient=True``), each fix recorded as a :class:`~toolschool.formats.base.Repair`:
+a complete JSON object whose ``]`` is missing at the end of output (or at the end of its
+line), and JSON that :mod:`json_repair` mends into an object (trailing commas,
+``'single quotes'``, unquoted string values…; arguments up to :data:`MEND_LIMIT` characters).
+
+Optional markers (constructor arguments; none by default, and then every output is
+byte-identical to the plain format). They follow a small-model recipe of marking the steps
+of a tool-using turn:
+
+* ``think_marker`` (``"THINK:"``): a reasoning line, ``THINK: I need the weather``. The
+  assistant content of a turn with calls is rendered as reasoning lines (one per content
+  line) before the calls; parsing moves the text of each reasoning line (up to the end
+  of the line or the next ``TOOL_USE[``, stripped) to ``ParseResult.reasoning``, lines
+  joined by ``"\\n"``, and out of ``content``. With no think marker such a line is content.
+* ``success_marker`` (``"✓"``): what the model writes first in the turn after a call's
+  result; rendered by ``render_assistant(…, after_results=True)``.
+* ``transition_marker`` (``"THEN:"``): written before the first call of a turn that
+  follows results (the next call of a chain); also rendered with ``after_results=True``.
+
+Rendered with all three, the turn after a result reads::
+
+    ✓
+    THINK: Now convert it
+    THEN: TOOL_USE[convert:{"value": 21}]
+
+Markers are reserved words: anywhere outside a call they are read as markers (like
+``TOOL_USE[`` itself) and removed, with the whitespace touching them, from ``content``.
+They must be non-empty, without surrounding whitespace or newlines, and none may
+contain another or ``TOOL_USE[`` (:class:`ValueError` otherwise).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from toolschool.formats.base import StreamEvent, ToolFormat
-from toolschool.formats.delimited import DelimitedStreamParser, JsonObjectScanner, decode_json
+from toolschool.formats.delimited import DelimitedStreamParser, JsonObjectScanner, decode_json, partial_suffix
 from toolschool.types import ToolCall, ToolResult, ToolSchema
 
 CALL_START = "TOOL_USE["
@@ -49,6 +80,7 @@ INSTRUCTIONS = (
 )
 
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+_SINGLE_RUN = re.compile(r"[^'\\]*")
 
 
 def _literal(value: Any) -> str:
@@ -120,11 +152,61 @@ def render_declaration(tool: ToolSchema) -> str:
 
 
 class ToolUseFormat(ToolFormat):
-    """The TOOL_USE wire format (see the module docstring for the rules)."""
+    """The TOOL_USE wire format (see the module docstring for the rules).
+
+    Args:
+        lenient: repair the slips listed in the module docstring (recorded as repairs).
+        think_marker: marker of a reasoning line (``"THINK:"``), or None.
+        success_marker: marker written after a call's result (``"✓"``), or None.
+        transition_marker: marker before the next call of a chain (``"THEN:"``), or None.
+
+    Raises:
+        ValueError: a marker that is empty, has surrounding whitespace or a newline,
+            repeats another, or contains (or is contained in) another marker or ``TOOL_USE[``.
+    """
 
     name = "tool_use"
     result_role = "tool"
     call_start = CALL_START
+
+    def __init__(
+        self,
+        *,
+        lenient: bool = False,
+        think_marker: str | None = None,
+        success_marker: str | None = None,
+        transition_marker: str | None = None,
+    ) -> None:
+        super().__init__(lenient=lenient)
+        self.think_marker = think_marker
+        self.success_marker = success_marker
+        self.transition_marker = transition_marker
+        self.markers = tuple(m for m in (think_marker, success_marker, transition_marker) if m is not None)
+        _check_markers(self.markers)
+
+    def render_assistant(self, content: str, calls: list[ToolCall], *, after_results: bool = False) -> str:
+        """Content, then the calls, one part per line.
+
+        With markers: the success marker first when ``after_results`` (this turn follows
+        tool results); the content as reasoning lines (``THINK: line``) when there are
+        calls and a think marker; the transition marker before the first call when
+        ``after_results``. Without markers this is the base rendering.
+        """
+        if not self.markers:
+            return super().render_assistant(content, calls)
+        parts = []
+        if after_results and self.success_marker:
+            parts.append(self.success_marker)
+        if calls and self.think_marker and content.strip():
+            parts += [f"{self.think_marker} {line.strip()}".rstrip() for line in content.strip().split("\n")]
+        elif content:
+            parts.append(content)
+        if calls:
+            rendered = self.render_calls(calls)
+            if after_results and self.transition_marker:
+                rendered = f"{self.transition_marker} {rendered}"
+            parts.append(rendered)
+        return "\n".join(parts)
 
     def render_tools(self, tools: list[ToolSchema]) -> str:
         """``Available tools:`` then one :func:`render_declaration` per tool."""
@@ -145,7 +227,91 @@ class ToolUseFormat(ToolFormat):
         return "\n".join(f"{RESULT_START}{r.name}:{r.content}]" for r in results)
 
     def stream(self) -> ToolUseStreamParser:
-        return ToolUseStreamParser()
+        return ToolUseStreamParser(
+            lenient=self.lenient,
+            think_marker=self.think_marker,
+            success_marker=self.success_marker,
+            transition_marker=self.transition_marker,
+        )
+
+    def decode_arguments(self, raw: str) -> dict:
+        """Arguments from the joined deltas: JSON; when lenient, JSON mended by :func:`mend_json`.
+
+        Raises:
+            ValueError: not a JSON object (after repair, when lenient).
+        """
+        if not self.lenient:
+            return super().decode_arguments(raw)
+        value, problem, _ = decode_json(raw) if raw.strip() else ({}, None, 0)
+        if problem is not None:
+            value = mend_json(raw)
+        if not isinstance(value, dict):
+            raise ValueError(f"arguments must be a JSON object, got {type(value).__name__}")
+        return value
+
+
+def _check_markers(markers: tuple[str, ...]) -> None:
+    """Raise :class:`ValueError` for markers the parser could not tell apart (see ToolUseFormat)."""
+    for marker in markers:
+        if not isinstance(marker, str) or not marker or marker != marker.strip() or "\n" in marker:
+            raise ValueError(
+                f"tool_use marker {marker!r} must be non-empty, without surrounding whitespace or newlines"
+            )
+    reserved = (*markers, CALL_START)
+    for i, a in enumerate(reserved):
+        for b in reserved[i + 1 :]:
+            if a in b or b in a:
+                raise ValueError(f"tool_use markers {a!r} and {b!r} overlap: one contains the other")
+
+
+class QuoteTolerantScanner(JsonObjectScanner):
+    """A :class:`~toolschool.formats.delimited.JsonObjectScanner` that also skips
+    ``'single-quoted'`` strings (with backslash escapes), for lenient parsers whose JSON
+    :func:`mend_json` will repair. Raw newlines in strings are allowed (``strict_strings``
+    off), as ``json_repair`` accepts them.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(strict_strings=False)
+        self._single = False
+        self._single_escape = False
+
+    def skip_string(self, text: str, i: int) -> int:
+        """As the base method, for ``'…'`` strings too (their inert runs have no ``'`` or ``\\``)."""
+        if self._single and not self._single_escape:
+            return _SINGLE_RUN.match(text, i).end()
+        return super().skip_string(text, i)
+
+    def step(self, ch: str) -> None:
+        if self._single:
+            if self._single_escape:
+                self._single_escape = False
+            elif ch == "\\":
+                self._single_escape = True
+            elif ch == "'":
+                self._single = False
+        elif ch == "'" and not self.in_string and not self.done and not self.broken:
+            self._single = True
+        else:
+            super().step(ch)
+
+
+#: longest JSON text handed to ``json_repair``: it is slow on long strings (about 2 µs a
+#: character, and super-linear on long single-quoted ones), so longer broken JSON stays an error
+MEND_LIMIT = 100_000
+
+
+def mend_json(raw: str) -> Any:
+    """``json_repair.loads(raw)``, or None when it fails (it is best-effort and may raise) or
+    ``raw`` is longer than :data:`MEND_LIMIT` (keeps lenient parsing linear in time)."""
+    import json_repair
+
+    if len(raw) > MEND_LIMIT:
+        return None
+    try:
+        return json_repair.loads(raw)
+    except Exception:  # noqa: BLE001 - any failure means "cannot mend"
+        return None
 
 
 _NAME, _GAP, _JSON, _CLOSE, _SKIP = range(5)
@@ -156,21 +322,97 @@ class ToolUseStreamParser(DelimitedStreamParser):
 
     Events: ``call_started`` when the ``:`` after the name arrives; ``arguments_delta``
     with the raw JSON object text as it arrives (the deltas joined are the object);
-    ``call_finished`` when the ``]`` after the object arrives.
+    ``call_finished`` when the ``]`` after the object arrives (lenient: also when the line
+    or the output ends after a complete object). Markers produce no events; reasoning
+    lines go to ``result().reasoning`` when their line ends.
+
+    Args: as :class:`ToolUseFormat` (markers are not checked here).
     """
 
     start = CALL_START
+
+    def __init__(
+        self,
+        lenient: bool = False,
+        think_marker: str | None = None,
+        success_marker: str | None = None,
+        transition_marker: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.lenient = lenient
+        self._think = think_marker
+        self._starts = (CALL_START, *(m for m in (think_marker, success_marker, transition_marker) if m))
+        self._opened = CALL_START
+        self._reasoning: list[str] = []
+
+    def _outside_step(self, events: list[StreamEvent], final: bool) -> bool:
+        """The skeleton's step, looking for every marker instead of ``TOOL_USE[`` alone."""
+        if len(self._starts) == 1:
+            return super()._outside_step(events, final)
+        buf = self._buf
+        if self._strip_leading:
+            stripped = buf.lstrip()
+            self._buf_offset += len(buf) - len(stripped)
+            buf = stripped
+            if buf:
+                self._strip_leading = False
+        at, opened = -1, ""
+        for marker in self._starts:
+            found = buf.find(marker)
+            if found >= 0 and (at < 0 or found < at):
+                at, opened = found, marker
+        if at >= 0:
+            self._emit_content(events, buf[:at].rstrip())
+            self._call_offset = self._buf_offset + at
+            self._body_offset = self._call_offset + len(opened)
+            self._call = buf[at + len(opened) :]
+            self._buf = ""
+            self._opened = opened
+            self._begin_call()
+            return True
+        if final:
+            keep = len(buf)
+        else:
+            hold = max(partial_suffix(buf, marker) for marker in self._starts)
+            keep = len(buf[: len(buf) - hold].rstrip())
+        self._emit_content(events, buf[:keep])
+        self._buf = buf[keep:]
+        self._buf_offset += keep
+        return False
 
     def _begin_call(self) -> None:
         self._phase = _NAME
         self._pos = 0
         self._obj_start = 0
         self._obj_end = 0
-        self._scanner = JsonObjectScanner(strict_strings=False)
+        self._scanner = QuoteTolerantScanner() if self.lenient else JsonObjectScanner(strict_strings=False)
         self._delta_pos = 0
         self._args_limit = 0
 
     def _call_step(self, events: list[StreamEvent], final: bool) -> int | None:
+        if self._opened == CALL_START:
+            return self._tool_use_step(events, final)
+        if self._opened == self._think:
+            return self._reasoning_step(final)
+        return 0  # a success or transition marker: nothing after it belongs to it
+
+    def _reasoning_step(self, final: bool) -> int | None:
+        """A reasoning line: up to the newline or the next ``TOOL_USE[`` (not included)."""
+        text = self._call or ""
+        i = self._pos
+        newline = text.find("\n", i)
+        call = text.find(CALL_START, i, newline if newline >= 0 else len(text))
+        end = call if call >= 0 else newline
+        if end < 0:
+            if not final:
+                self._pos = max(i, len(text) - len(CALL_START) + 1)
+                return None
+            end = len(text)
+        self._reasoning.append(text[:end].strip())
+        self._result.reasoning = "\n".join(self._reasoning)
+        return end
+
+    def _tool_use_step(self, events: list[StreamEvent], final: bool) -> int | None:
         text = self._call or ""
         i, n = self._pos, len(text)
         while i < n:
@@ -193,6 +435,10 @@ class ToolUseStreamParser(DelimitedStreamParser):
                 else:
                     self._fail(events, i, f"unexpected {c!r}; expected '{{' to open the JSON arguments")
             elif self._phase == _JSON:
+                skip = self._scanner.skip_string(text, i)
+                if skip > i:  # inert string characters: jump over them
+                    i = self._args_limit = skip
+                    continue
                 self._scanner.step(c)
                 if self._scanner.broken:
                     self._fail(events, i, *_json_problem(text[self._obj_start : i + 1], self._obj_start))
@@ -206,6 +452,9 @@ class ToolUseStreamParser(DelimitedStreamParser):
                 elif c == "]":
                     self._conclude(events, text)
                     return i + 1
+                elif self.lenient and (c == "\n" or c == "\r"):
+                    self._conclude_unclosed(events, text, i)
+                    return i
                 else:
                     self._fail(events, i, f"unexpected {c!r}; expected ']' to close the call")
             else:  # _SKIP: the rest of the line belongs to the failed call
@@ -217,9 +466,16 @@ class ToolUseStreamParser(DelimitedStreamParser):
         self._flush_arguments(events)
         if not final:
             return None
-        if self._phase != _SKIP:
+        if self._phase == _CLOSE and self.lenient:
+            self._conclude_unclosed(events, text, n)
+        elif self._phase != _SKIP:
             self._error(events, "output ended inside a TOOL_USE call (no closing ']')", self._call_offset)
         return n
+
+    def _conclude_unclosed(self, events: list[StreamEvent], text: str, at: int) -> None:
+        """Lenient: a complete object whose ``]`` never came (before ``at``): the call, repaired."""
+        if self._conclude(events, text):
+            self._repair("added the missing closing ']'", self._body_offset + at)
 
     def _flush_arguments(self, events: list[StreamEvent]) -> None:
         if self._announced and self._args_limit > self._delta_pos:
@@ -230,16 +486,23 @@ class ToolUseStreamParser(DelimitedStreamParser):
         self._phase = _SKIP
         self._error(events, message, self._body_offset + (i if at is None else at))
 
-    def _conclude(self, events: list[StreamEvent], text: str) -> None:
-        args, problem, at = decode_json(text[self._obj_start : self._obj_end])
+    def _conclude(self, events: list[StreamEvent], text: str) -> bool:
+        """Decode the object and emit the call (True), or an error (False)."""
+        raw = text[self._obj_start : self._obj_end]
+        args, problem, at = decode_json(raw)
         if problem is not None:
             offset = self._body_offset + self._obj_start + at
-            self._error(events, f"invalid JSON arguments: {problem}", offset)
-            return
+            mended = mend_json(raw) if self.lenient else None
+            if not isinstance(mended, dict):
+                self._error(events, f"invalid JSON arguments: {problem}", offset)
+                return False
+            self._repair(f"repaired the JSON arguments with json_repair ({problem})", offset)
+            args = mended
         if not isinstance(args, dict):  # the scanner also accepts '[' … ']'
             self._error(events, "arguments must be a JSON object", self._body_offset + self._obj_start)
-            return
+            return False
         self._finish_call(events, ToolCall(name=text[: text.index(":")], arguments=args))
+        return True
 
 
 def _json_problem(raw: str, start: int) -> tuple[str, int]:
