@@ -1,0 +1,58 @@
+"""`toolschool formats`: the real CLI on real inputs (no mocks)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from toolschool.cli.app import app
+from toolschool.formats import format_names
+
+TEMPLATES = Path(__file__).resolve().parents[2].parent / "shared" / "chat_templates"
+
+
+def test_list_names_every_registered_format() -> None:
+    result = CliRunner().invoke(app, ["formats", "list"])
+    assert result.exit_code == 0, result.output
+    for name in format_names():
+        assert name in result.output
+
+
+def test_parse_prints_calls_and_exits_1_on_errors() -> None:
+    ok = CliRunner().invoke(app, ["formats", "parse", "-f", "hermes"],
+                            input='Sure.\n<tool_call>\n{"name": "weather", "arguments": {"location": "Oslo"}}\n</tool_call>')
+    assert ok.exit_code == 0, ok.output
+    out = json.loads(ok.output)
+    assert out["calls"] == [{"name": "weather", "arguments": {"location": "Oslo"}}] and out["content"] == "Sure."
+
+    text = '<tool_call>\n{"name": "weather", "arguments": {"location": "Oslo",}}\n</tool_call>'
+    bad = CliRunner().invoke(app, ["formats", "parse", "-f", "hermes"], input=text)
+    assert bad.exit_code == 1 and json.loads(bad.output)["errors"][0]["offset"] > 0
+    fixed = CliRunner().invoke(app, ["formats", "parse", "-f", "hermes", "--lenient"], input=text)
+    assert fixed.exit_code == 0 and json.loads(fixed.output)["repairs"], fixed.output
+
+
+def test_parse_stream_prints_events_in_order() -> None:
+    result = CliRunner().invoke(app, ["formats", "parse", "-f", "tool_use", "--stream"],
+                                input='Hi\nTOOL_USE[now:{}]')
+    kinds = [json.loads(line)["kind"] for line in result.output.splitlines()]
+    assert kinds == ["content", "call_started", "arguments_delta", "call_finished"]
+
+
+def test_unknown_format_is_a_clear_error() -> None:
+    result = CliRunner().invoke(app, ["formats", "parse", "-f", "nope"], input="x")
+    assert result.exit_code == 2 and "known:" in result.output and "Traceback" not in result.output
+
+
+def test_check_detects_and_matches_the_qwen_template(tmp_path: Path) -> None:
+    qwen = TEMPLATES / "Qwen-Qwen2.5-7B-Instruct.jinja"
+    result = CliRunner().invoke(app, ["formats", "check", "-t", str(qwen)])
+    assert result.exit_code == 0, result.output
+    assert "speaks hermes" in result.output and "differs" not in result.output
+
+    edited = tmp_path / "edited.jinja"  # one byte changed in the tools preamble
+    edited.write_text(qwen.read_text().replace("You may call one or more functions", "You may call functions"))
+    result = CliRunner().invoke(app, ["formats", "check", "-t", str(edited)])
+    assert result.exit_code == 1 and "differs" in result.output
