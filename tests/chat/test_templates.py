@@ -21,8 +21,9 @@ from toolschool.chat.templates import (
 from toolschool.errors import ConfigError, DataError, RegistryError
 from toolschool.formats import get_format
 from toolschool.types import Message, ToolCall, ToolSchema
+from tests.shared_data import CHAT_TEMPLATES
 
-TEMPLATES = Path("/work/shared/chat_templates")
+TEMPLATES = CHAT_TEMPLATES
 HERMES_2_PRO = "NousResearch-Hermes-2-Pro-Llama-3-8B-tool_use.jinja"
 
 DETECTED = {

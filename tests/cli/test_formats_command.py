@@ -8,9 +8,10 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from toolschool.cli.app import app
+from tests.shared_data import CHAT_TEMPLATES
 from toolschool.formats import format_names
 
-TEMPLATES = Path(__file__).resolve().parents[2].parent / "shared" / "chat_templates"
+TEMPLATES = CHAT_TEMPLATES
 
 
 def test_list_names_every_registered_format() -> None:

@@ -9,6 +9,14 @@ from hypothesis import strategies as st
 from toolschool.formats import get_format
 from toolschool.formats.block import INSTRUCTIONS, BlockFormat, render_declaration
 from toolschool.types import ToolCall, ToolResult, ToolSchema
+from tests.formats.roundtrip import (
+    TOOL_NAMES,
+    assert_round_trip,
+    events_of,
+    json_values,
+    strings_with,
+    tool_calls,
+)
 
 fmt = BlockFormat()
 lenient = BlockFormat(lenient=True)
@@ -28,12 +36,6 @@ PYTHON = ToolSchema.model_validate(
     }
 )
 NOW = ToolSchema.model_validate({"type": "function", "function": {"name": "now"}})
-
-
-def events_of(f: BlockFormat, chunks: list[str]) -> list:
-    parser = f.stream()
-    events = [ev for chunk in chunks for ev in parser.feed(chunk)]
-    return events + parser.finish()
 
 
 # -- rendering ----------------------------------------------------------------------------
@@ -180,37 +182,22 @@ def test_lenient_leaves_unmendable_json_an_error() -> None:
 
 # -- properties and size ------------------------------------------------------------------
 
-_names = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,15}", fullmatch=True)
-_delimiters = st.sampled_from(
+_strings = strings_with(
     ["<|tool_call|>", "<|end|>", "<|tool_result|>", "Tool:", "Arguments:", "\n", "{", "}", "[", "]",
-     '"', "'", "\\", ",", ":", "<|"]
+     '"', "'", "\\", ",", ":", "<|"], size=5
 )  # fmt: skip
-_strings = st.lists(st.text(max_size=6) | _delimiters, max_size=5).map("".join)
-_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | _strings,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_names | _strings, inner, max_size=3),
-    max_leaves=10,
-)
+_keys = TOOL_NAMES | _strings
 
 
 @settings(max_examples=150, deadline=None)
 @given(
-    calls=st.lists(
-        st.builds(ToolCall, name=_names, arguments=st.dictionaries(_names | _strings, _values, max_size=4)),
-        min_size=1,
-        max_size=3,
-    ),
+    calls=tool_calls(TOOL_NAMES, _keys, json_values(_strings, _keys, max_leaves=10)),
     content=st.text(max_size=20).map(str.strip),
 )
 def test_round_trip_property(calls: list[ToolCall], content: str) -> None:
     if "<|tool_call|>" in content:
         return
-    text = fmt.render_assistant(content, calls)
-    for f in (fmt, lenient):
-        result = f.parse(text)
-        assert result.ok, result.errors
-        assert [(c.name, c.arguments) for c in result.calls] == [(c.name, c.arguments) for c in calls]
-        assert result.content == content and not result.repairs
+    assert_round_trip((fmt, lenient), fmt.render_assistant(content, calls), calls, content)
 
 
 def test_a_megabyte_parses() -> None:

@@ -17,12 +17,17 @@ Adding a format: add its name to ``FORMAT_NAMES`` and its samples to ``MALFORMED
 
 from __future__ import annotations
 
+import gc
+import json
+import math
+import time
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from toolschool.formats import ParseResult, StreamEvent, ToolFormat, format_names, get_format
+from toolschool.formats.delimited import DelimitedStreamParser
 from toolschool.types import ToolCall
 
 FORMAT_NAMES = ["block", "functiongemma", "gemma4", "hermes", "hermes_pro", "llama3_json", "mistral", "openai", "pythonic", "tool_use"]
@@ -180,7 +185,11 @@ IRREGULAR = {
         '<tool_call>\n{"name": "b", "parameters": {"x": 1}}\n</tool_call>',
     ],
     "tool_use": ['TOOL_USE[a: {"x": [1, "]"]} ]TOOL_USE[b:{\n}]'],
-    "gemma4": ['<|tool_call>call:a{ x : <|"|>1<|"|> , y:None }<tool_call|><|tool_call>call:b{}'],
+    "gemma4": [
+        '<|tool_call>call:a{ x : <|"|>1<|"|> , y:None }<tool_call|><|tool_call>call:b{}',
+        "Hm <|channel>thought\nnot <|tool_call>call:x{}<tool_call|> yet<channel|> "
+        "<|tool_call>call:a{}<tool_call|><|channel>thought\ncut off <channel|",
+    ],
     "functiongemma": [
         "<start_function_call>call:a{ x : <escape>1<escape> , y:None, <escape>k e<escape>:[ ] }"
         "<end_function_call>"
@@ -300,7 +309,7 @@ def run(fmt: ToolFormat, chunks: list[str]) -> tuple[list[StreamEvent], ParseRes
 def summary(result: ParseResult) -> tuple:
     calls = [(c.name, c.arguments) for c in result.calls]
     errors = [(e.message, e.offset) for e in result.errors]
-    return calls, result.content, errors, result.attempted
+    return calls, result.content, errors, result.attempted, result.reasoning
 
 
 def merged(events: list[StreamEvent]) -> list[tuple]:
@@ -489,7 +498,10 @@ _FRAGMENTS = {
     ],
     "hermes": ["<tool_call>", "</tool_call>", '{"name": "f"', '"arguments": {', '"x": "]<"'],
     "tool_use": ["TOOL_USE[", "f:", '{"x": "]"', "]", "TOOL_RESULT["],
-    "gemma4": ["<|tool_call>", "call:f", '<|"|>', "<tool_call|>", "<|", "a:1"],
+    "gemma4": [
+        "<|tool_call>", "call:f", '<|"|>', "<tool_call|>", "<|", "a:1", "<|channel>", "thought\n",
+        "<channel|>",
+    ],
     "functiongemma": ["<start_function_call>", "call:f", "<escape>", "<end_function_call>", "<start_", "'"],
     "block": ["<|tool_call|>", "Tool: f\n", "Arguments: ", '{"x": "<|end|>"', "<|end|>", "<|", "tool:", "'"],
     "llama3_json": ['{"name": "f"', '"parameters": {', "<|python_tag|>", ";", "<|eom_id|>", "```json\n", "```", "'"],
@@ -517,3 +529,162 @@ def test_fuzz_never_raises_and_chunking_never_matters(name: str, lenient: bool, 
     assert summary(result) == summary(whole)
     assert merged(events) == merged(whole_events)
     check_invariants(fmt, events)
+
+
+# -- cross-format round trip: every delimiter of every format inside the arguments --------------
+
+#: every marker, quote and separator any format gives meaning to (argument strings draw from these)
+DELIMITERS = [
+    "TOOL_USE[", "TOOL_RESULT[", "[", "]", "<tool_call>", "</tool_call>", "<tool_response>",
+    "<|tool_call>", "<tool_call|>", '<|"|>', "call:", "<|tool_response>", "<|channel>", "<channel|>",
+    "<escape>", "<start_function_call>", "<end_function_call>", "<start_function_response>",
+    "<|tool_call|>", "<|tool_result|>", "<|end|>", "Tool:", "Arguments:", "[TOOL_CALLS]", "[ARGS]",
+    "[CALL_ID]", "[TOOL_RESULTS]", "<|python_tag|>", "<|eom_id|>", "<|eot_id|>", '{"name": "',
+    '{"tool_calls": [', '"arguments": ', "f(x=1)", '"', "'", '"""', "\\", "\\n", "\\u00e9", "{", "}",
+    "(", ")", "\n", "\r\n", "\t", ";", ",", ":", "=", "```", "```json\n", " ",
+]
+#: what a format cannot carry inside a string, and why (each also in the format's docstring)
+UNREPRESENTABLE = {
+    "gemma4": ['<|"|>'],  # strings are raw between <|"|> delimiters: one inside would end the string
+    "functiongemma": ["<escape>"],  # the same, with <escape> as the delimiter
+}
+#: what starts a call (or a reasoning block) in a format, so plain content cannot hold it
+CALL_OPENERS = {
+    "tool_use": ["TOOL_USE["],
+    "block": ["<|tool_call|>"],
+    "gemma4": ["<|tool_call>", "<|channel>", "<channel|>"],  # render_assistant drops thought markers
+    "functiongemma": ["<start_function_call>"],
+    "hermes": ["<tool_call>"],
+    "hermes_pro": ["<tool_call>"],
+    "llama3_json": ["{", "<|python_tag|>"],  # any object may be a call (no marker)
+    "mistral": ["[TOOL_CALLS]"],
+    "openai": ["{", "["],  # any object or list may be a call shape
+    "pythonic": ["["],  # a list may start at any '['
+}
+_WORDS = ["Sure", "the", "weather", "é", "世界", "🌍", "42", "-", ".", "!", "?", "\n", " "]
+# keys are identifiers: pythonic keyword arguments and Gemma's unquoted keys need them
+_KEY = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,8}", fullmatch=True)
+_TOOL_NAME = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,20}", fullmatch=True)
+_TEXT = st.lists(st.sampled_from(DELIMITERS) | st.text(max_size=4), max_size=8).map("".join)
+_ARGUMENT = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | _TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_KEY, inner, max_size=3),
+    max_leaves=10,
+)
+_CALLS = st.lists(
+    st.builds(ToolCall, name=_TOOL_NAME, arguments=st.dictionaries(_KEY, _ARGUMENT, max_size=4)),
+    min_size=1,
+    max_size=3,
+)
+_CONTENT = st.lists(st.sampled_from(_WORDS + DELIMITERS), max_size=10).map(lambda ps: "".join(ps).strip())
+
+
+def typed(value: object) -> object:
+    """``value`` with each leaf's type beside it, so ``True`` ≠ ``1`` ≠ ``1.0`` when compared."""
+    if isinstance(value, dict):
+        return {k: typed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [typed(v) for v in value]
+    return (type(value).__name__, value)
+
+
+def strings_in(value: object) -> list[str]:
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in strings_in(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in strings_in(v)]
+    return [value] if isinstance(value, str) else []
+
+
+@pytest.mark.parametrize("lenient", [False, True], ids=["strict", "lenient"])
+@pytest.mark.parametrize("name", FORMAT_NAMES)
+@settings(max_examples=100, deadline=None)
+@given(calls=_CALLS, content=_CONTENT, data=st.data())
+def test_round_trip_with_every_delimiter_in_the_arguments(
+    name: str, lenient: bool, calls: list[ToolCall], content: str, data: st.DataObject
+) -> None:
+    unrepresentable = UNREPRESENTABLE.get(name, [])
+    for call in calls:
+        for text in strings_in(call.arguments):
+            assume(not any(bad in text for bad in unrepresentable))
+    assume(not any(opener in content for opener in CALL_OPENERS[name]))
+    assume(not (lenient and "```" in content))  # a fence line before a call is what lenient removes
+    fmt = get_format(name, lenient=lenient)
+    text = fmt.render_assistant(content, calls)
+    expected = ([(c.name, typed(c.arguments)) for c in calls], content)
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(text)), max_size=8)))
+    chunks = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)])]
+    for result in (fmt.parse(text), run(fmt, chunks)[1]):
+        assert not result.errors and not result.repairs, (text, result.errors, result.repairs)
+        assert ([(c.name, typed(c.arguments)) for c in result.calls], result.content) == expected, text
+
+
+# -- parsing is linear in the length of the output ------------------------------------------------
+
+
+def _delimiter_text(name: str, size: int) -> str:
+    # ASCII: one byte a character, less memory traffic and steadier timings
+    unit = "".join(d for d in DELIMITERS if d not in UNREPRESENTABLE.get(name, []) and d.isascii())
+    return ((unit + " plain words ") * (size // len(unit) + 1))[:size]
+
+
+def _long_output(name: str, shape: str, size: int) -> tuple[str, int, str]:
+    """An output of about ``size`` characters: its text, how many calls it holds, its content."""
+    fmt = get_format(name)
+    small = ToolCall(
+        name="get_weather", arguments={"city": _delimiter_text(name, 120), "days": [1, 2.5, None]}
+    )
+    if shape == "one_long_call":
+        call = ToolCall(name="echo", arguments={"text": _delimiter_text(name, size), "n": 1})
+        return fmt.render_assistant("Sure.", [call]), 1, "Sure."
+    if shape == "many_calls":
+        count = size // len(fmt.render_calls([small]))
+        return fmt.render_assistant("Sure.", [small] * count), count, "Sure."
+    if shape == "long_json_content":  # JSON that is no call: the formats without a marker hold it back
+        held = name in ("openai", "llama3_json")  # (in the others, markers in it would be calls)
+        words = _delimiter_text(name, size) if held else "plain words " * (size // 12)
+        content = json.dumps({"answer": words})
+        return fmt.render_assistant(content, [small]), 1, content
+    partial = fmt.call_start[:-1]  # text that might begin a call until the next character
+    if any(opener in partial for opener in CALL_OPENERS[name]):
+        partial = ""
+    unit = f'Sure: {{x}} [1] (a) "q" 1, 2; {partial} e\n'
+    content = (unit * (size // len(unit))).strip()
+    return fmt.render_assistant(content, [small]), 1, content
+
+
+def _parse_in_small_pieces(fmt: ToolFormat, text: str) -> ParseResult:
+    """``fmt.parse(text)``, with the delimited skeleton cutting the text in 512-character pieces
+    (not 4096): a cost per piece that grows with the text (a buffer copied whole each time)
+    then shows at 1 MB already."""
+    parser = fmt.stream()
+    if isinstance(parser, DelimitedStreamParser):
+        parser.piece_size = 512
+    parser.feed(text)
+    parser.finish()
+    return parser.result()
+
+
+@pytest.mark.parametrize("shape", ["one_long_call", "many_calls", "long_content", "long_json_content"])
+@pytest.mark.parametrize("name", FORMAT_NAMES)
+def test_parse_time_grows_linearly_with_the_output(name: str, shape: str) -> None:
+    # a scaling assertion, not a wall-clock target: 4x the text must take well under 16x
+    # (quadratic) the time; linear is about 4x. CPU time of this process (a busy machine's
+    # preemption would land on the longer run), the best of five interleaved runs, no GC.
+    fmt = get_format(name)
+    outputs = [_long_output(name, shape, size) for size in (250_000, 1_000_000)]
+    for text, count, content in outputs:
+        result = _parse_in_small_pieces(fmt, text)
+        assert result.ok and len(result.calls) == count and result.content == content
+        assert summary(result) == summary(fmt.parse(text))
+    best = [math.inf, math.inf]
+    gc.disable()
+    try:
+        for _ in range(5):
+            for k, (text, _, _) in enumerate(outputs):
+                started = time.process_time()
+                _parse_in_small_pieces(fmt, text)
+                best[k] = min(best[k], time.process_time() - started)
+    finally:
+        gc.enable()
+    assert best[1] / best[0] < 8, f"0.25 MB: {best[0] * 1000:.1f} ms, 1 MB: {best[1] * 1000:.1f} ms"

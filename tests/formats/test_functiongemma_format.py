@@ -9,6 +9,14 @@ from hypothesis import strategies as st
 from toolschool.formats import get_format
 from toolschool.formats.functiongemma import TRIGGER, FunctionGemmaFormat, render_arguments
 from toolschool.types import ToolCall, ToolResult, ToolSchema
+from tests.formats.roundtrip import (
+    TOOL_NAMES,
+    assert_round_trip,
+    events_of,
+    json_values,
+    strings_with,
+    tool_calls,
+)
 
 fmt = FunctionGemmaFormat()
 lenient = FunctionGemmaFormat(lenient=True)
@@ -50,12 +58,6 @@ PAGE_DEVELOPER_TURN = (
     "<escape>fahrenheit<escape>],type:<escape>STRING<escape>}},required:[<escape>location<escape>],"
     "type:<escape>OBJECT<escape>}}<end_function_declaration>"
 )
-
-
-def events_of(f: FunctionGemmaFormat, chunks: list[str]) -> list:
-    parser = f.stream()
-    events = [ev for chunk in chunks for ev in parser.feed(chunk)]
-    return events + parser.finish()
 
 
 # -- rendering: the page's strings ---------------------------------------------------------
@@ -223,39 +225,22 @@ def test_lenient_invariant_deltas_decode_with_the_lenient_decoder() -> None:
 
 # -- properties and size ----------------------------------------------------------------------
 
-_names = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,15}", fullmatch=True)
-_delimiters = st.sampled_from(
+_strings = strings_with(
     ["<start_function_call>", "<end_function_call>", "<start_function_response>", "call:x{", "}", "{",
-     "]", "[", ",", ":", "'", '"', "<", "\\", "\n", "<escape", "escape>"]
+     "]", "[", ",", ":", "'", '"', "<", "\\", "\n", "<escape", "escape>"],
+    size=5, without=["<escape>"],  # strings are raw between <escape> delimiters
 )  # fmt: skip
-_strings = (
-    st.lists(st.text(max_size=6) | _delimiters, max_size=5).map("".join).filter(lambda s: "<escape>" not in s)
-)
-_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | _strings,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_names, inner, max_size=3),
-    max_leaves=10,
-)
 
 
 @settings(max_examples=150, deadline=None)
 @given(
-    calls=st.lists(
-        st.builds(ToolCall, name=_names, arguments=st.dictionaries(_names, _values, max_size=4)),
-        min_size=1,
-        max_size=3,
-    ),
+    calls=tool_calls(TOOL_NAMES, TOOL_NAMES, json_values(_strings, TOOL_NAMES, max_leaves=10)),
     content=st.text(max_size=20).map(str.strip),
 )
 def test_round_trip_property(calls: list[ToolCall], content: str) -> None:
     if "<start_function_call>" in content:
         return
-    text = fmt.render_assistant(content, calls)
-    for f in (fmt, lenient):
-        result = f.parse(text)
-        assert result.ok, result.errors
-        assert [(c.name, c.arguments) for c in result.calls] == [(c.name, c.arguments) for c in calls]
-        assert result.content == content and not result.repairs
+    assert_round_trip((fmt, lenient), fmt.render_assistant(content, calls), calls, content)
 
 
 def test_a_megabyte_parses() -> None:

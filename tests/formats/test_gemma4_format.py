@@ -8,16 +8,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from toolschool.chat.layouts import Gemma4Template
 from toolschool.formats.gemma4 import (
     Gemma4Format,
     GemmaSyntaxError,
     parse_value,
     render_declaration,
     render_value,
+    split_thinking,
+    strip_thinking,
 )
-from toolschool.types import ToolCall, ToolResult, ToolSchema
+from toolschool.types import Message, ToolCall, ToolResult, ToolSchema
+from tests.formats.roundtrip import assert_round_trip, json_values, tool_calls
+from tests.shared_data import CHAT_TEMPLATES
 
-TEMPLATES = Path("/work/shared/chat_templates")
+TEMPLATES = CHAT_TEMPLATES
 JULY_2026 = ["google-gemma-4-31B-it.2026-07.jinja", "google-gemma-4-E2B-it.2026-07.jinja"]
 APRIL_2026 = "google-gemma-4-31B-it.jinja"
 
@@ -241,33 +246,180 @@ def test_deep_nesting_is_an_error_not_a_crash() -> None:
 
 
 _keys = st.text(alphabet="abcXYZ_019", min_size=1, max_size=8)
-_strings = st.text(max_size=12).filter(lambda s: '<|"|>' not in s)
-_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | _strings,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_keys, inner, max_size=3),
-    max_leaves=8,
-)
+_strings = st.text(max_size=12).filter(lambda s: '<|"|>' not in s)  # strings are raw between <|"|>
 
 
 @settings(max_examples=100, deadline=None)
 @given(
-    calls=st.lists(
-        st.builds(
-            ToolCall,
-            name=st.text(alphabet="abcXYZ_.-019", min_size=1, max_size=16),
-            arguments=st.dictionaries(_keys, _values, max_size=4),
-        ),
-        min_size=1,
-        max_size=3,
+    calls=tool_calls(
+        st.text(alphabet="abcXYZ_.-019", min_size=1, max_size=16), _keys, json_values(_strings, _keys)
     ),
     content=st.text(max_size=20).map(str.strip),
 )
 def test_round_trip_property(calls: list[ToolCall], content: str) -> None:
-    if "<|tool_call>" in content:
+    if any(marker in content for marker in ("<|tool_call>", "<|channel>", "<channel|>")):
         return
-    result = fmt.parse(fmt.render_assistant(content, calls))
-    assert result.ok, result.errors
-    assert [(c.name, c.arguments) for c in result.calls] == [(c.name, c.arguments) for c in calls]
-    assert result.content == content
+    assert_round_trip([fmt], fmt.render_assistant(content, calls), calls, content)
     for call in calls:
         assert parse_value(render_value(call.arguments, escape_keys=False)) == call.arguments
+
+
+# -- thinking -------------------------------------------------------------------------------
+
+thinking = Gemma4Format(keep_reasoning=True)
+PLAN = "Need the weather first.\nThen <|tool_call>book it."  # a call marker inside reasoning
+
+
+def official(template: str, messages: list[dict], tools: list[ToolSchema]) -> str:
+    pytest.importorskip("transformers")
+    from transformers.utils.chat_template_utils import render_jinja_template
+
+    rendered, _ = render_jinja_template(
+        [messages], tools=[t.to_openai() for t in tools], chat_template=(TEMPLATES / template).read_text(),
+        bos_token="<bos>",
+    )
+    return rendered[0]
+
+
+def thinking_conversation(then_user: bool) -> tuple[list[dict], list[Message]]:
+    """A calls turn and a final answer with reasoning (as ``reasoning_content`` for the template,
+    as a thought channel in ``content`` for us), optionally followed by another user turn."""
+    call = CALLS[0]
+    function = {"name": call.name, "arguments": call.arguments}
+    tool_call = {"id": call.id, "type": "function", "function": function}
+    channel = f"<|channel>thought\n{PLAN}<channel|>"
+    theirs = [
+        {"role": "system", "content": "Sys."},
+        {"role": "user", "content": "Plan my trip."},
+        {"role": "assistant", "content": channel, "reasoning_content": PLAN, "tool_calls": [tool_call]},
+        {"role": "tool", "tool_call_id": call.id, "content": RESULTS[0].content},
+        {
+            "role": "assistant",
+            "content": "<|channel>thought\nSum up.<channel|>All set.",
+            "reasoning_content": "Sum up.",
+        },
+    ]
+    ours = [
+        Message(role="system", content="Sys."),
+        Message(role="user", content="Plan my trip."),
+        Message(role="assistant", content=channel, tool_calls=[call]),
+        Message(role="tool", tool_call_id=call.id, name=call.name, content=RESULTS[0].content),
+        Message(role="assistant", content="<|channel>thought\nSum up.<channel|>All set."),
+    ]
+    if then_user:
+        theirs.append({"role": "user", "content": "Thanks."})
+        ours.append(Message(role="user", content="Thanks."))
+    return theirs, ours
+
+
+@pytest.mark.parametrize("template", JULY_2026)
+def test_kept_reasoning_is_what_the_template_writes_after_the_last_user_message(template: str) -> None:
+    theirs, ours = thinking_conversation(then_user=False)
+    expected = official(template, theirs, [WEATHER])
+    assert f"<|channel>thought\n{PLAN}\n<channel|><|tool_call>" in expected  # before the calls
+    assert "<|channel>thought\nSum up.\n<channel|>All set." in expected
+    assert Gemma4Template().render(ours, [WEATHER], thinking) == expected
+    assert Gemma4Template().render(ours, [WEATHER], fmt) != expected
+
+
+@pytest.mark.parametrize("template", JULY_2026)  # the April template closes turns differently
+def test_dropped_reasoning_is_what_the_template_writes_before_the_last_user_message(template: str) -> None:
+    theirs, ours = thinking_conversation(then_user=True)
+    expected = official(template, theirs, [WEATHER])
+    assert "<|channel>" not in expected and PLAN not in expected
+    assert Gemma4Template().render(ours, [WEATHER], fmt) == expected
+
+
+def test_april_template_writes_the_same_reasoning_before_calls() -> None:
+    theirs, ours = thinking_conversation(then_user=False)
+    expected = official(APRIL_2026, theirs[:4], [WEATHER])  # the calls turn and its result
+    assert f"<|channel>thought\n{PLAN}\n<channel|><|tool_call>" in expected
+    # the April template also closes a turn that ends on results; the July one (our layout) does not
+    assert Gemma4Template().render(ours[:4], [WEATHER], thinking) + "<turn|>\n" == expected
+
+
+def test_render_assistant_writes_or_drops_reasoning() -> None:
+    calls = [CALLS[2]]
+    content = " <|channel>thought\nA.<channel|>Done. "
+    assert fmt.render_assistant(content, calls) == "<|tool_call>call:now{}<tool_call|>Done."
+    assert fmt.render_assistant("Done.", calls, reasoning="A.") == "<|tool_call>call:now{}<tool_call|>Done."
+    written = "<|channel>thought\nA.\n<channel|><|tool_call>call:now{}<tool_call|>Done."
+    assert thinking.render_assistant(content, calls) == written
+    assert thinking.render_assistant("Done.", calls, reasoning="A.") == written
+    assert thinking.render_assistant(content, calls, reasoning="Z.") == written.replace("A.", "Z.\nA.")
+    assert thinking.render_assistant("Done.", calls) == "<|tool_call>call:now{}<tool_call|>Done."
+    assert thinking.render_assistant("<|channel>thought\n<channel|>Hi", []) == "Hi"  # empty channel
+
+
+@pytest.mark.parametrize(
+    ("text", "reasoning", "content"),
+    [
+        (" A<|channel>thought\nx<channel|>B ", "x", "AB"),
+        ("A<channel|>B", "", "AB"),  # a stray end marker goes
+        ("A<|channel>thought\nnever closed", "never closed", "A"),
+        ("<|channel>thought\nx<channel|>-<|channel>y<channel|>", "x\ny", "-"),
+        ("<|channel>thoughtful<channel|>", "thoughtful", ""),  # a name line is "thought" alone
+    ],
+)
+def test_strip_thinking_is_the_template_macro(text: str, reasoning: str, content: str) -> None:
+    assert split_thinking(text) == (reasoning, content)
+    assert strip_thinking(text) == content
+
+
+def test_parse_moves_reasoning_out_of_content() -> None:
+    text = thinking.render_assistant("Booking now.", CALLS[:2], reasoning=PLAN)
+    result = fmt.parse(text)
+    assert result.ok and result.reasoning == PLAN and result.content == "Booking now."
+    assert [c.name for c in result.calls] == ["get_weather", "book"]  # not the marker in the reasoning
+    for cut in range(len(text) + 1):  # every cut, including inside both channel markers
+        parser = fmt.stream()
+        events = parser.feed(text[:cut]) + parser.feed(text[cut:]) + parser.finish()
+        got = parser.result()
+        assert (got.reasoning, got.content, got.calls, got.errors) == (PLAN, "Booking now.", result.calls, [])
+        assert [e.name for e in events if e.kind == "call_started"] == ["get_weather", "book"]
+        assert all(PLAN not in e.text for e in events)
+
+
+def test_reasoning_pieces_and_their_edges() -> None:
+    several = fmt.parse(
+        "Hi <|channel>thought\nOne.<channel|> there<|channel>thought\n<channel|><|channel>Two.<channel|>"
+    )
+    assert (several.reasoning, several.content, several.attempted) == ("One.\nTwo.", "Hi\nthere", False)
+    cut_off = fmt.parse('<|channel>thought\nStill thinking <|tool_call>call:f{a:<|"|>x<|"|>}<tool_call|>')
+    assert cut_off.ok and not cut_off.calls and cut_off.content == ""
+    assert cut_off.reasoning == 'Still thinking <|tool_call>call:f{a:<|"|>x<|"|>}<tool_call|>'
+    in_call = fmt.parse('<|tool_call>call:f{a:<|"|><|channel>x<channel|><|"|>}<tool_call|>')
+    assert in_call.calls[0].arguments == {"a": "<|channel>x<channel|>"} and in_call.reasoning == ""
+    lenient = Gemma4Format(lenient=True).parse("<|channel>thought\nR<channel|>Ok")
+    assert (lenient.reasoning, lenient.content, lenient.repairs) == ("R", "Ok", [])
+
+
+def test_output_that_starts_inside_the_prompts_thought_channel() -> None:
+    # the July template ends the prompt after tool results with "<|channel>thought\n" (thinking on)
+    text = "thought about it <|tool_call>x<channel|><|tool_call>call:now{}<tool_call|>"
+    for cut in range(len(text) + 1):
+        parser = fmt.stream(in_thought=True)
+        parser.feed(text[:cut])
+        parser.feed(text[cut:])
+        parser.finish()
+        got = parser.result()
+        assert got.ok and got.reasoning == "thought about it <|tool_call>x"  # no name line to drop
+        assert [c.name for c in got.calls] == ["now"]
+    assert fmt.parse(text).reasoning == ""  # without the option the end marker is content
+
+
+_MARKERS = ("<|tool_call>", "<|channel>", "<channel|>")
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    calls=st.lists(st.builds(ToolCall, name=st.from_regex(r"[a-z_]{1,8}", fullmatch=True)), max_size=2),
+    reasoning=st.text(max_size=30).filter(lambda s: "<channel|>" not in s),
+    content=st.text(max_size=20).filter(lambda s: not any(m in s for m in _MARKERS)),
+)
+def test_reasoning_round_trip_property(calls: list[ToolCall], reasoning: str, content: str) -> None:
+    text = thinking.render_assistant(content, calls, reasoning=reasoning)
+    result = fmt.parse(text)
+    assert result.ok and result.reasoning == reasoning.strip()
+    assert result.content == content.strip() and [c.name for c in result.calls] == [c.name for c in calls]
+    assert fmt.parse(fmt.render_assistant(content, calls, reasoning=reasoning)).reasoning == ""

@@ -12,8 +12,10 @@ from hypothesis import strategies as st
 from toolschool.formats import get_format
 from toolschool.formats.hermes import HermesFormat
 from toolschool.types import ToolCall, ToolResult, ToolSchema
+from tests.formats.roundtrip import assert_round_trip, json_values, tool_calls
+from tests.shared_data import CHAT_TEMPLATES
 
-TEMPLATES = Path("/work/shared/chat_templates")
+TEMPLATES = CHAT_TEMPLATES
 QWEN25 = TEMPLATES / "Qwen-Qwen2.5-7B-Instruct.jinja"
 
 fmt = HermesFormat()
@@ -257,30 +259,15 @@ def test_arguments_before_name_are_streamed_after_the_announcement() -> None:
     assert events[-1].call == ToolCall(name="f", arguments={"a": "]"})
 
 
-_json = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
-    max_leaves=8,
-)
+_json = json_values(st.text(), st.text(max_size=5))
 
 
 @settings(max_examples=100, deadline=None)
 @given(
-    calls=st.lists(
-        st.builds(
-            ToolCall,
-            name=st.text(alphabet="abcXYZ_.-019", min_size=1, max_size=16),
-            arguments=st.dictionaries(st.text(max_size=8), _json, max_size=4),
-        ),
-        min_size=1,
-        max_size=3,
-    ),
+    calls=tool_calls(st.text(alphabet="abcXYZ_.-019", min_size=1, max_size=16), st.text(max_size=8), _json),
     content=st.text(max_size=20).map(str.strip),
 )
 def test_round_trip_property(calls: list[ToolCall], content: str) -> None:
     if "<tool_call>" in content:
         return
-    result = fmt.parse(fmt.render_assistant(content, calls))
-    assert result.ok
-    assert [(c.name, c.arguments) for c in result.calls] == [(c.name, c.arguments) for c in calls]
-    assert result.content == content
+    assert_round_trip([fmt], fmt.render_assistant(content, calls), calls, content)

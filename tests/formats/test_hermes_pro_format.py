@@ -14,8 +14,10 @@ from toolschool.formats import get_format
 from toolschool.formats.hermes import HermesFormat
 from toolschool.formats.hermes_pro import HermesProFormat, python_type, render_declaration
 from toolschool.types import ToolCall, ToolResult, ToolSchema
+from tests.formats.roundtrip import TOOL_NAMES, assert_round_trip, json_values, strings_with, tool_calls
+from tests.shared_data import CHAT_TEMPLATES
 
-TEMPLATE = Path("/work/shared/chat_templates/NousResearch-Hermes-2-Pro-Llama-3-8B-tool_use.jinja")
+TEMPLATE = CHAT_TEMPLATES / "NousResearch-Hermes-2-Pro-Llama-3-8B-tool_use.jinja"
 
 fmt = HermesProFormat()
 LENIENT = HermesProFormat(lenient=True)
@@ -212,34 +214,20 @@ def test_one_megabyte_parses() -> None:
     assert result.calls[0].arguments == big.arguments and result.calls[-1].arguments == {"i": 2999}
 
 
-_NAMES = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,15}", fullmatch=True)
-_DELIMS = st.sampled_from(
+_STRINGS = strings_with(
     ["<tool_call>", "</tool_call>", "<tool_response>", "</tools>", "<|im_end|>", "{", "}", '"', "\\", "\n"]
-)
-_STRINGS = st.lists(st.text(max_size=6) | _DELIMS, max_size=4).map("".join)
-_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | _STRINGS,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_STRINGS, inner, max_size=3),
-    max_leaves=8,
 )
 
 
 @settings(max_examples=100, deadline=None)
 @given(
-    calls=st.lists(
-        st.builds(ToolCall, name=_NAMES, arguments=st.dictionaries(_STRINGS, _VALUES, max_size=4)),
-        min_size=1,
-        max_size=3,
-    ),
+    calls=tool_calls(TOOL_NAMES, _STRINGS, json_values(_STRINGS)),
     content=st.text(max_size=20).map(str.strip),
 )
 def test_round_trip_property(calls: list[ToolCall], content: str) -> None:
     if "<tool_call>" in content:
         return
-    result = fmt.parse(fmt.render_assistant(content, calls))
-    assert result.ok, result.errors
-    assert [(c.name, c.arguments) for c in result.calls] == [(c.name, c.arguments) for c in calls]
-    assert result.content == content
+    assert_round_trip([fmt], fmt.render_assistant(content, calls), calls, content)
 
 
 _KNOWN_TYPES = st.sampled_from(["string", "number", "integer", "boolean", "array", "object"])
@@ -253,7 +241,7 @@ _SCHEMAS = st.recursive(
     max_leaves=3,
 )
 _PARAMS = st.dictionaries(
-    _NAMES,
+    TOOL_NAMES,
     st.tuples(_SCHEMAS, st.none() | st.text(max_size=12)).map(
         lambda pair: pair[0] if pair[1] is None else {**pair[0], "description": pair[1]}
     ),
@@ -264,7 +252,7 @@ _PARAMS = st.dictionaries(
 @settings(max_examples=40, deadline=None)
 @given(
     tools=st.lists(
-        st.builds(tool, _NAMES, st.text(max_size=20), _PARAMS),
+        st.builds(tool, TOOL_NAMES, st.text(max_size=20), _PARAMS),
         min_size=1,
         max_size=3,
     )

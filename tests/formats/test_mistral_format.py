@@ -11,8 +11,10 @@ from hypothesis import strategies as st
 from toolschool.chat.templates import MistralTemplate
 from toolschool.formats.mistral import MistralFormat, mistral_id
 from toolschool.types import Message, ToolCall, ToolResult, ToolSchema
+from tests.formats.roundtrip import TOOL_NAMES, assert_round_trip, json_values, strings_with, tool_calls
+from tests.shared_data import CHAT_TEMPLATES
 
-NEMO = Path("/work/shared/chat_templates/mistralai-Mistral-Nemo-Instruct-2407.jinja")
+NEMO = CHAT_TEMPLATES / "mistralai-Mistral-Nemo-Instruct-2407.jinja"
 
 fmt = MistralFormat()
 v11 = MistralFormat(v11=True)
@@ -247,31 +249,16 @@ def test_one_megabyte_parses() -> None:
     assert result.calls[0].arguments == big.arguments and result.calls[-1].arguments == {"i": 499}
 
 
-_NAMES = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,15}", fullmatch=True)
-_DELIMS = st.sampled_from(
+_STRINGS = strings_with(
     ["[TOOL_CALLS]", "[ARGS]", "[CALL_ID]", "[TOOL_RESULTS]", "]", "}", "[{", ", ", '"id"']
-)
-_STRINGS = st.lists(st.text(max_size=6) | _DELIMS, max_size=4).map("".join)
-_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | _STRINGS,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_STRINGS, inner, max_size=3),
-    max_leaves=8,
 )
 
 
 @settings(max_examples=150, deadline=None)
 @given(
-    calls=st.lists(
-        st.builds(ToolCall, name=_NAMES, arguments=st.dictionaries(_STRINGS, _VALUES, max_size=4)),
-        min_size=1,
-        max_size=3,
-    ),
+    calls=tool_calls(TOOL_NAMES, _STRINGS, json_values(_STRINGS)),
     content=st.text(max_size=20).map(str.strip).filter(lambda s: "[TOOL_CALLS]" not in s),
     form=st.sampled_from([fmt, v11]),
 )
 def test_round_trip_property(calls: list[ToolCall], content: str, form: MistralFormat) -> None:
-    for f in (fmt, lenient):
-        result = f.parse(form.render_assistant(content, calls))
-        assert result.ok, result.errors
-        assert [(c.name, c.arguments) for c in result.calls] == [(c.name, c.arguments) for c in calls]
-        assert result.content == content and not result.repairs
+    assert_round_trip((fmt, lenient), form.render_assistant(content, calls), calls, content)

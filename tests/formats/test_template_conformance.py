@@ -48,10 +48,11 @@ import pytest
 from toolschool.chat.templates import Sample, layout_options, render_with_template, render_with_toolschool
 from toolschool.formats import get_format
 from toolschool.types import Message, ToolCall, ToolResult, ToolSchema
+from tests.shared_data import CHAT_TEMPLATES
 
 pytest.importorskip("transformers")
 
-TEMPLATES = Path("/work/shared/chat_templates")
+TEMPLATES = CHAT_TEMPLATES
 OFFICIAL = {
     "Qwen-Qwen2.5-7B-Instruct.jinja": "hermes",
     "Qwen-Qwen3-0.6B.jinja": "hermes",

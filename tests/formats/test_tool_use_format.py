@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from toolschool.formats.tool_use import INSTRUCTIONS, ToolUseFormat, describe_type, render_declaration
 from toolschool.types import ToolCall, ToolResult, ToolSchema
+from tests.formats.roundtrip import TOOL_NAMES, assert_round_trip, json_values, tool_calls
 
 fmt = ToolUseFormat()
 
@@ -141,33 +142,18 @@ def test_deltas_join_to_the_json_object() -> None:
     assert events[-1].kind == "call_finished"
 
 
-_json = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
-    max_leaves=8,
-)
+_json = json_values(st.text(), st.text(max_size=5))
 
 
 @settings(max_examples=100, deadline=None)
 @given(
-    calls=st.lists(
-        st.builds(
-            ToolCall,
-            name=st.text(alphabet="abcXYZ_.-019", min_size=1, max_size=16),
-            arguments=st.dictionaries(st.text(max_size=8), _json, max_size=4),
-        ),
-        min_size=1,
-        max_size=3,
-    ),
+    calls=tool_calls(st.text(alphabet="abcXYZ_.-019", min_size=1, max_size=16), st.text(max_size=8), _json),
     content=st.text(max_size=20).map(str.strip),
 )
 def test_round_trip_property(calls: list[ToolCall], content: str) -> None:
     if "TOOL_USE[" in content:
         return
-    result = fmt.parse(fmt.render_assistant(content, calls))
-    assert result.ok
-    assert [(c.name, c.arguments) for c in result.calls] == [(c.name, c.arguments) for c in calls]
-    assert result.content == content
+    assert_round_trip([fmt], fmt.render_assistant(content, calls), calls, content)
 
 
 # -- lenient mode -----------------------------------------------------------------------------
@@ -327,13 +313,10 @@ def test_markers_that_cannot_be_told_apart_are_rejected(markers: dict) -> None:
         ToolUseFormat(**markers)
 
 
-_names = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,15}", fullmatch=True)
-
-
 @settings(max_examples=100, deadline=None)
 @given(
     calls=st.lists(
-        st.builds(ToolCall, name=_names, arguments=st.dictionaries(st.text(max_size=8), _json, max_size=3)),
+        st.builds(ToolCall, name=TOOL_NAMES, arguments=st.dictionaries(st.text(max_size=8), _json, max_size=3)),
         max_size=3,
     ),
     content=st.text(max_size=30).map(str.strip),

@@ -106,6 +106,31 @@ def test_shared_prefix_forward_gives_the_same_loss_and_gradients(tiny_fresh):
             assert torch.allclose(grads[name], p.grad, atol=1e-5), name
 
 
+def test_labelled_positions_loss_equals_the_full_forward_loss(tiny_fresh):
+    """Logits only where labels are: same loss and LoRA gradients as transformers' own loss."""
+    from toolschool.formats import get_format
+    from toolschool.train.dataset import collate, encode_conversations
+    from toolschool.train.sft import attach_lora, forward_loss
+
+    model = attach_lora(tiny_fresh.model, TrainConfig(model="tiny", lora={"dropout": 0.0}))
+    torch.manual_seed(1)
+    for name, p in model.named_parameters():
+        if "lora_B" in name:
+            torch.nn.init.normal_(p, std=0.05)
+    enc = encode_conversations(_conversations(8), tiny_fresh.tokenizer, get_format("hermes"), "sys", 512)
+    batch = collate(enc.examples[:5], tiny_fresh.tokenizer.pad_token_id)
+    reference = model(**batch).loss  # transformers' ForCausalLMLoss over all B x T logits
+    reference.backward()
+    grads = {n: p.grad.clone() for n, p in model.named_parameters() if p.requires_grad}
+    model.zero_grad()
+    ours, _ = forward_loss(model, batch, 0)
+    ours.backward()
+    assert torch.allclose(reference, ours, atol=1e-5), (reference, ours)
+    for name, p in model.named_parameters():
+        if p.requires_grad:
+            assert torch.allclose(grads[name], p.grad, atol=1e-5), name
+
+
 def test_shared_prefix_never_swallows_a_trained_token():
     ids = torch.tensor([[1, 2, 3, 4], [1, 2, 3, 5]])
     labels = torch.tensor([[-100, -100, 3, 4], [-100, -100, 3, 5]])

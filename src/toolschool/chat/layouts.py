@@ -9,65 +9,26 @@ other official templates in ``/work/shared/chat_templates``, quirks included (ea
 docstring lists them), so that a format rendered in its layout is byte-identical to what the
 model's own template writes (checked by :func:`toolschool.chat.templates.check_template`).
 
-Each layout has ``segments(messages, tools, fmt, system=None, add_generation_prompt=False)``
-— the prompt as :class:`~toolschool.chat.prompt.Segment` pieces, assistant output marked
-trainable — and ``render`` (the segments joined), like ``ChatMLTemplate``.
+Each layout is a :class:`~toolschool.chat.prompt.Layout`, like ``ChatMLTemplate``:
+``segments(messages, tools, fmt, system=None, add_generation_prompt=False)`` — the prompt as
+:class:`~toolschool.chat.prompt.Segment` pieces, assistant output marked trainable — and
+``render`` (the segments joined); a layout writes the segments of a
+:class:`~toolschool.chat.prompt.RenderInput` (the conversation, its leading system message
+taken out).
 """
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-
-from toolschool.chat.prompt import Segment
+from toolschool.chat.prompt import Layout, RenderInput, Segment, tool_results
 from toolschool.errors import DataError
-from toolschool.formats.base import ToolFormat
-from toolschool.types import Message, ToolCall, ToolResult, ToolSchema
+from toolschool.types import ToolCall, ToolResult
 
 
 def _segment(text: str, trainable: bool = False) -> list[Segment]:
     return [Segment(text, trainable)] if text else []
 
 
-def _results(messages: list[Message], start: int) -> tuple[list[ToolResult], int]:
-    """The tool messages from ``start`` on, as results, and the index after them."""
-    results = []
-    i = start
-    while i < len(messages) and messages[i].role == "tool":
-        m = messages[i]
-        results.append(ToolResult(call_id=m.tool_call_id, name=m.name or "", content=m.content))
-        i += 1
-    return results, i
-
-
-class _Layout(ABC):
-    """A turn layout: ``segments`` (assistant output marked trainable) and ``render``."""
-
-    name = ""
-
-    @abstractmethod
-    def segments(
-        self,
-        messages: list[Message],
-        tools: list[ToolSchema],
-        fmt: ToolFormat,
-        system: str | None = None,
-        add_generation_prompt: bool = False,
-    ) -> list[Segment]:
-        """Render ``messages`` (a leading system message replaces ``system``)."""
-
-    def render(
-        self,
-        messages: list[Message],
-        tools: list[ToolSchema],
-        fmt: ToolFormat,
-        system: str | None = None,
-        add_generation_prompt: bool = False,
-    ) -> str:
-        """The whole prompt as one string (see ``segments``)."""
-        return "".join(s.text for s in self.segments(messages, tools, fmt, system, add_generation_prompt))
-
-
-class Llama3Template(_Layout):
+class Llama3Template(Layout):
     """Llama 3.1 / 3.2 turns (``meta-llama-Llama-3.{1,2}-*-Instruct.jinja``).
 
     ``<|start_header_id|>role<|end_header_id|>\\n\\nbody<|eot_id|>``, after the BOS token. The
@@ -103,26 +64,13 @@ class Llama3Template(_Layout):
         header = Segment(f"<|start_header_id|>{role}<|end_header_id|>\n\n")
         return [header, Segment(body + self.stop, trainable)]
 
-    def segments(
-        self,
-        messages: list[Message],
-        tools: list[ToolSchema],
-        fmt: ToolFormat,
-        system: str | None = None,
-        add_generation_prompt: bool = False,
-    ) -> list[Segment]:
-        """Render ``messages`` (a leading system message replaces ``system``).
-
-        Raises:
-            DataError: tools go in the first user message but there is no message after the
-                system one (the template raises too).
-        """
+    def _segments(self, job: RenderInput) -> list[Segment]:
+        """Raises :class:`DataError` when tools go in the first user message but there is no
+        message after the system one (the template raises too)."""
         from toolschool.formats.llama3_json import ENVIRONMENT, Llama3JsonFormat
 
-        msgs = list(messages)
-        if msgs and msgs[0].role == "system":
-            system = msgs.pop(0).content
-        system = (system or "").strip()
+        msgs, tools, fmt = list(job.messages), job.tools, job.fmt
+        system = (job.system or "").strip()
         native = isinstance(fmt, Llama3JsonFormat)
         head = f"Cutting Knowledge Date: December 2023\nToday Date: {self.date_string}\n\n"
         if not tools:
@@ -146,12 +94,12 @@ class Llama3Template(_Layout):
                 out += self._turn("assistant", fmt.render_calls(msg.tool_calls), True)
             else:
                 out += self._turn(msg.role, msg.content.strip(), msg.role == "assistant")
-        if add_generation_prompt:
+        if job.add_generation_prompt:
             out.append(Segment("<|start_header_id|>assistant<|end_header_id|>\n\n"))
         return out
 
 
-class MistralTemplate(_Layout):
+class MistralTemplate(Layout):
     """Mistral Nemo turns (``mistralai-Mistral-Nemo-Instruct-2407.jinja``).
 
     BOS, then ``[INST]user[/INST]`` per user message, assistant text + EOS, calls + EOS (the
@@ -176,22 +124,10 @@ class MistralTemplate(_Layout):
     def stop(self) -> str:
         return self.eos
 
-    def segments(
-        self,
-        messages: list[Message],
-        tools: list[ToolSchema],
-        fmt: ToolFormat,
-        system: str | None = None,
-        add_generation_prompt: bool = False,
-    ) -> list[Segment]:
-        """Render ``messages`` (a leading system message replaces ``system``).
-
-        Raises:
-            DataError: a system message after the first message (the template refuses it).
-        """
-        msgs = list(messages)
-        if msgs and msgs[0].role == "system":
-            system = msgs.pop(0).content
+    def _segments(self, job: RenderInput) -> list[Segment]:
+        """Raises :class:`DataError` for a system message after the first message (the
+        template refuses it)."""
+        msgs, tools, fmt, system = job.messages, job.tools, job.fmt, job.system
         users = [m for m in msgs if m.role == "user"]
         last_user = users[-1].content if users else None
         out = _segment(self.bos)
@@ -208,22 +144,25 @@ class MistralTemplate(_Layout):
                 text = fmt.render_calls(msg.tool_calls) if msg.tool_calls else msg.content
                 out.append(Segment(text + self.eos, True))
             elif msg.role == "tool":
-                results, i = _results(msgs, i)
+                results, i = tool_results(msgs, i)
                 out.append(Segment(fmt.render_results(results)))
                 continue
             else:
-                raise DataError(f"message {i}: Mistral has no {msg.role!r} turn after the first message")
+                at = i + job.system_message
+                raise DataError(f"message {at}: Mistral has no {msg.role!r} turn after the first message")
             i += 1
         return out
 
 
-class Gemma4Template(_Layout):
+class Gemma4Template(Layout):
     """Gemma 4 turns, thinking off (``google-gemma-4-*.2026-07.jinja``).
 
     BOS; ``<|turn>system\\n`` + trimmed system text + declarations + ``<turn|>\\n`` when there
     is a system message or tools; ``<|turn>user\\n`` + trimmed text + ``<turn|>\\n``. The model
     turn holds the calls, then the results of the tool messages that follow (named after the
-    call with the same id, else the message's ``name``, else ``unknown``), then the content;
+    call with the same id, else the message's ``name``, else ``unknown``), then the content
+    without its thought channels (with ``Gemma4Format(keep_reasoning=True)`` their reasoning
+    opens the turn, before the calls; see :mod:`toolschool.formats.gemma4`);
     an assistant message right after such a turn continues it. A model turn ends with
     ``<turn|>\\n`` except when its calls got no results yet (then ``<|tool_response>``), when
     the next assistant message continues it, or when it ends the conversation with results
@@ -243,18 +182,11 @@ class Gemma4Template(_Layout):
         self.bos = bos
         self.empty_thought = empty_thought
 
-    def segments(
-        self,
-        messages: list[Message],
-        tools: list[ToolSchema],
-        fmt: ToolFormat,
-        system: str | None = None,
-        add_generation_prompt: bool = False,
-    ) -> list[Segment]:
-        """Render ``messages`` (a leading system message replaces ``system``)."""
-        msgs = list(messages)
-        if msgs and msgs[0].role == "system":
-            system = msgs.pop(0).content
+    def _segments(self, job: RenderInput) -> list[Segment]:
+        from toolschool.formats.gemma4 import Gemma4Format, strip_thinking
+
+        msgs, tools, fmt, system = job.messages, job.tools, job.fmt, job.system
+        native = isinstance(fmt, Gemma4Format)
         out = _segment(self.bos)
         last = None  # what the last non-tool message ended on: None | "tool" | "call" | "response"
         if tools or system is not None:
@@ -272,12 +204,13 @@ class Gemma4Template(_Layout):
             results: list[ToolResult] = []
             if role == "model":
                 if msg.tool_calls:
-                    results, _ = _results(msgs, i + 1)
+                    results, _ = tool_results(msgs, i + 1)
                     results = [_named(r, msg.tool_calls) for r in results]
                     last = "response" if results else "call"
-                out += _segment(fmt.render_calls(msg.tool_calls), True)
+                thought = fmt.render_thought(msg.content) if native else ""
+                out += _segment(thought + fmt.render_calls(msg.tool_calls), True)
                 out += _segment(fmt.render_results(results)) if results else []
-                content = fmt.render_assistant(msg.content, [])
+                content = strip_thinking(msg.content) if native else fmt.render_assistant(msg.content, [])
                 out += _segment(content, True)
             else:
                 content = msg.content.strip()
@@ -290,7 +223,7 @@ class Gemma4Template(_Layout):
             elif not (results and not content.strip() and following is None):
                 out += [Segment("<turn|>", role == "model"), Segment("\n")]
             previous_role = msg.role
-        if add_generation_prompt and last not in ("response", "call"):
+        if job.add_generation_prompt and last not in ("response", "call"):
             out.append(
                 Segment("<|turn>model\n" + ("<|channel>thought\n<channel|>" if self.empty_thought else ""))
             )
@@ -303,7 +236,7 @@ def _named(result: ToolResult, calls: list[ToolCall]) -> ToolResult:
     return result.model_copy(update={"name": name or result.name or "unknown"})
 
 
-class HermesProTemplate(_Layout):
+class HermesProTemplate(Layout):
     """Hermes 2 Pro / Hermes 3 ``tool_use`` turns.
 
     Source: ``NousResearch-Hermes-2-Pro-Llama-3-8B-tool_use.jinja`` (the Hermes 3 file is identical).
@@ -339,18 +272,8 @@ class HermesProTemplate(_Layout):
     def _turn(self, role: str, body: str) -> list[Segment]:
         return [Segment(f"{self.start}{role}\n{body}{self.end}\n")]
 
-    def segments(
-        self,
-        messages: list[Message],
-        tools: list[ToolSchema],
-        fmt: ToolFormat,
-        system: str | None = None,
-        add_generation_prompt: bool = False,
-    ) -> list[Segment]:
-        """Render ``messages`` (a leading system message replaces ``system``)."""
-        msgs = list(messages)
-        if msgs and msgs[0].role == "system":
-            system = msgs.pop(0).content
+    def _segments(self, job: RenderInput) -> list[Segment]:
+        msgs, tools, fmt, system = job.messages, job.tools, job.fmt, job.system
         out = _segment(self.bos)
         if tools:
             out += self._turn("system", fmt.render_system(tools, ""))
@@ -360,8 +283,8 @@ class HermesProTemplate(_Layout):
         while i < len(msgs):
             msg = msgs[i]
             if msg.role == "tool":
-                opens = i == 0 and len(msgs) == len(messages)  # the template's ``loop.previtem``
-                results, i = _results(msgs, i)
+                opens = i == 0 and not job.system_message  # the template's ``loop.previtem``
+                results, i = tool_results(msgs, i)
                 header = "" if opens else f"{self.start}{fmt.result_role}\n"
                 tail = "" if i == len(msgs) else "\n"
                 out.append(Segment(header + fmt.render_results(results) + tail + self.end))
@@ -372,6 +295,6 @@ class HermesProTemplate(_Layout):
             else:
                 out += self._turn(msg.role, msg.content)
             i += 1
-        if add_generation_prompt:
+        if job.add_generation_prompt:
             out.append(Segment(f"{self.start}assistant\n"))
         return out

@@ -14,6 +14,7 @@ Qwen3 template does (``Qwen-Qwen3-0.6B.jinja``; rule in :meth:`ChatMLTemplate.as
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from toolschool.errors import DataError
@@ -31,13 +32,91 @@ class Segment:
     trainable: bool = False
 
 
-class ChatMLTemplate:
+@dataclass(frozen=True)
+class RenderInput:
+    """What a layout renders: the conversation with its leading system message taken out.
+
+    Attributes:
+        messages: the messages after the leading system message (all of them if none).
+        tools: the tools offered.
+        fmt: the wire format that writes declarations, calls and results.
+        system: the leading system message's text, else the ``system`` argument (None: not given).
+        add_generation_prompt: end with the header of the assistant turn to generate.
+        system_message: the conversation began with a system message.
+    """
+
+    messages: list[Message]
+    tools: list[ToolSchema]
+    fmt: ToolFormat
+    system: str | None
+    add_generation_prompt: bool
+    system_message: bool
+
+
+def tool_results(messages: list[Message], start: int) -> tuple[list[ToolResult], int]:
+    """The tool messages from ``start`` on, as results, and the index after them."""
+    results = []
+    i = start
+    while i < len(messages) and messages[i].role == "tool":
+        m = messages[i]
+        results.append(ToolResult(call_id=m.tool_call_id, name=m.name or "", content=m.content))
+        i += 1
+    return results, i
+
+
+class Layout(ABC):
+    """A turn layout: a conversation as prompt :class:`Segment` pieces, and as one string."""
+
+    name = ""
+
+    def segments(
+        self,
+        messages: list[Message],
+        tools: list[ToolSchema],
+        fmt: ToolFormat,
+        system: str | None = None,
+        add_generation_prompt: bool = False,
+    ) -> list[Segment]:
+        """Render ``messages`` (a leading system message replaces ``system``); assistant output
+        is marked trainable.
+
+        Raises:
+            DataError: a message the layout cannot place (each layout says which).
+        """
+        msgs = list(messages)
+        if msgs and msgs[0].role == "system":
+            system = msgs.pop(0).content
+        dropped = len(msgs) < len(messages)
+        return self._segments(RenderInput(msgs, tools, fmt, system, add_generation_prompt, dropped))
+
+    @abstractmethod
+    def _segments(self, job: RenderInput) -> list[Segment]:
+        """The segments of ``job`` (see :meth:`segments`)."""
+
+    def render(
+        self,
+        messages: list[Message],
+        tools: list[ToolSchema],
+        fmt: ToolFormat,
+        system: str | None = None,
+        add_generation_prompt: bool = False,
+    ) -> str:
+        """The whole prompt as one string (see :meth:`segments`)."""
+        return "".join(s.text for s in self.segments(messages, tools, fmt, system, add_generation_prompt))
+
+
+class ChatMLTemplate(Layout):
     """ChatML turns: ``<|im_start|>role\\nbody<|im_end|>\\n``.
 
     Args:
         think_blocks: write assistant turns as the Qwen3 template does, with ``<think>``
             blocks (see :meth:`assistant_body`). Off by default: the plain ChatML that
             SmolLM2 is trained and evaluated in, and Qwen2.5's template.
+
+    The system turn is ``system``, or :data:`DEFAULT_SYSTEM` when it is not given (None).
+    Tool messages that follow one another become one result turn (role ``fmt.result_role``).
+    A message with another role than user, assistant or tool after the first message is a
+    :class:`~toolschool.errors.DataError`.
 
     Attributes:
         start, end: the turn markers.
@@ -62,28 +141,11 @@ class ChatMLTemplate:
             return [header, Segment(body + self.end, True), Segment("\n")]
         return [Segment(f"{self.start}{role}\n{body}{self.end}\n")]
 
-    def segments(
-        self,
-        messages: list[Message],
-        tools: list[ToolSchema],
-        fmt: ToolFormat,
-        system: str = DEFAULT_SYSTEM,
-        add_generation_prompt: bool = False,
-    ) -> list[Segment]:
-        """Render ``messages`` into segments.
-
-        A leading ``system`` message replaces ``system``. Tool messages that follow one
-        another become one result turn (role ``fmt.result_role``).
-
-        Raises:
-            DataError: a message has a role that cannot appear at its position.
-        """
+    def _segments(self, job: RenderInput) -> list[Segment]:
+        msgs, tools, fmt = job.messages, job.tools, job.fmt
+        system = DEFAULT_SYSTEM if job.system is None else job.system
         out: list[Segment] = []
-        msgs = list(messages)
-        if msgs and msgs[0].role == "system":
-            system = msgs.pop(0).content
-        skipped = len(messages) - len(msgs)  # index in ``messages`` = index in ``msgs`` + skipped
-        last_query = _last_query(messages) if self.think_blocks else -1
+        last_query = _last_query(msgs) if self.think_blocks else -1
         out += self._turn("system", fmt.render_system(tools, system) if tools else system, False)
         i = 0
         while i < len(msgs):
@@ -92,23 +154,19 @@ class ChatMLTemplate:
                 out += self._turn("user", msg.content, False)
             elif msg.role == "assistant":
                 if self.think_blocks:
-                    at = i + skipped
-                    body = self.assistant_body(msg, fmt, at > last_query, at == len(messages) - 1)
+                    body = self.assistant_body(msg, fmt, i > last_query, i == len(msgs) - 1)
                 else:
                     body = fmt.render_assistant(msg.content, msg.tool_calls)
                 out += self._turn("assistant", body, True)
             elif msg.role == "tool":
-                results = []
-                while i < len(msgs) and msgs[i].role == "tool":
-                    m = msgs[i]
-                    results.append(ToolResult(call_id=m.tool_call_id, name=m.name or "", content=m.content))
-                    i += 1
+                results, i = tool_results(msgs, i)
                 out += self._turn(fmt.result_role, fmt.render_results(results), False)
                 continue
             else:
-                raise DataError(f"message {i}: role {msg.role!r} cannot appear after the first message")
+                at = i + job.system_message
+                raise DataError(f"message {at}: role {msg.role!r} cannot appear after the first message")
             i += 1
-        if add_generation_prompt:
+        if job.add_generation_prompt:
             out.append(Segment(f"{self.start}assistant\n"))
         return out
 
@@ -137,17 +195,6 @@ class ChatMLTemplate:
         if msg.tool_calls and content and not shown:  # the template tests the unstripped content
             body = "\n" + body
         return "<think>\n" + reasoning.strip("\n") + "\n</think>\n\n" + body
-
-    def render(
-        self,
-        messages: list[Message],
-        tools: list[ToolSchema],
-        fmt: ToolFormat,
-        system: str = DEFAULT_SYSTEM,
-        add_generation_prompt: bool = False,
-    ) -> str:
-        """The whole prompt as one string (see :meth:`segments`)."""
-        return "".join(s.text for s in self.segments(messages, tools, fmt, system, add_generation_prompt))
 
 
 def _last_query(messages: list[Message]) -> int:

@@ -18,7 +18,10 @@ parsing reports any departure from the format as a :class:`ParseError`. Lenient 
 recovers what models predictably get wrong (a missing closing tag at the end of output, a
 fenced JSON block, a trailing comma or single quotes, ...) and records each fix as a
 :class:`Repair` in :attr:`ParseResult.repairs`, so callers can count and audit them. JSON
-repair uses the ``json-repair`` library, never hand-rolled guessing.
+repair uses the ``json-repair`` library, never hand-rolled guessing, through
+:func:`~toolschool.formats.json_object.mend_json`, which leaves JSON longer than
+:data:`~toolschool.formats.json_object.MEND_LIMIT` characters unrepaired (an error) to keep
+lenient parsing linear in time.
 
 Turn wrapping (``<|im_start|>role`` … ``<|im_end|>``) is the chat template's job
 (:mod:`toolschool.chat`), not the format's. Bad model output is data: parsers never raise
@@ -32,6 +35,21 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from toolschool.types import ToolCall, ToolResult, ToolSchema
+
+
+class ArgumentSyntaxError(ValueError):
+    """Arguments text that is not valid in a format's own argument syntax (raised by the
+    value readers behind ``decode_arguments``; parsers turn it into a :class:`ParseError`).
+
+    Attributes:
+        message: what was wrong.
+        pos: 0-based offset in the parsed text.
+    """
+
+    def __init__(self, message: str, pos: int):
+        super().__init__(f"{message} (at char {pos})")
+        self.message = message
+        self.pos = pos
 
 
 @dataclass(frozen=True)
@@ -75,8 +93,8 @@ class ParseResult:
     ``attempted`` is True when the text contained the start of a call (a marker or a
     call-shaped object), whether or not it parsed; eval's syntax validity uses it.
     ``repairs`` lists what a lenient parser fixed (always empty when strict).
-    ``reasoning`` holds reasoning text a format marks as such (TOOL_USE's think marker),
-    one line per reasoning line; it is not part of ``content``.
+    ``reasoning`` holds reasoning text a format marks as such (TOOL_USE's think-marker
+    lines, Gemma 4's thought channels), one piece per line; it is not part of ``content``.
     """
 
     calls: list[ToolCall] = field(default_factory=list)
@@ -125,6 +143,12 @@ class StreamParser(ABC):
 
     def result(self) -> ParseResult:
         """The :class:`ParseResult` accumulated from all events so far."""
+        if not hasattr(self, "_result"):
+            self._result = ParseResult()
+        pieces = getattr(self, "_content_pieces", None)
+        if pieces:  # content is kept in pieces: ``+=`` on a growing string would be O(n²)
+            self._result.content += "".join(pieces)
+            pieces.clear()
         return self._result
 
     # Subclasses append to this as they emit events; see ``_emit``.
@@ -140,7 +164,9 @@ class StreamParser(ABC):
         if not hasattr(self, "_result"):
             self._result = ParseResult()
         if event.kind == "content":
-            self._result.content += event.text
+            if not hasattr(self, "_content_pieces"):
+                self._content_pieces: list[str] = []
+            self._content_pieces.append(event.text)
         elif event.kind == "call_started":
             self._result.attempted = True
         elif event.kind == "call_finished" and event.call is not None:
@@ -205,20 +231,31 @@ class ToolFormat(ABC):
         """Arguments from the joined ``arguments_delta`` texts of one finished call.
 
         The default reads JSON (the argument syntax of most formats), including a JSON string
-        that holds the object (OpenAI's ``"arguments": "{...}"``); formats with their own
-        argument syntax (Gemma 4, pythonic, FunctionGemma) override it. Stream invariant:
-        for every finished call, ``decode_arguments(joined deltas) == call.arguments``.
+        that holds the object (OpenAI's ``"arguments": "{...}"``); when lenient, JSON that
+        :mod:`json` rejects is mended with ``json_repair``
+        (:func:`~toolschool.formats.json_object.repair_arguments`), as the parser mended it.
+        Formats with their own argument syntax (Gemma 4, pythonic, FunctionGemma) override
+        it. Stream invariant: for every finished call, ``decode_arguments(joined deltas) ==
+        call.arguments``.
 
         Raises:
-            ValueError: ``raw`` is not a complete arguments text of this format.
+            ValueError: ``raw`` is not a complete arguments text of this format (lenient:
+                not even after repair).
         """
         import json
 
-        value = json.loads(raw) if raw.strip() else {}
-        if isinstance(value, str):
-            value = json.loads(value) if value.strip() else {}
-        if not isinstance(value, dict):
-            raise ValueError(f"arguments must be an object, got {type(value).__name__}")
+        try:
+            value = json.loads(raw) if raw.strip() else {}
+            if isinstance(value, str):
+                value = json.loads(value) if value.strip() else {}
+            if not isinstance(value, dict):
+                raise ValueError(f"arguments must be an object, got {type(value).__name__}")
+        except ValueError:
+            if not self.lenient:
+                raise
+            from toolschool.formats.json_object import repair_arguments
+
+            return repair_arguments(raw)
         return value
 
     def parse(self, text: str) -> ParseResult:

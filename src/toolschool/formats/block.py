@@ -38,17 +38,15 @@ error, even one missing only its ``<|end|>``.
 Lenient (``lenient=True``), each fix recorded as a :class:`~toolschool.formats.base.Repair`:
 a missing ``<|end|>`` at the end of output after a complete object; ``Arguments:`` JSON
 that :mod:`json_repair` mends into an object (trailing commas, ``'single quotes'``…; up to
-:data:`~toolschool.formats.tool_use.MEND_LIMIT` characters);
+:data:`~toolschool.formats.json_object.MEND_LIMIT` characters);
 ``tool:`` / ``arguments:`` labels in other casing.
 """
 
 from __future__ import annotations
 
-import json
-
 from toolschool.formats.base import StreamEvent, ToolFormat
-from toolschool.formats.delimited import DelimitedStreamParser, JsonObjectScanner, decode_json
-from toolschool.formats.tool_use import QuoteTolerantScanner, mend_json
+from toolschool.formats.delimited import JsonArgumentsStreamParser
+from toolschool.formats.json_object import tojson
 from toolschool.types import ToolCall, ToolResult, ToolSchema
 
 CALL_START = "<|tool_call|>"
@@ -67,17 +65,13 @@ INSTRUCTIONS = (
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 
 
-def _json(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
 def render_declaration(tool: ToolSchema) -> str:
     """``Tool: name``, ``Description: …`` (whitespace collapsed; none if empty), ``Parameters: {json}``."""
     lines = [f"Tool: {tool.name}"]
     description = " ".join(tool.function.description.split())
     if description:
         lines.append(f"Description: {description}")
-    lines.append(f"Parameters: {_json(tool.function.parameters)}")
+    lines.append(f"Parameters: {tojson(tool.function.parameters)}")
     return "\n".join(lines)
 
 
@@ -101,7 +95,7 @@ class BlockFormat(ToolFormat):
     def render_calls(self, calls: list[ToolCall]) -> str:
         """``<|tool_call|>\\nTool: name\\nArguments: {json}\\n<|end|>`` per call, joined by newlines."""
         return "\n".join(
-            f"{CALL_START}\n{TOOL_LABEL} {c.name}\n{ARGUMENTS_LABEL} {_json(c.arguments)}\n{END}"
+            f"{CALL_START}\n{TOOL_LABEL} {c.name}\n{ARGUMENTS_LABEL} {tojson(c.arguments)}\n{END}"
             for c in calls
         )
 
@@ -114,27 +108,12 @@ class BlockFormat(ToolFormat):
     def stream(self) -> BlockStreamParser:
         return BlockStreamParser(lenient=self.lenient)
 
-    def decode_arguments(self, raw: str) -> dict:
-        """Arguments from the joined deltas: JSON; when lenient, JSON mended by ``json_repair``.
-
-        Raises:
-            ValueError: not a JSON object (after repair, when lenient).
-        """
-        if not self.lenient:
-            return super().decode_arguments(raw)
-        value, problem, _ = decode_json(raw) if raw.strip() else ({}, None, 0)
-        if problem is not None:
-            value = mend_json(raw)
-        if not isinstance(value, dict):
-            raise ValueError(f"arguments must be a JSON object, got {type(value).__name__}")
-        return value
-
 
 _TOOL, _GAP, _NAME, _NAME_END, _ARGS, _OPEN, _JSON, _CLOSE, _SKIP = range(9)
 _WAIT = -1
 
 
-class BlockStreamParser(DelimitedStreamParser):
+class BlockStreamParser(JsonArgumentsStreamParser):
     """Incremental block parser.
 
     Events: ``call_started`` when the newline after ``Tool: name`` arrives;
@@ -147,6 +126,7 @@ class BlockStreamParser(DelimitedStreamParser):
     """
 
     start = CALL_START
+    skip_phase = _SKIP
 
     def __init__(self, lenient: bool = False) -> None:
         super().__init__()
@@ -159,7 +139,7 @@ class BlockStreamParser(DelimitedStreamParser):
         self._name = ""
         self._obj_start = 0
         self._obj_end = 0
-        self._scanner = QuoteTolerantScanner() if self.lenient else JsonObjectScanner(strict_strings=False)
+        self._scanner = self._new_scanner()
         self._delta_pos = 0
         self._args_limit = 0
 
@@ -210,17 +190,9 @@ class BlockStreamParser(DelimitedStreamParser):
                 else:
                     self._fail(events, i, f"unexpected {c!r}; expected '{{' to open the JSON arguments")
             elif phase == _JSON:
-                skip = self._scanner.skip_string(text, i)
-                if skip > i:  # inert string characters: jump over them
-                    i = self._args_limit = skip
-                    continue
-                self._scanner.step(c)
-                if self._scanner.broken:
-                    self._fail(events, i, *_json_problem(text[self._obj_start : i + 1], self._obj_start))
-                    continue
-                i = self._args_limit = i + 1
+                i = self._json_step(events, text, i)
                 if self._scanner.done:
-                    self._phase, self._obj_end = _CLOSE, i
+                    self._phase = _CLOSE
             elif phase == _CLOSE:
                 if c.isspace():
                     i += 1
@@ -267,34 +239,10 @@ class BlockStreamParser(DelimitedStreamParser):
         self._fail(events, i, f"expected {label!r}")
         return None
 
-    def _flush_arguments(self, events: list[StreamEvent]) -> None:
-        if self._announced and self._args_limit > self._delta_pos:
-            self._delta(events, (self._call or "")[self._delta_pos : self._args_limit])
-            self._delta_pos = self._args_limit
-
-    def _fail(self, events: list[StreamEvent], i: int, message: str, at: int | None = None) -> None:
-        self._phase = _SKIP
-        self._error(events, message, self._body_offset + (i if at is None else at))
-
     def _conclude(self, events: list[StreamEvent], text: str) -> bool:
         """Decode the object and emit the call (True), or an error (False)."""
-        raw = text[self._obj_start : self._obj_end]
-        args, problem, at = decode_json(raw)
-        if problem is not None:
-            offset = self._body_offset + self._obj_start + at
-            mended = mend_json(raw) if self.lenient else None
-            if not isinstance(mended, dict):
-                self._error(events, f"invalid JSON arguments: {problem}", offset)
-                return False
-            self._repair(f"repaired the JSON arguments with json_repair ({problem})", offset)
-            args = mended
+        args = self._decode_arguments(events, text)
+        if args is None:
+            return False
         self._finish_call(events, ToolCall(name=self._name, arguments=args))
         return True
-
-
-def _json_problem(raw: str, start: int) -> tuple[str, int]:
-    """Message and call-relative offset for JSON that the scanner found broken."""
-    _, problem, at = decode_json(raw, prefix_only=True)
-    if problem is not None:
-        return f"invalid JSON arguments: {problem}", start + at
-    return f"unexpected {raw[-1]!r} in the JSON arguments", start + len(raw) - 1

@@ -18,20 +18,20 @@ is chunked):
 
 Offsets in :class:`~toolschool.formats.base.ParseError` are 0-based character offsets in
 the whole output (all chunks concatenated).
+
+:class:`JsonArgumentsStreamParser` adds what TOOL_USE and block share inside a call: the
+arguments as one JSON object, scanned as it arrives, decoded at its end (lenient: mended).
 """
 
 from __future__ import annotations
 
-import json
-import re
 from abc import abstractmethod
-from typing import Any
 
 from toolschool.formats.base import ParseError, ParseResult, StreamEvent, StreamParser
+from toolschool.formats.json_object import JsonObjectScanner, QuoteTolerantScanner, decode_json, mend_json
 from toolschool.types import ToolCall
 
 _SNIPPET = 60
-_STRING_RUN = re.compile(r'[^"\\\x00-\x1f]*')
 
 
 def partial_suffix(text: str, marker: str) -> int:
@@ -45,29 +45,31 @@ def partial_suffix(text: str, marker: str) -> int:
     return 0
 
 
-def decode_json(raw: str, prefix_only: bool = False) -> tuple[Any, str | None, int]:
-    """Decode JSON without ever raising on bad input.
+class ContentRuleStreamParser(StreamParser):
+    """A stream parser that emits content by the content rule of this module.
 
-    Returns ``(value, None, end)`` on success or ``(None, message, position)`` on failure
-    (``position`` is relative to ``raw``). With ``prefix_only``, text after the first
-    value is allowed (``raw_decode``). Nesting too deep for the decoder is a failure, not
-    a ``RecursionError``.
+    :meth:`_emit_content` joins content on both sides of a call with ``"\\n"``; the parser
+    sets ``_separate`` when a call region ends (whitespace touching the call is its own job).
     """
-    try:
-        if prefix_only:
-            value, end = json.JSONDecoder().raw_decode(raw)
-            return value, None, end
-        return json.loads(raw), None, len(raw)
-    except json.JSONDecodeError as exc:
-        return None, exc.msg.removesuffix(" at"), exc.pos
-    except RecursionError:
-        return None, "JSON nested too deeply", 0
+
+    _separate = False  # a call region ended since the last content
+    _has_content = False  # some content was emitted
+
+    def _emit_content(self, events: list[StreamEvent], text: str) -> None:
+        if not text:
+            return
+        if self._separate and self._has_content:
+            text = "\n" + text
+        self._separate = False
+        self._has_content = True
+        self._emit(events, StreamEvent("content", text=text))
 
 
-class DelimitedStreamParser(StreamParser):
+class DelimitedStreamParser(ContentRuleStreamParser):
     """Incremental parser for ``content <start>call…<end> content`` outputs.
 
-    Subclasses set :attr:`start` and implement :meth:`_begin_call` and :meth:`_call_step`.
+    Subclasses set :attr:`start` (or :attr:`starts`, for formats with several kinds of region,
+    such as a call and a reasoning block) and implement :meth:`_begin_call` and :meth:`_call_step`.
     While a call is open, ``self._call`` holds the text after the opening marker and
     ``self._body_offset`` its offset in the whole output; the subclass scans it
     incrementally, reports through :meth:`_announce`, :meth:`_delta`, :meth:`_finish_call`
@@ -81,8 +83,12 @@ class DelimitedStreamParser(StreamParser):
     """
 
     start: str = ""
+    #: several markers that open a region (the earliest found wins; none may contain another),
+    #: when a format has more than :attr:`start`; empty means ``(start,)``
+    starts: tuple[str, ...] = ()
 
     def __init__(self) -> None:
+        self.opened = self.start  # the marker that opened the current (or last) region
         self._result = ParseResult()
         self._buf = ""  # outside text not yet emitted
         self._buf_offset = 0  # offset of _buf[0] in the whole output
@@ -96,12 +102,17 @@ class DelimitedStreamParser(StreamParser):
         self._has_content = False
         self._separate = False
         self._done = False
+        self._input_at = 0  # while a long chunk is fed in pieces: how much of it has been fed
+        self._delta_pos = self._args_limit = 0  # argument text sent / scanned (_flush_arguments)
 
     # -- StreamParser -------------------------------------------------------------------
 
-    #: a chunk longer than this is consumed in pieces of this size: the skeleton copies the
-    #: unconsumed rest of its buffer when a call ends, so one huge chunk (``parse`` of a
-    #: 1 MB output) would cost O(n²); pieces keep every copy short and the parse linear
+    #: a chunk longer than this is consumed in pieces: the skeleton copies the unconsumed
+    #: rest of its buffer when a region ends, so one huge chunk (``parse`` of a 1 MB output)
+    #: would cost O(n²). A piece is this long, or as long as the text it is appended to (a call
+    #: so far, or outside text a format holds back), so that appending copies O(n) in all; and
+    #: when a region ends, all but this much of its unscanned rest goes back to the chunk (see
+    #: :meth:`_end_region`)
     piece_size = 4096
 
     def feed(self, chunk: str) -> list[StreamEvent]:
@@ -109,15 +120,25 @@ class DelimitedStreamParser(StreamParser):
         if self._done:
             raise RuntimeError(f"{type(self).__name__}.feed() called after finish()")
         events: list[StreamEvent] = []
-        size = self.piece_size
-        for at in range(0, len(chunk), size) if len(chunk) > size else (0,):
-            piece = chunk[at : at + size] if len(chunk) > size else chunk
-            if self._call is not None:
-                self._call += piece
-            else:
-                self._buf += piece
+        if len(chunk) <= self.piece_size:
+            self._append(chunk)
             self._run(events, final=False)
+            return events
+        while self._input_at < len(chunk):
+            held = self._buf if self._call is None else self._call
+            size = max(self.piece_size, len(held))
+            piece = chunk[self._input_at : self._input_at + size]
+            self._input_at += len(piece)
+            self._append(piece)
+            self._run(events, final=False)
+        self._input_at = 0
         return events
+
+    def _append(self, piece: str) -> None:
+        if self._call is not None:
+            self._call += piece
+        else:
+            self._buf += piece
 
     def finish(self) -> list[StreamEvent]:
         """End of output: close an open call (as the format allows) and flush content."""
@@ -138,19 +159,31 @@ class DelimitedStreamParser(StreamParser):
                     if final:  # a subclass must always close the region at the end
                         raise AssertionError(f"{type(self).__name__}._call_step left a call open at finish")
                     return
-                self._buf = self._call[end:]
-                self._buf_offset = self._body_offset + end
-                self._call = None
-                if self._announced:
-                    self._index += 1
-                    self._announced = False
-                self._strip_leading = True
-                self._separate = True
+                self._end_call()
+                self._end_region(end)
             elif not self._outside_step(events, final):
                 return
 
+    def _end_region(self, end: int) -> None:
+        """The region ends at ``self._call[end]``: the rest is outside text again.
+
+        A rest longer than :attr:`piece_size` is cut to that, and the cut-off part goes back
+        to the chunk being fed (it is the end of the text fed so far, so it lies there), to be
+        fed again piece by piece: no long text is copied twice.
+        """
+        rest = self._call[end:] if self._call is not None else ""
+        back = len(rest) - self.piece_size
+        if 0 < back <= self._input_at:
+            self._input_at -= back
+            rest = rest[: self.piece_size]
+        self._buf = rest
+        self._buf_offset = self._body_offset + end
+        self._call = None
+        self._strip_leading = True
+        self._separate = True
+
     def _outside_step(self, events: list[StreamEvent], final: bool) -> bool:
-        """Emit safe content; return True when a call was opened."""
+        """Emit safe content; return True when a region was opened (:attr:`opened` says by which marker)."""
         buf = self._buf
         if self._strip_leading:
             stripped = buf.lstrip()
@@ -158,32 +191,30 @@ class DelimitedStreamParser(StreamParser):
             buf = stripped
             if buf:
                 self._strip_leading = False
-        at = buf.find(self.start)
+        markers = self.starts or (self.start,)
+        at, opened = -1, ""
+        for marker in markers:
+            found = buf.find(marker)
+            if found >= 0 and (at < 0 or found < at):
+                at, opened = found, marker
         if at >= 0:
             self._emit_content(events, buf[:at].rstrip())
+            self.opened = opened
             self._call_offset = self._buf_offset + at
-            self._body_offset = self._call_offset + len(self.start)
-            self._call = buf[at + len(self.start) :]
+            self._body_offset = self._call_offset + len(opened)
+            self._call = buf[at + len(opened) :]
             self._buf = ""
             self._begin_call()
             return True
         if final:
             keep = len(buf)
         else:
-            keep = len(buf[: len(buf) - partial_suffix(buf, self.start)].rstrip())
+            hold = max(partial_suffix(buf, marker) for marker in markers)
+            keep = len(buf[: len(buf) - hold].rstrip())
         self._emit_content(events, buf[:keep])
         self._buf = buf[keep:]
         self._buf_offset += keep
         return False
-
-    def _emit_content(self, events: list[StreamEvent], text: str) -> None:
-        if not text:
-            return
-        if self._separate and self._has_content:
-            text = "\n" + text
-        self._separate = False
-        self._has_content = True
-        self._emit(events, StreamEvent("content", text=text))
 
     # -- helpers for subclasses ---------------------------------------------------------
 
@@ -206,13 +237,25 @@ class DelimitedStreamParser(StreamParser):
         self._emit(events, StreamEvent("call_finished", index=self._index, name=call.name, call=call))
 
     def _error(self, events: list[StreamEvent], message: str, offset: int) -> None:
-        """Emit an ``error`` at ``offset`` (whole-output offset inside the current call)."""
+        """Emit an ``error`` at ``offset`` (whole-output offset inside the current call).
+
+        The snippet is the call text from ``offset`` on (the opening marker included when the
+        error is at it).
+        """
         self._flush_arguments(events)
-        text = self.start + (self._call or "")
-        rel = max(0, offset - self._call_offset)
-        snippet = text[rel : rel + _SNIPPET]
-        error = ParseError(message, offset, snippet)
+        call = self._call or ""
+        if offset >= self._body_offset:
+            text, rel = call, offset - self._body_offset
+        else:
+            text, rel = self.opened + call, max(0, offset - self._call_offset)
+        error = ParseError(message, offset, text[rel : rel + _SNIPPET])
         self._emit(events, StreamEvent("error", index=self._index if self._announced else -1, error=error))
+
+    def _end_call(self) -> None:
+        """The current call is over (finished or failed): the next one gets the next index."""
+        if self._announced:
+            self._index += 1
+            self._announced = False
 
     # -- the format's part --------------------------------------------------------------
 
@@ -220,8 +263,12 @@ class DelimitedStreamParser(StreamParser):
         """Emit argument text scanned but not yet sent; called before every call-ending event.
 
         Keeps the event order independent of chunking: all of a call's deltas come before
-        its ``call_finished`` or ``error``.
+        its ``call_finished`` or ``error``. The default sends ``self._call[_delta_pos:_args_limit]``
+        (a format sets both where the arguments start and moves ``_args_limit`` as it scans them).
         """
+        if self._announced and self._args_limit > self._delta_pos:
+            self._delta(events, (self._call or "")[self._delta_pos : self._args_limit])
+            self._delta_pos = self._args_limit
 
     @abstractmethod
     def _begin_call(self) -> None:
@@ -238,77 +285,74 @@ class DelimitedStreamParser(StreamParser):
         """
 
 
-class JsonObjectScanner:
-    """Finds where a JSON object (or array) ends, one character at a time.
+class JsonArgumentsStreamParser(DelimitedStreamParser):
+    """A delimited parser whose calls hold their arguments as one JSON object (TOOL_USE, block).
 
-    It tracks strings (with backslash escapes) and a bracket stack, which is enough to
-    tell that ``{"q": "a ] } < b"}`` ends at its last ``}`` without decoding anything;
-    the caller decodes the finished text with :mod:`json` to get values and precise
-    errors.
-
-    Args:
-        strict_strings: treat a raw control character (a newline…) inside a string as
-            broken JSON, as :func:`json.loads` does. Hermes uses this to resynchronise on
-            ``</tool_call>`` after an unterminated string; TOOL_USE turns it off so that a
-            multi-line string is still scanned to its end (and then reported by ``json``).
-
-    Attributes:
-        in_string: inside a string literal.
-        depth: number of open brackets.
-        done: the first bracket was closed; the value is complete.
-        broken: a character that cannot occur there in JSON was seen (a closing bracket
-            of the wrong kind, a raw control character inside a string when strict, or a character
-            outside strings that no JSON token contains, such as ``<`` or ``'``). After
-            that the scanner stops; the caller decides how to recover.
+    The subclass sets ``_obj_start`` (and ``_delta_pos``) at the object's ``{`` and a fresh
+    :meth:`_new_scanner` in ``_begin_call``, steps with :meth:`_json_step` until
+    ``self._scanner.done``, and reads the arguments with :meth:`_decode_arguments`. A call
+    that fails goes to the subclass's :attr:`skip_phase` (:meth:`_fail`). Lenient parsers
+    scan with :class:`~toolschool.formats.json_object.QuoteTolerantScanner` and mend broken
+    JSON with :func:`~toolschool.formats.json_object.mend_json` (recorded as a repair).
     """
 
-    _BARE = frozenset(" \t\r\n:,+-.0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    lenient = False
+    #: the phase :meth:`_fail` puts the call in (the subclass's "skip the failed call")
+    skip_phase = -1
 
-    def __init__(self, strict_strings: bool = True) -> None:
-        self._strict = strict_strings
-        self._stack: list[str] = []
-        self.in_string = False
-        self._escape = False
-        self.done = False
-        self.broken = False
+    def _new_scanner(self) -> JsonObjectScanner:
+        return QuoteTolerantScanner() if self.lenient else JsonObjectScanner(strict_strings=False)
 
-    @property
-    def depth(self) -> int:
-        return len(self._stack)
+    def _json_step(self, events: list[StreamEvent], text: str, i: int) -> int:
+        """Scan the object at ``text[i]`` (a run of inert string characters at once).
 
-    def skip_string(self, text: str, i: int) -> int:
-        """Index of the next character at or after ``i`` that :meth:`step` must see.
-
-        Inside a string (and not after a backslash) every character but ``"``, ``\\`` and
-        control characters is inert, so a caller may jump over the run in one regex match
-        instead of stepping through it; elsewhere returns ``i``.
+        Returns the next index; sets ``_obj_end`` when the object closes, and reports broken
+        JSON through :meth:`_fail` (returning ``i``: the character belongs to what follows).
         """
-        if self.in_string and not self._escape and not self.done and not self.broken:
-            return _STRING_RUN.match(text, i).end()
-        return i
+        sc = self._scanner
+        skip = sc.skip_string(text, i)
+        if skip > i:
+            self._args_limit = skip
+            return skip
+        sc.step(text[i])
+        if sc.broken:
+            self._fail(events, i, *json_problem(text[self._obj_start : i + 1], self._obj_start))
+            return i
+        self._args_limit = i + 1
+        if sc.done:
+            self._obj_end = i + 1
+        return i + 1
 
-    def step(self, ch: str) -> None:
-        """Consume one character (ignored once ``done`` or ``broken``)."""
-        if self.done or self.broken:
-            return
-        if self.in_string:
-            if self._escape:
-                self._escape = False
-            elif ch == "\\":
-                self._escape = True
-            elif ch == '"':
-                self.in_string = False
-            elif ch < " " and self._strict:
-                self.broken = True
-        elif ch == '"':
-            self.in_string = True
-        elif ch == "{" or ch == "[":
-            self._stack.append("}" if ch == "{" else "]")
-        elif ch == "}" or ch == "]":
-            if not self._stack or self._stack[-1] != ch:
-                self.broken = True
-            else:
-                self._stack.pop()
-                self.done = not self._stack
-        elif ch not in self._BARE:
-            self.broken = True
+    def _fail(self, events: list[StreamEvent], i: int, message: str, at: int | None = None) -> None:
+        """Report ``message`` at ``at`` (default ``i``, call-relative) and skip the call."""
+        self._phase = self.skip_phase
+        self._error(events, message, self._body_offset + (i if at is None else at))
+
+    def _decode_arguments(self, events: list[StreamEvent], text: str) -> dict | None:
+        """The arguments object ``text[_obj_start:_obj_end]``, or None (the error emitted).
+
+        Lenient: JSON that :func:`~toolschool.formats.json_object.mend_json` mends into an
+        object, the fix recorded.
+        """
+        raw = text[self._obj_start : self._obj_end]
+        args, problem, at = decode_json(raw)
+        if problem is not None:
+            offset = self._body_offset + self._obj_start + at
+            mended = mend_json(raw) if self.lenient else None
+            if not isinstance(mended, dict):
+                self._error(events, f"invalid JSON arguments: {problem}", offset)
+                return None
+            self._repair(f"repaired the JSON arguments with json_repair ({problem})", offset)
+            args = mended
+        if not isinstance(args, dict):
+            self._error(events, "arguments must be a JSON object", self._body_offset + self._obj_start)
+            return None
+        return args
+
+
+def json_problem(raw: str, start: int) -> tuple[str, int]:
+    """Message and call-relative offset for JSON (``raw``, at ``start``) a scanner found broken."""
+    _, problem, at = decode_json(raw, prefix_only=True)
+    if problem is not None:
+        return f"invalid JSON arguments: {problem}", start + at
+    return f"unexpected {raw[-1]!r} in the JSON arguments", start + len(raw) - 1

@@ -7,9 +7,9 @@ template of ``google/functiongemma-270m-it`` is available (see
 ``/work/shared/chat_templates/README.md``), so the strings below follow that page; vLLM's
 fork template is not Google's and was not used.
 
-FunctionGemma writes the Gemma 4 argument syntax (:mod:`toolschool.formats.gemma4`) with
-other markers and ``<escape>`` as the string delimiter, so the value renderer, the value
-parser and the streaming parser are Gemma 4's, parameterised:
+FunctionGemma writes the Gemma 4 argument syntax (:mod:`toolschool.formats.gemma_values`)
+with other markers and ``<escape>`` as the string delimiter, and has no thought channel, so
+the value renderer, the value parser and the streaming parser are Gemma 4's, parameterised:
 
 * declarations, one per tool, in the ``developer`` turn right after the trigger sentence
   the page says enables tool calling (``You are a model that can do function calling with
@@ -41,8 +41,8 @@ parser and the streaming parser are Gemma 4's, parameterised:
 * an assistant turn: content, a newline, then the calls (the page shows no turn with
   both; this is the default order of :class:`~toolschool.formats.base.ToolFormat`).
 
-Not representable: a string containing ``<escape>``; keys containing ``:``, ``,``,
-brackets or ``<``.
+Not representable: a string containing ``<escape>`` (strings are raw, so the delimiter would
+end them); keys containing ``:``, ``,``, brackets or ``<`` or with surrounding whitespace.
 
 Strict parsing accepts what the renderer writes plus whitespace between tokens and
 ``<escape>``-quoted keys; everything else is a
@@ -59,7 +59,8 @@ import json
 from typing import Any
 
 from toolschool.formats.base import StreamEvent, ToolFormat
-from toolschool.formats.gemma4 import Gemma4StreamParser, ValueParser, render_declaration, render_value
+from toolschool.formats.gemma4 import Gemma4StreamParser, render_declaration
+from toolschool.formats.gemma_values import ValueParser, render_value
 from toolschool.types import ToolCall, ToolResult, ToolSchema
 
 ESCAPE = "<escape>"
@@ -161,6 +162,7 @@ class FunctionGemmaStreamParser(Gemma4StreamParser):
     start = CALL_START
     end = CALL_END
     quote = ESCAPE
+    thought_start = ""  # FunctionGemma has no thought channel
 
     def __init__(self, lenient: bool = False) -> None:
         super().__init__()

@@ -28,18 +28,53 @@ Source: Google's official Gemma 4 chat template, the 2026-07-09 revision
       <|tool_response>response:get_weather{value:<|"|>{"temp": 21}<|"|>}<tool_response|>
 
   concatenated; the chat layer puts them in the model turn (``result_role`` ``"tool"``).
-* an assistant turn is calls first, then the (trimmed) content — the template's order.
+* an assistant turn is the reasoning (when kept, below), the calls, then the content with its
+  thought channels removed and trimmed (macro ``strip_thinking``) — the template's order.
+* reasoning (thinking): with thinking on (the template variable ``enable_thinking``, which
+  writes ``<|think|>\\n`` at the top of the system turn) the model first writes its reasoning
+  in the thought channel, ``<|channel>thought\\n…<channel|>``, then its calls or answer. The
+  templates write a message's ``reasoning`` / ``reasoning_content`` back as
+  ``<|channel>thought\\n`` + reasoning + ``\\n<channel|>`` before the calls, but only in the
+  current exchange: the July template for model messages after the last user message (and,
+  with ``preserve_thinking``, for earlier ones with calls), the April template
+  (``google-gemma-4-31B-it.jinja``) for those after the last user message that have calls;
+  everywhere else it is dropped, and a thought channel inside ``content`` is always removed.
+  llama.cpp's interleaved variant (``llama-cpp-gemma-4-31B-it-interleaved.jinja``, not
+  Google's) also keeps it on the calls turns after the last user message, written without the
+  ``\\n`` before ``<channel|>``. Without thinking, the 26B/31B generation prompt ends with an
+  empty channel ``<|channel>thought\\n<channel|>``, so the model writes none.
 
-Not representable: a string containing ``<|"|>``, and keys containing ``:``, ``,``,
-brackets or ``<``. Parsing accepts what the template writes plus whitespace between
-tokens and ``<|"|>``-quoted keys; a call whose arguments closed but whose
-``<tool_call|>`` never came (the model stopped there) is still a call. Anything else is
-a :class:`~toolschool.formats.base.ParseError` at the offending character.
+  :class:`Gemma4Format` ``(keep_reasoning=False)`` chooses between the two rules, since a
+  format does not know where a turn stands in the conversation: ``keep_reasoning=True``
+  writes the reasoning first in the turn, before the calls (interleaved thinking: the rule for
+  the turns after the last user message; on a turn without calls, before its content, as the
+  July template does), the default drops it (the rule for earlier turns). The canonical
+  :class:`~toolschool.types.Message` has no reasoning field, so reasoning travels inside
+  ``content`` as thought channels, the way Qwen3's ``<think>`` blocks do
+  (:class:`~toolschool.chat.prompt.ChatMLTemplate`); ``render_assistant`` also takes it as
+  an argument. Parsing moves the text of each thought channel (the ``thought`` name line
+  dropped, stripped; several joined by ``"\\n"``) to ``ParseResult.reasoning`` and out of
+  ``content``, in strict and lenient mode alike. Inside a channel only ``<channel|>`` counts:
+  ``<|tool_call>`` there is reasoning, not a call. A channel the output never closes is
+  reasoning up to the end (not an error: it holds no call). The July template ends the
+  generation prompt after tool results with an open ``<|channel>thought\\n`` when thinking is
+  on; ``Gemma4Format().stream(in_thought=True)`` parses such an output, which starts inside
+  the channel.
+
+Not representable: a string containing ``<|"|>`` (strings are raw, so the delimiter would end
+them), keys containing ``:``, ``,``, brackets or ``<`` or with surrounding whitespace, and
+content holding a call or thought-channel marker (it would be read as one). Parsing accepts
+what the template writes plus whitespace between tokens and ``<|"|>``-quoted keys; a call
+whose arguments closed but whose ``<tool_call|>`` never came (the model stopped there) is
+still a call. Anything else is a :class:`~toolschool.formats.base.ParseError` at the
+offending character.
 
 FunctionGemma (:mod:`toolschool.formats.functiongemma`) writes the same syntax with other
-markers and ``<escape>`` as the string delimiter, so the renderers, :class:`ValueParser`
-and :class:`Gemma4StreamParser` take the delimiter and markers as parameters (class
-attributes on the parser); the defaults are Gemma 4's. ``ValueParser(lenient=True)`` and
+markers and ``<escape>`` as the string delimiter and has no thought channel, so the value
+syntax lives in :mod:`toolschool.formats.gemma_values` (:func:`render_value`,
+:class:`ValueParser`, :func:`parse_value`, re-exported here) with the delimiter as a
+parameter, and :class:`Gemma4StreamParser` takes its markers as class attributes; the
+defaults are Gemma 4's. ``ValueParser(lenient=True)`` and
 the parser's ``lenient`` attribute (single-quoted strings, trailing commas) are used by
 FunctionGemma's lenient mode; Gemma 4 itself parses strictly.
 """
@@ -52,24 +87,48 @@ from typing import Any
 
 from toolschool.formats.base import StreamEvent, ToolFormat
 from toolschool.formats.delimited import DelimitedStreamParser
+from toolschool.formats.gemma_values import (
+    Q,
+    GemmaSyntaxError,
+    ValueParser,
+    dictsort,
+    parse_value,
+    render_value,
+)
 from toolschool.types import ToolCall, ToolResult, ToolSchema
 
-Q = '<|"|>'
+__all__ = [
+    "CALL_END",
+    "CALL_HEAD",
+    "CALL_START",
+    "Gemma4Format",
+    "Gemma4StreamParser",
+    "GemmaSyntaxError",
+    "Q",
+    "THINK",
+    "THOUGHT_END",
+    "THOUGHT_START",
+    "ValueParser",
+    "parse_value",
+    "render_declaration",
+    "render_value",
+    "split_thinking",
+    "strip_thinking",
+]
 CALL_START = "<|tool_call>"
 CALL_END = "<tool_call|>"
 CALL_HEAD = "call:"
+THOUGHT_START = "<|channel>"
+THOUGHT_END = "<channel|>"
+THOUGHT_NAME = "thought"
+#: the token at the top of the system turn that turns thinking on (template: ``enable_thinking``)
+THINK = "<|think|>"
 
 _STANDARD_KEYS = ("description", "type", "properties", "required", "nullable")
 _MISSING = object()
-_MAX_DEPTH = 200
 
 
 # -- rendering (a transcription of the template's macros) --------------------------------
-
-
-def _dictsort(mapping: Mapping[Any, Any]) -> list[tuple[Any, Any]]:
-    """Jinja ``dictsort``: by key, case-insensitive, stable."""
-    return sorted(mapping.items(), key=lambda kv: kv[0].lower() if isinstance(kv[0], str) else kv[0])
 
 
 def _get(value: Any, key: str) -> Any:
@@ -95,35 +154,10 @@ def _quoted_list(items: Any, q: str = Q) -> str:
     return "[" + ",".join(q + _text(item) + q for item in items) + "]"
 
 
-def render_value(value: Any, escape_keys: bool = True, quote: str = Q) -> str:
-    """Macro ``format_argument``: a Python/JSON value in Gemma 4 syntax.
-
-    ``render_value({"b": [1, None], "a": "x"}, escape_keys=False)`` →
-    ``{a:<|"|>x<|"|>,b:[1,null]}``. Calls and results use ``escape_keys=False``;
-    declarations (``enum``, ``items``) use the default, which quotes keys with ``<|"|>``.
-    ``quote`` is the string delimiter (FunctionGemma: ``<escape>``).
-    """
-    if value is None:
-        return "null"
-    if isinstance(value, str):
-        return quote + value + quote
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Mapping):
-        parts = []
-        for key, item in _dictsort(value):
-            name = quote + str(key) + quote if escape_keys else str(key)
-            parts.append(f"{name}:{render_value(item, escape_keys, quote)}")
-        return "{" + ",".join(parts) + "}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ",".join(render_value(item, escape_keys, quote) for item in value) + "]"
-    return str(value)
-
-
 def _render_parameters(properties: Mapping[str, Any], filter_keys: bool = False, q: str = Q) -> str:
     """Macro ``format_parameters``: the ``properties`` body of a declaration."""
     rendered = []
-    for key, value in _dictsort(properties):
+    for key, value in dictsort(properties):
         if filter_keys and key in _STANDARD_KEYS:
             continue
         parts = []
@@ -154,7 +188,7 @@ def _render_parameters(properties: Mapping[str, Any], filter_keys: bool = False,
 def _render_items(items: Mapping[str, Any], q: str = Q) -> str:
     """The ``items:{…}`` body of an array property (inside ``format_parameters``)."""
     parts = []
-    for key, value in _dictsort(items):
+    for key, value in dictsort(items):
         if value is None:
             continue
         if key == "properties":
@@ -190,175 +224,59 @@ def render_declaration(tool: ToolSchema, quote: str = Q) -> str:
     return (out + "}").strip()
 
 
-# -- parsing the argument syntax ---------------------------------------------------------
-
-
-class GemmaSyntaxError(ValueError):
-    """Text that is not valid Gemma 4 argument syntax.
-
-    Attributes:
-        message: what was wrong.
-        pos: 0-based offset in the parsed text.
-    """
-
-    def __init__(self, message: str, pos: int):
-        super().__init__(f"{message} (at char {pos})")
-        self.message = message
-        self.pos = pos
-
-
-_BARE = re.compile(r"[^\s,:{}\[\]<]+")
-_KEY = re.compile(r"[^,:{}\[\]<]+")
-_NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
-_WORDS: dict[str, Any] = {
-    "true": True,
-    "false": False,
-    "null": None,
-    "None": None,  # the April 2026 template's rendering of None
-    "True": True,
-    "False": False,
-}
-_SPACE = re.compile(r"\s*")
-
-
-def parse_value(text: str, quote: str = Q) -> Any:
-    """Parse one Gemma 4 value (as :func:`render_value` writes it) into Python.
-
-    ``parse_value('{a:<|"|>x<|"|>,b:[1,2.5,true,null]}')`` → ``{"a": "x", "b": [1, 2.5, True, None]}``.
-    Integers without ``.``/exponent become ``int``, others ``float``. ``quote`` is the
-    string delimiter. Same as ``ValueParser(quote).parse(text)``.
-
-    Raises:
-        GemmaSyntaxError: with the offset of the first problem (also for nesting deeper
-            than 200 levels).
-    """
-    return ValueParser(quote).parse(text)
-
-
-class ValueParser:
-    """Parser for the Gemma argument syntax with a given string delimiter.
-
-    Args:
-        quote: the string delimiter (``<|"|>`` for Gemma 4, ``<escape>`` for FunctionGemma).
-        lenient: also accept ``'single-quoted'`` strings (raw, up to the next ``'``) where a
-            value or key starts, and a trailing comma before ``}`` or ``]``; each is recorded
-            in :attr:`repairs`.
-
-    Attributes:
-        repairs: ``(message, offset)`` for each lenient fix of the last :meth:`parse`.
-    """
-
-    def __init__(self, quote: str = Q, lenient: bool = False) -> None:
-        self.quote = quote
-        self.lenient = lenient
-        self.repairs: list[tuple[str, int]] = []
-
-    def parse(self, text: str) -> Any:
-        """Parse one value filling the whole ``text`` (surrounding whitespace allowed).
-
-        Raises:
-            GemmaSyntaxError: with the offset of the first problem.
-        """
-        self.repairs = []
-        value, end = self._parse(text, _SPACE.match(text, 0).end(), 0)
-        end = _SPACE.match(text, end).end()
-        if end != len(text):
-            raise GemmaSyntaxError(f"unexpected {text[end]!r} after the value", end)
-        return value
-
-    def _parse(self, s: str, i: int, depth: int) -> tuple[Any, int]:
-        q = self.quote
-        if depth > _MAX_DEPTH:
-            raise GemmaSyntaxError("nested too deeply", i)
-        if s.startswith(q, i):
-            close = s.find(q, i + len(q))
-            if close < 0:
-                raise GemmaSyntaxError(f"unterminated {q} string", i)
-            return s[i + len(q) : close], close + len(q)
-        if i >= len(s):
-            raise GemmaSyntaxError("expected a value", i)
-        if s[i] == "{":
-            return self._parse_object(s, i, depth + 1)
-        if s[i] == "[":
-            return self._parse_array(s, i, depth + 1)
-        if s[i] == "'" and self.lenient:
-            close = s.find("'", i + 1)
-            if close < 0:
-                raise GemmaSyntaxError("unterminated single-quoted string", i)
-            self.repairs.append((f"read a single-quoted string as a {q} string", i))
-            return s[i + 1 : close], close + 1
-        match = _BARE.match(s, i)
-        if not match:
-            raise GemmaSyntaxError(f"unexpected {s[i]!r}; expected a value", i)
-        word = match.group()
-        if word in _WORDS:
-            return _WORDS[word], match.end()
-        if _NUMBER.fullmatch(word):
-            return (float(word) if any(ch in word for ch in ".eE") else int(word)), match.end()
-        raise GemmaSyntaxError(f"bare word {word!r}: strings need {q} quotes", i)
-
-    def _trailing_comma(self, s: str, comma: int, i: int, close: str) -> bool:
-        """Lenient: ``,`` at ``comma`` followed by ``close`` at ``i`` is dropped (recorded)."""
-        if self.lenient and s.startswith(close, i):
-            self.repairs.append((f"dropped a trailing comma before {close!r}", comma))
-            return True
-        return False
-
-    def _parse_object(self, s: str, i: int, depth: int) -> tuple[dict[str, Any], int]:
-        result: dict[str, Any] = {}
-        i = _SPACE.match(s, i + 1).end()
-        if s.startswith("}", i):
-            return result, i + 1
-        while True:
-            if s.startswith(self.quote, i) or (self.lenient and s.startswith("'", i)):
-                key, i = self._parse(s, i, depth)
-            else:
-                match = _KEY.match(s, i)
-                if not match or not match.group().strip():
-                    raise GemmaSyntaxError("expected a key", i)
-                key, i = match.group().strip(), match.end()
-            i = _SPACE.match(s, i).end()
-            if not s.startswith(":", i):
-                raise GemmaSyntaxError(f"expected ':' after key {key!r}", i)
-            result[key], i = self._parse(s, _SPACE.match(s, i + 1).end(), depth)
-            i = _SPACE.match(s, i).end()
-            if s.startswith(",", i):
-                comma, i = i, _SPACE.match(s, i + 1).end()
-                if self._trailing_comma(s, comma, i, "}"):
-                    return result, i + 1
-            elif s.startswith("}", i):
-                return result, i + 1
-            else:
-                raise GemmaSyntaxError("expected ',' or '}'", i)
-
-    def _parse_array(self, s: str, i: int, depth: int) -> tuple[list[Any], int]:
-        result: list[Any] = []
-        i = _SPACE.match(s, i + 1).end()
-        if s.startswith("]", i):
-            return result, i + 1
-        while True:
-            value, i = self._parse(s, i, depth)
-            result.append(value)
-            i = _SPACE.match(s, i).end()
-            if s.startswith(",", i):
-                comma, i = i, _SPACE.match(s, i + 1).end()
-                if self._trailing_comma(s, comma, i, "]"):
-                    return result, i + 1
-            elif s.startswith("]", i):
-                return result, i + 1
-            else:
-                raise GemmaSyntaxError("expected ',' or ']'", i)
-
-
 # -- the format ---------------------------------------------------------------------------
 
 
+_NAME_LINE = re.compile(r"\A" + THOUGHT_NAME + r"(?:\n|\Z)")
+
+
+def _thought_text(channel: str, named: bool = True) -> str:
+    """A thought channel's reasoning: its ``thought`` name line dropped (when ``named``), stripped."""
+    return (_NAME_LINE.sub("", channel, count=1) if named else channel).strip()
+
+
+def strip_thinking(text: str) -> str:
+    """Macro ``strip_thinking``: ``text`` without its thought channels, trimmed.
+
+    Every ``<|channel>…<channel|>`` goes, and so does a ``<|channel>`` never closed with all
+    that follows it; a stray ``<channel|>`` is removed. ``strip_thinking(" A<|channel>x<channel|>B ")``
+    → ``"AB"``.
+    """
+    return split_thinking(text)[1]
+
+
+def split_thinking(text: str) -> tuple[str, str]:
+    """``(reasoning, content)`` of a text holding thought channels.
+
+    ``content`` is :func:`strip_thinking`'s result; ``reasoning`` the text of each channel
+    (name line dropped, stripped), joined by ``"\\n"``.
+    """
+    kept, thoughts = [], []
+    for part in text.split(THOUGHT_END):
+        before, opened, channel = part.partition(THOUGHT_START)
+        kept.append(before)
+        if opened and _thought_text(channel):
+            thoughts.append(_thought_text(channel))
+    return "\n".join(thoughts), "".join(kept).strip()
+
+
 class Gemma4Format(ToolFormat):
-    """The Gemma 4 wire format (see the module docstring for the rules and their source)."""
+    """The Gemma 4 wire format (see the module docstring for the rules and their source).
+
+    Args:
+        lenient: accepted for the common constructor; Gemma 4 parses strictly either way.
+        keep_reasoning: write an assistant turn's reasoning as a thought channel before its
+            calls (interleaved thinking, as the templates do after the last user message);
+            by default it is dropped, as they do before it.
+    """
 
     name = "gemma4"
     result_role = "tool"
     call_start = CALL_START
+
+    def __init__(self, *, lenient: bool = False, keep_reasoning: bool = False) -> None:
+        super().__init__(lenient=lenient)
+        self.keep_reasoning = keep_reasoning
 
     def render_tools(self, tools: list[ToolSchema]) -> str:
         """``<|tool>declaration:…<tool|>`` per tool, concatenated."""
@@ -373,19 +291,32 @@ class Gemma4Format(ToolFormat):
     def render_calls(self, calls: list[ToolCall]) -> str:
         """``<|tool_call>call:name{k:v,…}<tool_call|>`` per call, concatenated."""
         return "".join(
-            CALL_START
-            + CALL_HEAD
-            + call.name
-            + "{"
-            + ",".join(f"{k}:{render_value(v, escape_keys=False)}" for k, v in _dictsort(call.arguments))
-            + "}"
-            + CALL_END
+            CALL_START + CALL_HEAD + call.name + render_value(call.arguments, escape_keys=False) + CALL_END
             for call in calls
         )
 
-    def render_assistant(self, content: str, calls: list[ToolCall]) -> str:
-        """Calls first, then the content trimmed — the order and trim of the Gemma 4 template."""
-        return self.render_calls(calls) + content.strip()
+    def render_assistant(self, content: str, calls: list[ToolCall], *, reasoning: str = "") -> str:
+        """The reasoning (with ``keep_reasoning``), the calls, then the content without its
+        thought channels, trimmed — the order and trim of the Gemma 4 template.
+
+        The reasoning is ``reasoning`` and the thought channels found in ``content`` (see
+        :meth:`render_thought`). ``render_assistant("<|channel>thought\\nCheck.<channel|>OK", [])``
+        is ``"OK"``, or with ``keep_reasoning`` ``"<|channel>thought\\nCheck.\\n<channel|>OK"``.
+        """
+        return self.render_thought(content, reasoning) + self.render_calls(calls) + strip_thinking(content)
+
+    def render_thought(self, content: str = "", reasoning: str = "") -> str:
+        """The thought channel an assistant turn starts with: ``""`` unless ``keep_reasoning``.
+
+        ``<|channel>thought\\n`` + the reasoning + ``\\n<channel|>`` (the templates' bytes), the
+        reasoning being ``reasoning`` as given followed by the thought channels of ``content``
+        (:func:`split_thinking`), joined by ``"\\n"``; ``""`` when there is none.
+        """
+        if not self.keep_reasoning:
+            return ""
+        found = split_thinking(content)[0]
+        text = "\n".join(r for r in (reasoning if reasoning.strip() else "", found) if r)
+        return f"{THOUGHT_START}{THOUGHT_NAME}\n{text}\n{THOUGHT_END}" if text else ""
 
     def render_results(self, results: list[ToolResult]) -> str:
         """``<|tool_response>response:name{value:<|"|>content<|"|>}<tool_response|>`` per result.
@@ -398,8 +329,10 @@ class Gemma4Format(ToolFormat):
             for r in results
         )
 
-    def stream(self) -> Gemma4StreamParser:
-        return Gemma4StreamParser()
+    def stream(self, *, in_thought: bool = False) -> Gemma4StreamParser:
+        """A fresh parser; ``in_thought``: the output starts inside a thought channel whose
+        ``<|channel>thought\\n`` the prompt wrote (see the module docstring)."""
+        return Gemma4StreamParser(in_thought=in_thought)
 
     def decode_arguments(self, raw: str) -> dict:
         """Arguments from Gemma-syntax deltas (``{city:<|"|>Paris<|"|>}``).
@@ -413,7 +346,7 @@ class Gemma4Format(ToolFormat):
         return value
 
 
-_HEAD, _NAME, _ARGS, _POST, _BROKEN = range(5)
+_HEAD, _NAME, _ARGS, _POST, _BROKEN, _THOUGHT = range(6)
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 
 
@@ -423,22 +356,40 @@ class Gemma4StreamParser(DelimitedStreamParser):
     Events: ``call_started`` when the ``{`` after ``call:name`` arrives;
     ``arguments_delta`` with the raw Gemma-syntax argument text (``{city:<|"|>Paris<|"|>}``;
     the deltas joined are that text); ``call_finished`` when ``<tool_call|>`` arrives, or at
-    ``finish`` when the arguments closed but the end marker never came.
+    ``finish`` when the arguments closed but the end marker never came. A thought channel
+    gives no event: its text goes to ``result().reasoning`` when ``<channel|>`` arrives (or
+    at ``finish``).
 
-    Class attributes ``start``, ``end``, ``head`` (``call:``) and ``quote`` are the markers;
-    with ``lenient`` true the arguments may also hold ``'single-quoted'`` strings and
-    trailing commas (see :class:`ValueParser`), recorded as repairs. Subclasses override
+    Class attributes ``start``, ``end``, ``head`` (``call:``), ``quote``, ``thought_start``
+    and ``thought_end`` are the markers (``thought_start`` empty: no thought channel); with
+    ``lenient`` true the arguments may also hold ``'single-quoted'`` strings and trailing
+    commas (see :class:`ValueParser`), recorded as repairs. Subclasses override
     :meth:`_unclosed` to change what a call without its end marker is.
+
+    Args:
+        in_thought: the output starts inside a thought channel (the prompt opened it).
     """
 
     start = CALL_START
     end = CALL_END
     head = CALL_HEAD
     quote = Q
+    thought_start = THOUGHT_START
+    thought_end = THOUGHT_END
     lenient = False
 
+    def __init__(self, in_thought: bool = False) -> None:
+        super().__init__()
+        if self.thought_start:
+            self.starts = (self.start, self.thought_start)
+        self._thoughts: list[str] = []
+        self._named = True  # the open channel starts with its name line (not when the prompt wrote it)
+        if in_thought and self.thought_start:
+            self.opened, self._call, self._named = self.thought_start, "", False
+            self._begin_call()
+
     def _begin_call(self) -> None:
-        self._phase = _HEAD
+        self._phase = _THOUGHT if self.thought_start and self.opened == self.thought_start else _HEAD
         self._pos = 0
         self._args_start = 0
         self._args_end = 0
@@ -450,6 +401,8 @@ class Gemma4StreamParser(DelimitedStreamParser):
         self._delta_pos = 0
 
     def _call_step(self, events: list[StreamEvent], final: bool) -> int | None:
+        if self._phase == _THOUGHT:
+            return self._thought_step(final)
         text = self._call or ""
         head, end_marker = self.head, self.end
         i, n = self._pos, len(text)
@@ -506,6 +459,20 @@ class Gemma4StreamParser(DelimitedStreamParser):
             self._error(events, "output ended inside a tool call", self._call_offset)
         return n
 
+    def _thought_step(self, final: bool) -> int | None:
+        """Inside a thought channel: everything up to ``<channel|>`` is reasoning."""
+        text, marker = self._call or "", self.thought_end
+        at = text.find(marker, self._pos)
+        if at < 0 and not final:
+            self._pos = max(self._pos, len(text) - len(marker) + 1)
+            return None
+        reasoning = _thought_text(text[: at if at >= 0 else len(text)], self._named)
+        self._named = True
+        if reasoning:
+            self._thoughts.append(reasoning)
+            self._result.reasoning = "\n".join(self._thoughts)
+        return at + len(marker) if at >= 0 else len(text)
+
     def _args_step(self, events: list[StreamEvent], text: str, i: int, final: bool) -> int:
         """Scan argument text from ``i``; return the next index, or ``-(i + 1)`` to wait."""
         q = self.quote
@@ -558,11 +525,6 @@ class Gemma4StreamParser(DelimitedStreamParser):
             return -(max(i, len(text) - len(self.end) + 1) + 1)
         self._in_string = ""
         return close + 1
-
-    def _flush_arguments(self, events: list[StreamEvent]) -> None:
-        if self._announced and self._args_limit > self._delta_pos:
-            self._delta(events, (self._call or "")[self._delta_pos : self._args_limit])
-            self._delta_pos = self._args_limit
 
     def _break(self, events: list[StreamEvent], i: int, message: str) -> None:
         self._phase = _BROKEN

@@ -21,7 +21,7 @@ Parsing is lenient where models commonly are sloppy and strict elsewhere:
 
 * accepted in both modes (variants the Hermes-style templates themselves produce):
   ``"parameters"`` instead of ``"arguments"``; arguments given as a JSON string; a missing
-  ``"arguments"`` (empty arguments);
+  ``"arguments"`` (empty arguments); an ``"id"`` string (kept as the call's id);
 * errors when strict (:class:`~toolschool.formats.base.ParseError`, never exceptions):
   malformed JSON, a body that is not an object, a missing or non-string ``"name"``,
   arguments that are not an object, text between the object and ``</tool_call>``, output
@@ -30,7 +30,8 @@ Parsing is lenient where models commonly are sloppy and strict elsewhere:
 * repaired when lenient (each fix recorded as a :class:`~toolschool.formats.base.Repair`):
   the missing ``</tool_call>`` just described; a Markdown fence (```` ```json ````) around
   the object inside the tags; JSON that ``json_repair`` can mend (trailing commas, single
-  quotes, unquoted keys, a missing closing brace) when it yields an object with a name.
+  quotes, unquoted keys, a missing closing brace) when it yields an object with a name (bodies
+  up to :data:`~toolschool.formats.json_object.MEND_LIMIT` characters).
 
 The closing tag is looked for outside JSON strings, so ``{"html": "</tool_call>"}`` is
 an argument, not the end of the call. A JSON object broken in a way that cannot be
@@ -40,11 +41,11 @@ makes the parser skip to the next literal ``</tool_call>``.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from toolschool.formats.base import ParseError, StreamEvent, ToolFormat
-from toolschool.formats.delimited import DelimitedStreamParser, JsonObjectScanner, decode_json
+from toolschool.formats.delimited import DelimitedStreamParser
+from toolschool.formats.json_object import JsonObjectScanner, decode_call, decode_json, mend_json, tojson
 from toolschool.types import ToolCall, ToolResult, ToolSchema
 
 CALL_START = "<tool_call>"
@@ -59,12 +60,7 @@ _POSTAMBLE = (
     "<tool_call></tool_call> XML tags:\n<tool_call>\n"
     '{"name": <function-name>, "arguments": <args-json-object>}\n</tool_call>'
 )
-_ARG_KEYS = ("arguments", "parameters")
-
-
-def tojson(value: Any) -> str:
-    """The chat-template ``tojson`` filter of transformers (``utils/chat_template_utils.py``)."""
-    return json.dumps(value, ensure_ascii=False)
+_ARG_KEYS = ("arguments", "parameters")  # the order decode_call reads them in
 
 
 class HermesFormat(ToolFormat):
@@ -100,30 +96,6 @@ class HermesFormat(ToolFormat):
 
     def stream(self) -> HermesStreamParser:
         return HermesStreamParser(lenient=self.lenient)
-
-
-def decode_call(obj: Any) -> ToolCall | str:
-    """Turn a decoded ``<tool_call>`` body into a :class:`ToolCall`, or an error message.
-
-    Accepts ``{"name", "arguments"}``, ``{"name", "parameters"}``, arguments as a JSON
-    string, and no arguments at all.
-    """
-    if not isinstance(obj, dict):
-        return f"a tool call must be a JSON object, got {type(obj).__name__}"
-    name = obj.get("name")
-    if not isinstance(name, str) or not name:
-        return 'the tool call has no "name" string'
-    key = next((k for k in _ARG_KEYS if k in obj), None)
-    args = obj.get(key) if key else {}
-    if args is None:
-        args = {}
-    if isinstance(args, str):
-        args, problem, _ = decode_json(args) if args.strip() else ({}, None, 0)
-        if problem is not None:
-            return f'"{key}" is a string that is not JSON: {problem}'
-    if not isinstance(args, dict):
-        return f'"{key}" must be a JSON object, got {type(args).__name__}'
-    return ToolCall(name=name, arguments=args)
 
 
 _PRE, _JSON, _POST, _BROKEN = range(4)
@@ -373,13 +345,9 @@ def _is_fence_open(line: str) -> bool:
 
 
 def _repair_call(body: str) -> ToolCall | str:
-    """Mend ``body`` with ``json_repair`` and decode it as a call (or return why not)."""
-    import json_repair
-
+    """Mend ``body`` with :func:`~toolschool.formats.json_object.mend_json` and decode it as a
+    call (or return why not)."""
     if not body.lstrip().startswith("{"):
         return "not a JSON object"
-    try:
-        obj = json_repair.loads(body)
-    except Exception as exc:  # json_repair is best-effort; any failure means "cannot mend"
-        return f"json_repair failed: {exc}"
-    return decode_call(obj)
+    obj = mend_json(body)
+    return "json_repair could not mend it" if obj is None else decode_call(obj)

@@ -56,7 +56,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from toolschool.formats.hermes import HermesFormat, tojson
+from toolschool.formats.hermes import HermesFormat
+from toolschool.formats.json_object import tojson
 from toolschool.types import ToolSchema
 
 _INTRO = (

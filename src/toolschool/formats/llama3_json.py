@@ -72,18 +72,19 @@ and the fence lines as content.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
-from toolschool.formats.base import ParseError, ParseResult, StreamEvent, StreamParser, ToolFormat
-from toolschool.formats.delimited import decode_json, partial_suffix
+from toolschool.formats.base import ParseError, ParseResult, StreamEvent, ToolFormat
+from toolschool.formats.delimited import ContentRuleStreamParser, partial_suffix
 from toolschool.formats.json_object import (
     JSON_WS,
     ObjectScanner,
     arguments_value,
-    repair_arguments,
-    repair_object,
+    decode_json,
+    mend_json,
+    next_arguments_delta,
+    tojson,
 )
 from toolschool.types import ToolCall, ToolResult, ToolSchema
 
@@ -106,11 +107,6 @@ SYSTEM_PREAMBLE = (
 )
 ARG_KEYS = ("parameters", "arguments")
 _SNIPPET = 60
-
-
-def tojson(value: Any, indent: int | None = None) -> str:
-    """The chat-template ``tojson`` filter of transformers (``ensure_ascii=False``)."""
-    return json.dumps(value, ensure_ascii=False, indent=indent)
 
 
 def decode_call(obj: Any, *, need_arguments: bool = True) -> ToolCall | str:
@@ -184,19 +180,6 @@ class Llama3JsonFormat(ToolFormat):
     def stream(self) -> Llama3StreamParser:
         return Llama3StreamParser(lenient=self.lenient)
 
-    def decode_arguments(self, raw: str) -> dict:
-        """JSON arguments (see :meth:`ToolFormat.decode_arguments`); lenient also mends them.
-
-        Raises:
-            ValueError: not a JSON object (lenient: not even after ``json_repair``).
-        """
-        try:
-            return super().decode_arguments(raw)
-        except ValueError:
-            if not self.lenient:
-                raise
-        return repair_arguments(raw)
-
 
 # -- streaming parser ------------------------------------------------------------------
 
@@ -208,7 +191,7 @@ _FENCE = "```"
 _SPACE = re.compile(r"\s*")  # what str.strip() strips
 
 
-class Llama3StreamParser(StreamParser):
+class Llama3StreamParser(ContentRuleStreamParser):
     """Incremental Llama 3 JSON parser (rules and events in the module docstring).
 
     Content follows the shared rule of :mod:`toolschool.formats.delimited`: whitespace that
@@ -287,14 +270,9 @@ class Llama3StreamParser(StreamParser):
         return pos
 
     def _emit_content(self, events: list[StreamEvent], text: str) -> None:
-        if not text:
-            return
-        if self._separate and self._has_content:
-            text = "\n" + text
-        self._separate = False
-        self._has_content = True
-        self._line_start = text.endswith("\n")
-        self._emit(events, StreamEvent("content", text=text))
+        if text:
+            self._line_start = text.endswith("\n")
+        super()._emit_content(events, text)
 
     def _outside(self, events: list[StreamEvent], final: bool) -> bool:
         t, i = self._text, self._pos
@@ -436,17 +414,9 @@ class Llama3StreamParser(StreamParser):
         if not self._announced:
             return
         span = self._scanner.arguments_span(ARG_KEYS, self._pos)
-        if span is None:
-            return
-        start, limit = span
-        if self._delta_pos < 0:
-            if self._text[start] not in "{\"'":
-                return  # null, a number…: not streamed (the call decides at its end)
-            self._delta_pos = start
-        piece = self._text[self._delta_pos : limit].rstrip()
+        piece, self._delta_pos = next_arguments_delta(self._text, span, self._delta_pos)
         if piece:
             self._emit(events, StreamEvent("arguments_delta", text=piece, index=self._index))
-            self._delta_pos += len(piece)
 
     def _object_done(self, events: list[StreamEvent]) -> None:
         """The object closed: a call, an error, or (not a call after all) content."""
@@ -456,7 +426,7 @@ class Llama3StreamParser(StreamParser):
         obj, problem, at = decode_json(raw)
         fixes: list[tuple[str, int]] = []
         if problem is not None:
-            obj = repair_object(raw) if self.lenient else None
+            obj = mend_json(raw) if self.lenient else None
             fixes.append((f"repaired invalid JSON in the tool call ({problem})", where + at))
         if not (self._certain or _call_shaped(obj) or (self.lenient and _name_only(obj))):
             self._release(events, sc.end)
@@ -514,7 +484,7 @@ class Llama3StreamParser(StreamParser):
         """Lenient: emit the call ``json_repair`` makes of ``text`` (recording ``message``)."""
         if not self.lenient:
             return False
-        call = decode_call(repair_object(text), need_arguments=not self._tagged)
+        call = decode_call(mend_json(text), need_arguments=not self._tagged)
         if not isinstance(call, ToolCall) or not self._same_name(call):
             return False
         self._repair(message, offset)

@@ -56,18 +56,19 @@ of output, a missing closing ``]``, and a call object written without the list b
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from typing import Any
 
 from toolschool.formats.base import StreamEvent, ToolFormat
-from toolschool.formats.delimited import DelimitedStreamParser, decode_json
+from toolschool.formats.delimited import DelimitedStreamParser
 from toolschool.formats.json_object import (
     JSON_WS,
     ObjectScanner,
-    arguments_value,
-    repair_arguments,
-    repair_object,
+    decode_call,
+    decode_json,
+    mend_json,
+    next_arguments_delta,
+    tojson,
 )
 from toolschool.types import ToolCall, ToolResult, ToolSchema
 
@@ -84,11 +85,6 @@ _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 _ID_CHARS = frozenset(_BASE62 + "_-")
 _ARG_KEYS = ("arguments", "parameters")
-
-
-def tojson(value: Any) -> str:
-    """The chat-template ``tojson`` filter of transformers (``ensure_ascii=False``)."""
-    return json.dumps(value, ensure_ascii=False)
 
 
 def mistral_id(call_id: str | None, index: int) -> str:
@@ -172,34 +168,6 @@ class MistralFormat(ToolFormat):
 
     def stream(self) -> MistralStreamParser:
         return MistralStreamParser(lenient=self.lenient)
-
-    def decode_arguments(self, raw: str) -> dict:
-        """JSON arguments (see :meth:`ToolFormat.decode_arguments`); lenient also mends them.
-
-        Raises:
-            ValueError: not a JSON object (lenient: not even after ``json_repair``).
-        """
-        try:
-            return super().decode_arguments(raw)
-        except ValueError:
-            if not self.lenient:
-                raise
-        return repair_arguments(raw)
-
-
-def decode_call(obj: Any, call_id: str | None = None) -> ToolCall | str:
-    """A decoded Nemo call object (or v11 arguments with ``call_id``) as a ToolCall, or why not."""
-    if not isinstance(obj, dict):
-        return f"a tool call must be a JSON object, got {type(obj).__name__}"
-    name = obj.get("name")
-    if not isinstance(name, str) or not name:
-        return 'the tool call has no "name" string'
-    key = next((k for k in _ARG_KEYS if k in obj), "arguments")
-    args = arguments_value(obj.get(key), key)
-    if isinstance(args, str):
-        return args
-    ident = obj.get("id")
-    return ToolCall(name=name, arguments=args, id=ident if isinstance(ident, str) else call_id)
 
 
 _HEAD, _NEXT, _OBJ, _AFTER, _NAME, _ID, _GAP, _BROKEN = range(8)
@@ -353,21 +321,12 @@ class MistralStreamParser(DelimitedStreamParser):
             span: tuple[int, int] | None = (self._obj_start, sc.end if sc.done else self._pos)
         else:
             span = sc.arguments_span(_ARG_KEYS, self._pos)
-        if span is None:
-            return
-        start, limit = span
-        if self._delta_pos < 0:
-            if text[start] not in "{\"'":
-                return  # null, a number…: not streamed (the call decides at its end)
-            self._delta_pos = start
-        piece = text[self._delta_pos : limit].rstrip()
-        if piece:
-            self._delta(events, piece)
-            self._delta_pos += len(piece)
+        piece, self._delta_pos = next_arguments_delta(text, span, self._delta_pos)
+        self._delta(events, piece)
 
     def _decode(self, obj: Any) -> ToolCall | str:
         if not self._v11:
-            return decode_call(obj)
+            return decode_call(obj, _ARG_KEYS)
         if not isinstance(obj, dict):
             return f"the arguments must be a JSON object, got {type(obj).__name__}"
         return ToolCall(name=self._v11_name, arguments=obj, id=self._v11_id)
@@ -378,7 +337,7 @@ class MistralStreamParser(DelimitedStreamParser):
         where = self._body_offset + self._obj_start
         obj, problem, at = decode_json(raw)
         if problem is not None:
-            call = self._decode(repair_object(raw)) if self.lenient else problem
+            call = self._decode(mend_json(raw)) if self.lenient else problem
             if isinstance(call, ToolCall) and self._same_name(call):
                 self._repair(f"repaired invalid JSON in the tool call ({problem})", where + at)
                 self._finish_call(events, call)
@@ -397,7 +356,7 @@ class MistralStreamParser(DelimitedStreamParser):
     def _broken(self, events: list[StreamEvent], text: str, j: int) -> int:
         """The object cannot be JSON at ``j``: repair it (lenient) or report it; skip the line."""
         if self.lenient:
-            call = self._decode(repair_object(text[self._obj_start : j]))
+            call = self._decode(mend_json(text[self._obj_start : j]))
             if isinstance(call, ToolCall) and self._same_name(call):
                 self._repair("repaired malformed JSON in the tool call", self._body_offset + self._obj_start)
                 self._finish_call(events, call)
@@ -417,7 +376,7 @@ class MistralStreamParser(DelimitedStreamParser):
         if phase == _OBJ:
             text = self._call or ""
             if self.lenient:
-                call = self._decode(repair_object(text[self._obj_start :]))
+                call = self._decode(mend_json(text[self._obj_start :]))
                 if isinstance(call, ToolCall) and self._same_name(call):
                     closers = self._scanner.missing_closers()
                     message = f"closed the tool call cut off at the end of output (added {closers!r})"
@@ -449,9 +408,7 @@ class MistralStreamParser(DelimitedStreamParser):
 
     def _next_call(self) -> None:
         """The current call is over (finished or failed): the next one gets the next index."""
-        if self._announced:
-            self._index += 1
-            self._announced = False
+        self._end_call()
         self._new_object()
 
     def _fail(self, events: list[StreamEvent], i: int, message: str) -> None:

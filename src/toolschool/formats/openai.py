@@ -36,14 +36,19 @@ were open).
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
-import json_repair
-
-from toolschool.formats.base import ParseError, StreamEvent, ToolFormat
-from toolschool.formats.delimited import DelimitedStreamParser, decode_json
+from toolschool.formats.base import StreamEvent, ToolFormat
+from toolschool.formats.fences import FencedStreamParser
+from toolschool.formats.json_object import (
+    JSON_STRING_BODY,
+    JsonValueSkipper,
+    decode_arguments_text,
+    decode_json,
+    mend_json,
+    tojson,
+)
 from toolschool.types import ToolCall, ToolResult, ToolSchema
 
 CALL_START = '{"tool_calls": ['
@@ -55,52 +60,10 @@ INSTRUCTIONS = (
     "one entry per call. If no function is needed, answer directly."
 )
 
-_SNIPPET = 60
 _MSG_KEYS = frozenset({"tool_calls", "role", "content"})
 _CALL_KEYS = frozenset({"function", "name", "arguments", "parameters"})
 _WAIT_KEYS = frozenset({"id", "type", "index"})
 _ALLOWED = {True: _WAIT_KEYS | {"function"}, False: _WAIT_KEYS | {"name", "arguments", "parameters"}}
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _repair_json(text: str) -> Any:
-    """``json_repair.loads`` that never raises (``None`` when nothing could be read)."""
-    try:
-        return json_repair.loads(text)
-    except (ValueError, RecursionError):  # pragma: no cover - json_repair is forgiving
-        return None
-
-
-def decode_arguments_text(raw: str, lenient: bool = False) -> tuple[dict[str, Any], bool]:
-    """Arguments from the raw JSON text of an ``arguments`` value, and whether it was repaired.
-
-    Reads an object, a JSON string holding one, ``""``, ``null`` or no text (no arguments);
-    lenient, ``json_repair`` mends what :mod:`json` rejects.
-
-    Raises:
-        ValueError: not JSON (strict), or not an object.
-    """
-    value: Any = raw
-    repaired = False
-    for what in ('"arguments" is not valid JSON', '"arguments" is a string that is not JSON'):
-        if not value.strip():
-            return {}, repaired
-        decoded, problem, _ = decode_json(value)
-        if problem is not None:
-            if not lenient:
-                raise ValueError(f"{what}: {problem}")
-            decoded, repaired = _repair_json(value), True
-        value = decoded
-        if not isinstance(value, str):
-            break
-    if value is None:
-        return {}, repaired
-    if not isinstance(value, dict):
-        raise ValueError(f'"arguments" must be a JSON object, got {type(value).__name__}')
-    return value, repaired
 
 
 class OpenAIFormat(ToolFormat):
@@ -112,7 +75,7 @@ class OpenAIFormat(ToolFormat):
 
     def render_tools(self, tools: list[ToolSchema]) -> str:
         """The OpenAI ``tools`` array as one JSON line."""
-        return _dumps([tool.to_openai() for tool in tools])
+        return tojson([tool.to_openai() for tool in tools])
 
     def render_system(self, tools: list[ToolSchema], system: str) -> str:
         """``system``, :data:`PREAMBLE` + the ``tools`` array, :data:`INSTRUCTIONS`, split by blank lines."""
@@ -127,16 +90,16 @@ class OpenAIFormat(ToolFormat):
             {
                 "id": c.id or f"call_{i}",
                 "type": "function",
-                "function": {"name": c.name, "arguments": _dumps(c.arguments)},
+                "function": {"name": c.name, "arguments": tojson(c.arguments)},
             }
             for i, c in enumerate(calls)
         ]
-        return _dumps({"tool_calls": entries})
+        return tojson({"tool_calls": entries})
 
     def render_results(self, results: list[ToolResult]) -> str:
         """``{"role": "tool", "tool_call_id": …, "content": …}`` per result, one per line."""
         return "\n".join(
-            _dumps({"role": "tool", "tool_call_id": r.call_id or f"call_{i}", "content": r.content})
+            tojson({"role": "tool", "tool_call_id": r.call_id or f"call_{i}", "content": r.content})
             for i, r in enumerate(results)
         )
 
@@ -160,20 +123,8 @@ _WALK, _SKIP = range(2)
 #: where a call shape can start: ``{`` before a key's quote, ``[`` before ``{`` (or the end, undecided)
 _OPEN = re.compile(r"\{[ \t\r\n]*(?:[\"']|\Z)|\[[ \t\r\n]*(?:\{|\Z)")
 _SPACE = re.compile(r"[ \t\r\n]*")
-_PLAIN = re.compile(r"[ \t\r\n:,+\-.0-9a-zA-Z]*")  # what JSON has outside strings and brackets
 _SCALAR = re.compile(r"[A-Za-z0-9+\-.]*")
 _SCALAR_START = frozenset("-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
-_STRING = {
-    ('"', False): re.compile(r'[^"\\\x00-\x1f]*(?:\\.[^"\\\x00-\x1f]*)*', re.DOTALL),
-    ('"', True): re.compile(r'[^"\\]*(?:\\.[^"\\]*)*', re.DOTALL),
-    ("'", True): re.compile(r"[^'\\]*(?:\\.[^'\\]*)*", re.DOTALL),
-}
-_STRING["'", False] = _STRING["'", True]  # strict: only while checking a candidate, to report it
-_FENCE_OPEN = re.compile(r"(?:^|\n)[ \t]*```[A-Za-z0-9_+-]*[ \t]*$")
-_FENCE_TAIL = re.compile(r"(?:^|(?<=\n))[ \t]*(?:```[A-Za-z0-9_+-]*|``?)$")
-_FENCE = "```"
-
-
 class _Frame:
     """An open JSON container: its closer, role, start, what comes next and current key."""
 
@@ -184,46 +135,7 @@ class _Frame:
         self.expect = _KEY_OR_END if close == "}" else _VALUE_OR_END
 
 
-class _Skipper:
-    """Skips the rest of one JSON value by its brackets and strings (``json`` checks the rest).
-
-    Lenient, strings may be single-quoted and hold raw control characters (a newline…)."""
-
-    def __init__(self, closer: str, lenient: bool):
-        self.stack, self.quote, self.lenient = [closer], "", lenient
-
-    def scan(self, text: str, i: int) -> tuple[int, bool | None]:
-        """``(index, True)`` just after the value, ``(index, False)`` at a character JSON cannot
-        have there, ``(index, None)`` when the text ran out."""
-        n = len(text)
-        while i < n:
-            if self.quote:
-                i = _STRING[self.quote, self.lenient].match(text, i).end()
-                if i >= n or text[i] == "\\":
-                    return i, None  # the string (or an escape) goes on in the next chunk
-                if text[i] != self.quote:
-                    return i, False  # a raw control character
-                self.quote, i = "", i + 1
-                continue
-            i = _PLAIN.match(text, i).end()
-            if i >= n:
-                break
-            c = text[i]
-            if c == '"' or (c == "'" and self.lenient):
-                self.quote = c
-            elif c == "{" or c == "[":
-                self.stack.append("}" if c == "{" else "]")
-            elif c != self.stack[-1]:
-                return i, False
-            else:
-                self.stack.pop()
-                if not self.stack:
-                    return i + 1, True
-            i += 1
-        return i, None
-
-
-class OpenAIStreamParser(DelimitedStreamParser):
+class OpenAIStreamParser(FencedStreamParser):
     """Incremental parser for OpenAI/Ollama JSON in model text.
 
     A ``{`` before a key or a ``[`` before ``{`` is held back until its first key shows
@@ -239,16 +151,13 @@ class OpenAIStreamParser(DelimitedStreamParser):
     start = ""
 
     def __init__(self, lenient: bool = False) -> None:
-        super().__init__()
-        self._lenient = lenient
+        super().__init__(lenient)
         self._scan = 0  # where in _buf to look for the next candidate
         self._probe_at = -1  # index in _buf of the candidate being checked
         self._in_probe = False
         self._rejected = ""  # why a candidate is no call: "skip" (JSON of another shape), "bracket"
-        self._skip: _Skipper | None = None  # skipping a rejected candidate's value
+        self._skip: JsonValueSkipper | None = None  # skipping a rejected candidate's value
         self._held_fence = -1  # lenient: offset of a ``` fence right before the candidate
-        self._fence_close = False  # lenient: drop a ``` after the JSON
-        self._fresh = True  # _buf starts at the output's start or just after JSON (a line start)
         self._emitted = 0
         self._begin_call()
 
@@ -263,30 +172,17 @@ class OpenAIStreamParser(DelimitedStreamParser):
                 if self._held_fence >= 0:
                     self._repair("removed the ``` fence around the JSON", self._held_fence)
                     self._held_fence, self._fence_close = -1, True
-                self._buf, self._buf_offset = self._call[end:], self._body_offset + end
-                self._call, self._strip_leading, self._separate = None, True, True
+                self._end_region(end)
             elif not self._outside_step(events, final):
                 return
 
     def _outside_step(self, events: list[StreamEvent], final: bool) -> bool:
         """Emit content and check candidates in place; True when one is a call shape."""
+        if self._probe_at < 0:
+            lead = self._lead_in(final)
+            if lead is not None:
+                return lead
         buf = self._buf
-        if self._probe_at < 0 and self._strip_leading:
-            self._fresh = True
-            stripped = buf.lstrip()
-            self._buf_offset += len(buf) - len(stripped)
-            buf = self._buf = stripped
-            if not buf:
-                return False
-            self._strip_leading = False
-        if self._probe_at < 0 and self._fence_close:
-            if buf.startswith(_FENCE):
-                self._buf, self._buf_offset = buf[len(_FENCE) :], self._buf_offset + len(_FENCE)
-                self._fence_close, self._strip_leading = False, True
-                return True
-            if not final and _FENCE.startswith(buf):
-                return False
-            self._fence_close = False
         self._emitted = 0  # _buf[:_emitted] is content, sent once when this call returns
         while True:
             if self._probe_at < 0:
@@ -302,7 +198,7 @@ class OpenAIStreamParser(DelimitedStreamParser):
                     self._send(events, buf[: self._emitted])
                     return self._open_region(buf)
                 if self._rejected == "skip":  # JSON of another shape: all of it is content
-                    self._skip = _Skipper("}" if buf[self._probe_at] == "{" else "]", self._lenient)
+                    self._skip = JsonValueSkipper("}" if buf[self._probe_at] == "{" else "]", self.lenient)
                     self._pos = self._probe_at + 1
             # Not a call shape: the whole value is content if it is JSON, else just the bracket.
             # Skipping starts only where the whole text has a candidate too (a key or '[{'), so a
@@ -316,11 +212,7 @@ class OpenAIStreamParser(DelimitedStreamParser):
             self._skip, self._probe_at, self._rejected, self._in_probe = None, -1, "", False
             self._held_fence = -1
         keep = len(buf) if final else len(buf.rstrip())
-        if self._lenient and not final:
-            tail = _FENCE_TAIL.search(buf, self._emitted, keep)
-            if tail is not None and (tail.start() > 0 or self._fresh):
-                keep = len(buf[: tail.start()].rstrip())
-        keep = max(keep, self._emitted)
+        keep = max(self._content_end(buf, self._emitted, keep, final), self._emitted)
         self._send(events, buf[:keep])
         self._buf, self._buf_offset = buf[keep:], self._buf_offset + keep
         self._scan = max(0, self._scan - keep)
@@ -330,9 +222,8 @@ class OpenAIStreamParser(DelimitedStreamParser):
         """Check the candidate at ``at``; the text before its whitespace (and fence) is content."""
         done = self._emitted
         held = done + len(buf[done:at].rstrip())
-        fence = _FENCE_OPEN.search(buf, done, held) if self._lenient else None
-        if fence is not None and (fence.group().startswith("\n") or self._fresh):
-            start = fence.start() + fence.group().startswith("\n")
+        start = self._fence_before(buf, done, held)
+        if start >= 0:
             self._held_fence, held = self._buf_offset + start, done + len(buf[done:start].rstrip())
         self._emitted = held
         self._begin_call()
@@ -346,10 +237,6 @@ class OpenAIStreamParser(DelimitedStreamParser):
         self._shift(done)
         self._buf, self._buf_offset = buf[done:], self._buf_offset + done
         return False
-
-    def _send(self, events: list[StreamEvent], text: str) -> None:
-        self._emit_content(events, text)
-        self._fresh = self._fresh and not text
 
     def _shift(self, by: int) -> None:
         """Move the candidate's positions after ``by`` characters left the front of _buf."""
@@ -376,7 +263,7 @@ class OpenAIStreamParser(DelimitedStreamParser):
     def _begin_call(self) -> None:
         self._pos, self._phase, self._stack, self._probing, self._end = 0, _WALK, [], True, -1
         self._tok, self._tok_start, self._tok_quote, self._tok_key, self._tok_role = "", 0, '"', False, ""
-        self._fast: _Skipper | None = None  # inside an arguments object or array
+        self._fast: JsonValueSkipper | None = None  # inside an arguments object or array
         self._c_start = self._args_start = self._args_end = -1
         self._args_limit = self._delta_pos = 0
         self._pending_break = -1  # strict: a single-quoted key found while checking the candidate
@@ -407,7 +294,7 @@ class OpenAIStreamParser(DelimitedStreamParser):
             if self._in_probe and not self._probing:
                 break  # recognised: the caller moves the candidate into the call region
             if self._tok == "str":
-                i = _STRING[self._tok_quote, self._lenient].match(text, i).end()
+                i = JSON_STRING_BODY[self._tok_quote, self.lenient].match(text, i).end()
                 if i >= n or text[i] == "\\":  # the string (or an escape) goes on in the next chunk
                     i = n if final else i
                     break
@@ -445,14 +332,14 @@ class OpenAIStreamParser(DelimitedStreamParser):
             return i + 1
         frame = self._stack[-1]
         expect = frame.expect
-        quote = c == '"' or (c == "'" and (self._lenient or self._probing))
+        quote = c == '"' or (c == "'" and (self.lenient or self._probing))
         if expect in (_KEY_OR_END, _KEY) and quote:
             self._tok, self._tok_start, self._tok_quote, self._tok_key = "str", i, c, True
         elif expect == _COLON and c == ":":
             frame.expect = _VALUE
         elif expect == _COMMA_OR_END and c == ",":
             frame.expect = _KEY if frame.close == "}" else _VALUE
-        elif c == frame.close and (expect in (_KEY_OR_END, _VALUE_OR_END, _COMMA_OR_END) or self._lenient):
+        elif c == frame.close and (expect in (_KEY_OR_END, _VALUE_OR_END, _COMMA_OR_END) or self.lenient):
             if expect == _COLON or (expect == _VALUE and frame.close == "}"):
                 self._broken(events, text, i)
                 return i
@@ -471,7 +358,7 @@ class OpenAIStreamParser(DelimitedStreamParser):
             if role == "call":
                 self._start_call(i)
             elif role == "args":
-                self._fast = _Skipper(self._stack[-1].close, self._lenient)
+                self._fast = JsonValueSkipper(self._stack[-1].close, self.lenient)
         else:
             self._broken(events, text, i)
             return i
@@ -527,7 +414,7 @@ class OpenAIStreamParser(DelimitedStreamParser):
                     frame.role, self._probing = "msg", False
                 elif key not in _WAIT_KEYS:
                     self._rejected = "skip"
-                if self._tok_quote == "'" and not (self._lenient or self._probing or self._rejected):
+                if self._tok_quote == "'" and not (self.lenient or self._probing or self._rejected):
                     self._pending_break = self._tok_start  # a call shape, but not JSON
         elif role == "name" and not self._announced:
             name = self._string_value(text[self._tok_start : end])
@@ -543,7 +430,7 @@ class OpenAIStreamParser(DelimitedStreamParser):
 
     def _scalar_done(self, events: list[StreamEvent], text: str, end: int) -> None:
         token = text[self._tok_start : end]
-        if decode_json(token)[1] is not None and not (self._lenient and token in ("True", "False", "None")):
+        if decode_json(token)[1] is not None and not (self.lenient and token in ("True", "False", "None")):
             self._broken(events, text, self._tok_start)
         elif self._tok_role == "args":
             self._args_end = self._args_limit = end
@@ -553,13 +440,13 @@ class OpenAIStreamParser(DelimitedStreamParser):
 
     def _string_value(self, token: str) -> Any:
         """Decode a string token (``None`` when it is not a valid string)."""
-        if token.startswith('"') and "\\" not in token and (not self._lenient or token.isprintable()):
+        if token.startswith('"') and "\\" not in token and (not self.lenient or token.isprintable()):
             return token[1:-1]  # no escapes (and, strict, no control characters: the scanner saw to that)
         if token.startswith('"'):
             value, problem, _ = decode_json(token)
-            if problem is None or not self._lenient:
+            if problem is None or not self.lenient:
                 return value
-        value = _repair_json("[" + token + "]")
+        value = mend_json("[" + token + "]")
         return value[0] if isinstance(value, list) and len(value) == 1 and isinstance(value[0], str) else None
 
     def _close(self, events: list[StreamEvent], text: str, i: int) -> None:
@@ -584,10 +471,10 @@ class OpenAIStreamParser(DelimitedStreamParser):
         """Decode a complete tool-call object and emit the call, or an error."""
         start = self._body_offset + self._c_start
         obj, problem, at = decode_json(call_text)
-        if problem is not None and not self._lenient:
+        if problem is not None and not self.lenient:
             return self._call_error(events, f"invalid JSON in tool call: {problem}", start + at)
         if problem is not None:
-            obj = _repair_json(call_text)
+            obj = mend_json(call_text)
             self._repair("repaired the tool call's JSON with json_repair", start)
         call = self._read_call(obj, start)
         if isinstance(call, str):
@@ -596,7 +483,7 @@ class OpenAIStreamParser(DelimitedStreamParser):
             return self._call_error(events, 'the tool call has conflicting "name" values', start)
         args_at = self._body_offset + max(self._args_start, self._c_start)
         try:
-            arguments, repaired = decode_arguments_text(args_text, self._lenient)
+            arguments, repaired = decode_arguments_text(args_text, self.lenient)
         except ValueError as exc:
             return self._call_error(events, str(exc), args_at)
         if repaired:
@@ -614,7 +501,7 @@ class OpenAIStreamParser(DelimitedStreamParser):
             return '"function" must be a JSON object'
         unknown = [k for k in obj if k not in _ALLOWED[nested]]
         unknown += [k for k in fn if nested and k not in ("name", "arguments")]
-        if unknown and not (self._lenient and (nested or "arguments" in obj or "parameters" in obj)):
+        if unknown and not (self.lenient and (nested or "arguments" in obj or "parameters" in obj)):
             return f"unexpected key {unknown[0]!r} in the tool call"  # lenient too: {"name": "Ann", "age": 3}
         if unknown:
             self._repair(f"ignored unknown keys {unknown} in the tool call", start)
@@ -631,7 +518,7 @@ class OpenAIStreamParser(DelimitedStreamParser):
         frames, fast = self._stack, self._fast
         if self._phase == _SKIP:
             return
-        closable = self._lenient and self._tok != "str" and not (fast and fast.quote) and bool(frames)
+        closable = self.lenient and self._tok != "str" and not (fast and fast.quote) and bool(frames)
         if fast is not None:
             closable = closable and text.rstrip()[-1:] != ":"
         elif closable:
@@ -657,15 +544,9 @@ class OpenAIStreamParser(DelimitedStreamParser):
 
     # -- helpers ----------------------------------------------------------------------------------
 
-    def _flush_arguments(self, events: list[StreamEvent]) -> None:
-        if self._announced and self._args_start >= 0 and self._args_limit > self._delta_pos:
-            self._delta(events, (self._call or "")[self._delta_pos : self._args_limit])
-            self._delta_pos = self._args_limit
-
     def _next_call(self) -> None:
         self._c_start = -1
-        if self._announced:
-            self._index, self._announced = self._index + 1, False
+        self._end_call()
 
     def _call_error(self, events: list[StreamEvent], message: str, offset: int) -> None:
         self._error(events, message, offset)
@@ -679,15 +560,10 @@ class OpenAIStreamParser(DelimitedStreamParser):
         if self._args_start >= 0 and self._args_end < 0:
             self._args_limit = i
         message, at = f"unexpected {text[i]!r} in the JSON", i
-        if not self._lenient:
+        if not self.lenient:
             _, problem, pos = decode_json(text[: i + 1], prefix_only=True)
             if problem is not None:
                 message, at = f"invalid JSON: {problem}", min(pos, i)
         self._phase, self._tok, self._fast = _SKIP, "", None
         self._call_error(events, message, self._body_offset + at)
 
-    def _error(self, events: list[StreamEvent], message: str, offset: int) -> None:
-        self._flush_arguments(events)
-        rel = max(0, offset - self._body_offset)
-        error = ParseError(message, offset, (self._call or "")[rel : rel + _SNIPPET])
-        self._emit(events, StreamEvent("error", index=self._index if self._announced else -1, error=error))

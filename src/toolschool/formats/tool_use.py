@@ -32,7 +32,8 @@ A call left open at the end of output (even one missing only its ``]``) is an er
 Lenient (``lenient=True``), each fix recorded as a :class:`~toolschool.formats.base.Repair`:
 a complete JSON object whose ``]`` is missing at the end of output (or at the end of its
 line), and JSON that :mod:`json_repair` mends into an object (trailing commas,
-``'single quotes'``, unquoted string values…; arguments up to :data:`MEND_LIMIT` characters).
+``'single quotes'``, unquoted string values…; arguments up to
+:data:`~toolschool.formats.json_object.MEND_LIMIT` characters).
 
 Optional markers (constructor arguments; none by default, and then every output is
 byte-identical to the plain format). They follow a small-model recipe of marking the steps
@@ -62,12 +63,11 @@ contain another or ``TOOL_USE[`` (:class:`ValueError` otherwise).
 
 from __future__ import annotations
 
-import json
-import re
 from typing import Any
 
 from toolschool.formats.base import StreamEvent, ToolFormat
-from toolschool.formats.delimited import DelimitedStreamParser, JsonObjectScanner, decode_json, partial_suffix
+from toolschool.formats.delimited import JsonArgumentsStreamParser
+from toolschool.formats.json_object import tojson
 from toolschool.types import ToolCall, ToolResult, ToolSchema
 
 CALL_START = "TOOL_USE["
@@ -80,11 +80,6 @@ INSTRUCTIONS = (
 )
 
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
-_SINGLE_RUN = re.compile(r"[^'\\]*")
-
-
-def _literal(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
 
 
 def describe_type(schema: Any) -> str:
@@ -97,9 +92,9 @@ def describe_type(schema: Any) -> str:
     if not isinstance(schema, dict):
         return "any"
     if "enum" in schema and isinstance(schema["enum"], list):
-        text = "|".join(_literal(v) for v in schema["enum"])
+        text = "|".join(tojson(v) for v in schema["enum"])
     elif "const" in schema:
-        text = _literal(schema["const"])
+        text = tojson(schema["const"])
     elif isinstance(schema.get("anyOf") or schema.get("oneOf"), list):
         text = "|".join(describe_type(s) for s in (schema.get("anyOf") or schema.get("oneOf")))
     else:
@@ -130,7 +125,7 @@ def _params(properties: dict[str, Any], required: Any) -> str:
         mark = "" if key in required else "?"
         part = f"{key}{mark}: {describe_type(spec)}"
         if isinstance(spec, dict) and "default" in spec:
-            part += f" = {_literal(spec['default'])}"
+            part += f" = {tojson(spec['default'])}"
         parts.append(part)
     return ", ".join(parts)
 
@@ -220,7 +215,7 @@ class ToolUseFormat(ToolFormat):
 
     def render_calls(self, calls: list[ToolCall]) -> str:
         """``TOOL_USE[name:{json}]`` per call, one per line (``json.dumps`` defaults, UTF-8 kept)."""
-        return "\n".join(f"{CALL_START}{c.name}:{_literal(c.arguments)}]" for c in calls)
+        return "\n".join(f"{CALL_START}{c.name}:{tojson(c.arguments)}]" for c in calls)
 
     def render_results(self, results: list[ToolResult]) -> str:
         """``TOOL_RESULT[name:content]`` per result, one per line (content verbatim)."""
@@ -233,21 +228,6 @@ class ToolUseFormat(ToolFormat):
             success_marker=self.success_marker,
             transition_marker=self.transition_marker,
         )
-
-    def decode_arguments(self, raw: str) -> dict:
-        """Arguments from the joined deltas: JSON; when lenient, JSON mended by :func:`mend_json`.
-
-        Raises:
-            ValueError: not a JSON object (after repair, when lenient).
-        """
-        if not self.lenient:
-            return super().decode_arguments(raw)
-        value, problem, _ = decode_json(raw) if raw.strip() else ({}, None, 0)
-        if problem is not None:
-            value = mend_json(raw)
-        if not isinstance(value, dict):
-            raise ValueError(f"arguments must be a JSON object, got {type(value).__name__}")
-        return value
 
 
 def _check_markers(markers: tuple[str, ...]) -> None:
@@ -264,60 +244,10 @@ def _check_markers(markers: tuple[str, ...]) -> None:
                 raise ValueError(f"tool_use markers {a!r} and {b!r} overlap: one contains the other")
 
 
-class QuoteTolerantScanner(JsonObjectScanner):
-    """A :class:`~toolschool.formats.delimited.JsonObjectScanner` that also skips
-    ``'single-quoted'`` strings (with backslash escapes), for lenient parsers whose JSON
-    :func:`mend_json` will repair. Raw newlines in strings are allowed (``strict_strings``
-    off), as ``json_repair`` accepts them.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(strict_strings=False)
-        self._single = False
-        self._single_escape = False
-
-    def skip_string(self, text: str, i: int) -> int:
-        """As the base method, for ``'…'`` strings too (their inert runs have no ``'`` or ``\\``)."""
-        if self._single and not self._single_escape:
-            return _SINGLE_RUN.match(text, i).end()
-        return super().skip_string(text, i)
-
-    def step(self, ch: str) -> None:
-        if self._single:
-            if self._single_escape:
-                self._single_escape = False
-            elif ch == "\\":
-                self._single_escape = True
-            elif ch == "'":
-                self._single = False
-        elif ch == "'" and not self.in_string and not self.done and not self.broken:
-            self._single = True
-        else:
-            super().step(ch)
-
-
-#: longest JSON text handed to ``json_repair``: it is slow on long strings (about 2 µs a
-#: character, and super-linear on long single-quoted ones), so longer broken JSON stays an error
-MEND_LIMIT = 100_000
-
-
-def mend_json(raw: str) -> Any:
-    """``json_repair.loads(raw)``, or None when it fails (it is best-effort and may raise) or
-    ``raw`` is longer than :data:`MEND_LIMIT` (keeps lenient parsing linear in time)."""
-    import json_repair
-
-    if len(raw) > MEND_LIMIT:
-        return None
-    try:
-        return json_repair.loads(raw)
-    except Exception:  # noqa: BLE001 - any failure means "cannot mend"
-        return None
-
-
 _NAME, _GAP, _JSON, _CLOSE, _SKIP = range(5)
 
 
-class ToolUseStreamParser(DelimitedStreamParser):
+class ToolUseStreamParser(JsonArgumentsStreamParser):
     """Incremental TOOL_USE parser.
 
     Events: ``call_started`` when the ``:`` after the name arrives; ``arguments_delta``
@@ -330,6 +260,7 @@ class ToolUseStreamParser(DelimitedStreamParser):
     """
 
     start = CALL_START
+    skip_phase = _SKIP
 
     def __init__(
         self,
@@ -341,58 +272,22 @@ class ToolUseStreamParser(DelimitedStreamParser):
         super().__init__()
         self.lenient = lenient
         self._think = think_marker
-        self._starts = (CALL_START, *(m for m in (think_marker, success_marker, transition_marker) if m))
-        self._opened = CALL_START
+        self.starts = (CALL_START, *(m for m in (think_marker, success_marker, transition_marker) if m))
         self._reasoning: list[str] = []
-
-    def _outside_step(self, events: list[StreamEvent], final: bool) -> bool:
-        """The skeleton's step, looking for every marker instead of ``TOOL_USE[`` alone."""
-        if len(self._starts) == 1:
-            return super()._outside_step(events, final)
-        buf = self._buf
-        if self._strip_leading:
-            stripped = buf.lstrip()
-            self._buf_offset += len(buf) - len(stripped)
-            buf = stripped
-            if buf:
-                self._strip_leading = False
-        at, opened = -1, ""
-        for marker in self._starts:
-            found = buf.find(marker)
-            if found >= 0 and (at < 0 or found < at):
-                at, opened = found, marker
-        if at >= 0:
-            self._emit_content(events, buf[:at].rstrip())
-            self._call_offset = self._buf_offset + at
-            self._body_offset = self._call_offset + len(opened)
-            self._call = buf[at + len(opened) :]
-            self._buf = ""
-            self._opened = opened
-            self._begin_call()
-            return True
-        if final:
-            keep = len(buf)
-        else:
-            hold = max(partial_suffix(buf, marker) for marker in self._starts)
-            keep = len(buf[: len(buf) - hold].rstrip())
-        self._emit_content(events, buf[:keep])
-        self._buf = buf[keep:]
-        self._buf_offset += keep
-        return False
 
     def _begin_call(self) -> None:
         self._phase = _NAME
         self._pos = 0
         self._obj_start = 0
         self._obj_end = 0
-        self._scanner = QuoteTolerantScanner() if self.lenient else JsonObjectScanner(strict_strings=False)
+        self._scanner = self._new_scanner()
         self._delta_pos = 0
         self._args_limit = 0
 
     def _call_step(self, events: list[StreamEvent], final: bool) -> int | None:
-        if self._opened == CALL_START:
+        if self.opened == CALL_START:
             return self._tool_use_step(events, final)
-        if self._opened == self._think:
+        if self.opened == self._think:
             return self._reasoning_step(final)
         return 0  # a success or transition marker: nothing after it belongs to it
 
@@ -435,17 +330,9 @@ class ToolUseStreamParser(DelimitedStreamParser):
                 else:
                     self._fail(events, i, f"unexpected {c!r}; expected '{{' to open the JSON arguments")
             elif self._phase == _JSON:
-                skip = self._scanner.skip_string(text, i)
-                if skip > i:  # inert string characters: jump over them
-                    i = self._args_limit = skip
-                    continue
-                self._scanner.step(c)
-                if self._scanner.broken:
-                    self._fail(events, i, *_json_problem(text[self._obj_start : i + 1], self._obj_start))
-                    continue
-                i = self._args_limit = i + 1
+                i = self._json_step(events, text, i)
                 if self._scanner.done:
-                    self._phase, self._obj_end = _CLOSE, i
+                    self._phase = _CLOSE
             elif self._phase == _CLOSE:
                 if c == " " or c == "\t":
                     i += 1
@@ -477,37 +364,10 @@ class ToolUseStreamParser(DelimitedStreamParser):
         if self._conclude(events, text):
             self._repair("added the missing closing ']'", self._body_offset + at)
 
-    def _flush_arguments(self, events: list[StreamEvent]) -> None:
-        if self._announced and self._args_limit > self._delta_pos:
-            self._delta(events, (self._call or "")[self._delta_pos : self._args_limit])
-            self._delta_pos = self._args_limit
-
-    def _fail(self, events: list[StreamEvent], i: int, message: str, at: int | None = None) -> None:
-        self._phase = _SKIP
-        self._error(events, message, self._body_offset + (i if at is None else at))
-
     def _conclude(self, events: list[StreamEvent], text: str) -> bool:
         """Decode the object and emit the call (True), or an error (False)."""
-        raw = text[self._obj_start : self._obj_end]
-        args, problem, at = decode_json(raw)
-        if problem is not None:
-            offset = self._body_offset + self._obj_start + at
-            mended = mend_json(raw) if self.lenient else None
-            if not isinstance(mended, dict):
-                self._error(events, f"invalid JSON arguments: {problem}", offset)
-                return False
-            self._repair(f"repaired the JSON arguments with json_repair ({problem})", offset)
-            args = mended
-        if not isinstance(args, dict):  # the scanner also accepts '[' … ']'
-            self._error(events, "arguments must be a JSON object", self._body_offset + self._obj_start)
+        args = self._decode_arguments(events, text)
+        if args is None:
             return False
         self._finish_call(events, ToolCall(name=text[: text.index(":")], arguments=args))
         return True
-
-
-def _json_problem(raw: str, start: int) -> tuple[str, int]:
-    """Message and call-relative offset for JSON that the scanner found broken."""
-    _, problem, at = decode_json(raw, prefix_only=True)
-    if problem is not None:
-        return f"invalid JSON arguments: {problem}", start + at
-    return f"unexpected {raw[-1]!r} in the JSON arguments", start + len(raw) - 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from toolschool.chat.prompt import DEFAULT_SYSTEM
 
@@ -46,6 +46,10 @@ class TrainConfig(BaseModel):
     batch_size: int = Field(8, ge=1, description="sequences per micro-batch")
     gradient_accumulation: int = Field(1, ge=1)
     max_length: int = Field(768, ge=32, description="tokens; tool schemas alone take ~330")
+    pad_to_multiple_of: int = Field(
+        32, ge=1, description="round each batch's width up to a multiple of this (fewer distinct "
+        "shapes for the CPU kernels; 1 = no rounding)"
+    )
     precision: Literal["fp32", "bf16"] = Field("bf16", description="bf16 = autocast on CPU")
     max_grad_norm: float = Field(1.0, description="gradient clipping; must be > 0")
     min_shared_prefix: int = Field(
@@ -56,14 +60,14 @@ class TrainConfig(BaseModel):
     log_every: int = Field(5, ge=1)
     num_threads: int | None = Field(None, ge=1, description="torch threads (default: all cores)")
 
-    @model_validator(mode="after")
-    def _guards(self) -> TrainConfig:
-        problems = []
-        if self.max_grad_norm <= 0:
-            problems.append(
+    @field_validator("max_grad_norm")
+    @classmethod
+    def _clipping_on(cls, value: float) -> float:
+        # a field validator (not a model validator) so that this is reported together with
+        # every other problem of the config, e.g. unknown keys
+        if value <= 0:
+            raise ValueError(
                 "max_grad_norm must be > 0: 0 disables clipping in some trainers and is known to "
                 "collapse LoRA training (loss -> 0, frozen weights)"
             )
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
+        return value

@@ -99,6 +99,42 @@ def shared_prefix_length(batch: dict[str, Any], minimum: int) -> int:
     return length if length >= minimum else 0
 
 
+def decoder_and_head(model: Any) -> tuple[Any, Any, float | None] | None:
+    """``(decoder, lm_head, final_logit_softcapping)`` of a (peft-wrapped) causal LM, or None.
+
+    Llama, Qwen2/3, Gemma 3/4, Mistral… keep the transformer body as ``.model`` and the
+    output projection as ``.lm_head``; LoRA layers live inside them, so calling them
+    directly trains the adapter exactly as the full forward does.
+    """
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    decoder, head = getattr(base, "model", None), getattr(base, "lm_head", None)
+    if decoder is None or head is None:
+        return None
+    config = getattr(base, "config", None)
+    cap = getattr(getattr(config, "get_text_config", lambda: config)(), "final_logit_softcapping", None)
+    return decoder, head, cap
+
+
+def labelled_loss(head: Any, hidden: Any, labels: Any, cap: float | None = None) -> Any:
+    """Mean next-token cross-entropy over the labelled positions only.
+
+    ``hidden[:, t]`` predicts ``labels[:, t + 1]`` (shapes ``[B, T, H]`` and ``[B, T]``). The
+    output projection runs only on positions whose next label is not -100 — about 6% of the
+    tokens of a tool-calling conversation — instead of on all ``B × T`` positions, so the
+    ``[B, T, vocab]`` logits (1.2 GB in fp32 for 8 × 768 tokens and SmolLM2's 49k vocabulary)
+    are never materialised. Equals transformers' ``ForCausalLMLoss`` (mean over labelled
+    tokens), including Gemma's final logit soft-capping when ``cap`` is set.
+    """
+    import torch.nn.functional as F
+
+    target = labels[:, 1:]
+    keep = target != IGNORE_INDEX
+    logits = head(hidden[:, :-1][keep]).float()
+    if cap:
+        logits = cap * (logits / cap).tanh()
+    return F.cross_entropy(logits, target[keep])
+
+
 def forward_loss(model: Any, batch: dict[str, Any], min_shared_prefix: int) -> tuple[Any, int]:
     """Loss of a batch; returns ``(loss, tokens actually run through the model)``.
 
@@ -106,23 +142,36 @@ def forward_loss(model: Any, batch: dict[str, Any], min_shared_prefix: int) -> t
     the prefix runs once with batch size 1, its key/value cache is repeated ``B`` times, and
     only the differing suffixes run per row. Gradients flow through the repeated cache, so
     the loss and its gradient equal the plain forward's, except that LoRA dropout on the
-    prefix is drawn once for the batch instead of once per row.
+    prefix is drawn once for the batch instead of once per row. Logits are computed only
+    where a label is (:func:`labelled_loss`); models without ``.model``/``.lm_head`` fall back
+    to the full forward with ``labels``.
     """
     rows = batch["input_ids"].shape[0]
     prefix = shared_prefix_length(batch, min_shared_prefix) if min_shared_prefix else 0
+    parts = decoder_and_head(model)
     if not prefix:
-        return model(**batch).loss, int(batch["attention_mask"].sum())
-    head = model(input_ids=batch["input_ids"][:1, :prefix], use_cache=True)
-    cache = head.past_key_values
+        if parts is None:
+            return model(**batch).loss, int(batch["attention_mask"].sum())
+        decoder, head, cap = parts
+        hidden = decoder(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).last_hidden_state
+        return labelled_loss(head, hidden, batch["labels"], cap), int(batch["attention_mask"].sum())
+    run = parts[0] if parts is not None else model
+    cache = run(input_ids=batch["input_ids"][:1, :prefix], use_cache=True).past_key_values
     cache.batch_repeat_interleave(rows)
-    out = model(
-        input_ids=batch["input_ids"][:, prefix:],
-        attention_mask=batch["attention_mask"],
-        labels=batch["labels"][:, prefix:],
-        past_key_values=cache,
-        use_cache=True,
-    )
-    return out.loss, prefix + int(batch["attention_mask"][:, prefix:].sum())
+    suffix = {
+        "input_ids": batch["input_ids"][:, prefix:],
+        "attention_mask": batch["attention_mask"],
+        "past_key_values": cache,
+        "use_cache": True,
+    }
+    computed = prefix + int(batch["attention_mask"][:, prefix:].sum())
+    if parts is None:
+        return model(**suffix, labels=batch["labels"][:, prefix:]).loss, computed
+    decoder, head, cap = parts
+    hidden = decoder(**suffix).last_hidden_state
+    # the first suffix label is predicted by the prefix's last position, which
+    # shared_prefix_length keeps label-free, so shifting within the suffix loses nothing
+    return labelled_loss(head, hidden, batch["labels"][:, prefix:], cap), computed
 
 
 def attach_lora(model: Any, config: TrainConfig) -> Any:
@@ -213,7 +262,7 @@ def train(
     step, tokens, computed_tokens, first_loss = 0, 0, 0, float("nan")
     start = time.perf_counter()
     optimizer.zero_grad(set_to_none=True)
-    batches = iterate_batches(encoded, config.batch_size, config.seed, epochs, pad_id)
+    batches = iterate_batches(encoded, config.batch_size, config.seed, epochs, pad_id, config.pad_to_multiple_of)
     for micro, batch in enumerate(batches, 1):
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
             loss, computed = forward_loss(model, batch, config.min_shared_prefix)
