@@ -57,9 +57,9 @@ class DataConfig(BaseModel):
 
     seed: int = 0
     toolkit: Literal["assistant"] = "assistant"
-    n_train: int = Field(2000, ge=1)
+    n_train: int = Field(640, ge=1)
     n_val: int = Field(200, ge=0)
-    n_test: int = Field(400, ge=0)
+    n_test: int = Field(300, ge=0)
     mix: CategoryMix = Field(default_factory=CategoryMix)
     noise: float = Field(0.35, ge=0, le=1)
     test_family_share: float = Field(0.25, gt=0, lt=1)
