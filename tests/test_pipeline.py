@@ -24,6 +24,9 @@ def test_toolschool_run_end_to_end_on_the_tiny_model(tmp_path):
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["finetuned"]["n"] == 12 and metrics["base"]["n"] == 12
     assert metrics["train"]["steps"] == 3
+    budget = metrics["time_budget"]
+    assert budget["minutes"] == 15 and 0 < budget["train_seconds"] <= 15 * 60
+    assert budget["stopped_by_time_budget"] is False
     predictions = (run / "eval" / "finetuned" / "predictions.jsonl").read_text().splitlines()
     assert len(predictions) == 12 and all(json.loads(p)["raw"] is not None for p in predictions)
     report = (run / "report.md").read_text()
@@ -44,3 +47,19 @@ def test_bad_config_is_a_clear_error_without_traceback(tmp_path):
     assert result.exit_code == 2
     assert "max_grad_norm must be > 0" in result.output and "train.lora.rank: unknown key" in result.output
     assert "Traceback" not in result.output
+
+
+def test_training_gets_what_the_time_budget_leaves():
+    from toolschool.pipeline import REPORT_RESERVE_SECONDS, RunConfig, _training_budget
+
+    config = RunConfig(time_budget_minutes=10, min_train_seconds=30)
+    # 600 s in all, 100 s spent, the fine-tuned eval planned as long as the base eval (120 s)
+    assert _training_budget(config, 100.0, 120.0) == 600 - 100 - 120 - REPORT_RESERVE_SECONDS
+    # no base eval: a quarter of the budget is kept for the fine-tuned eval
+    assert _training_budget(config, 100.0, None) == 600 - 100 - 150 - REPORT_RESERVE_SECONDS
+    # budget already spent: the minimum still trains
+    assert _training_budget(config, 590.0, 120.0) == 30
+    # an explicit train.max_seconds caps it further; no budget means no limit
+    capped = RunConfig(time_budget_minutes=10, train={"max_seconds": 42})
+    assert _training_budget(capped, 0.0, 0.0) == 42
+    assert _training_budget(RunConfig(time_budget_minutes=None), 1e6, 1e6) is None

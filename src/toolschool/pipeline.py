@@ -48,7 +48,9 @@ class EvalSettings(BaseModel):
     max_new_tokens: int = Field(
         100, ge=1, description="the longest expected answer of the template test split is 88 tokens"
     )
-    dtype: Literal["bfloat16", "float32"] = Field("bfloat16", description="weights for generate")
+    dtype: Literal["auto", "bfloat16", "float32"] = Field(
+        "auto", description="weights for generate; auto = bfloat16 where the CPU has bf16 kernels"
+    )
     limit: int | None = Field(None, ge=1, description="evaluate only the first N items")
     lenient: bool = Field(False, description="parse answers leniently (see toolschool.formats.base)")
 
@@ -66,6 +68,13 @@ class RunConfig(BaseModel):
     toolkit: str = "assistant"
     system_prompt: str = DEFAULT_SYSTEM
     evaluate_base: bool = True
+    time_budget_minutes: float | None = Field(
+        15.0, gt=0, description="wall time of the whole run; training gets what data, model load, "
+        "base eval and the planned fine-tuned eval leave (None = train all planned steps)"
+    )
+    min_train_seconds: float = Field(
+        60.0, ge=0, description="train at least this long even when the budget is already spent"
+    )
     data: DataConfig = Field(default_factory=DataConfig)
     train: TrainConfig = Field(default_factory=TrainConfig)
     eval: EvalSettings = Field(default_factory=EvalSettings)
@@ -148,6 +157,32 @@ def _evaluate_model(
     return outcome
 
 
+#: Seconds kept for plots, the report and writing files after the fine-tuned eval.
+REPORT_RESERVE_SECONDS = 15.0
+#: Share of the whole budget kept for the fine-tuned eval when the base was not evaluated.
+EVAL_RESERVE_SHARE = 0.25
+
+
+def _training_budget(config: RunConfig, elapsed: float, base_eval_seconds: float | None) -> float | None:
+    """Seconds the training loop may take so that the run ends within its time budget.
+
+    What is left of ``time_budget_minutes`` after ``elapsed`` seconds, minus the planned
+    fine-tuned eval and :data:`REPORT_RESERVE_SECONDS`. The fine-tuned eval is planned to
+    take as long as the base eval did (same items, same batches; a fine-tuned model's
+    answers are mostly shorter calls, the base model's often run to ``max_new_tokens``),
+    or :data:`EVAL_RESERVE_SHARE` of the budget when the base was not evaluated. Never less
+    than ``min_train_seconds``; ``None`` (no limit) without a budget.
+    """
+    if config.time_budget_minutes is None:
+        return config.train.max_seconds
+    total = config.time_budget_minutes * 60
+    reserve = base_eval_seconds if base_eval_seconds is not None else EVAL_RESERVE_SHARE * total
+    budget = max(config.min_train_seconds, total - elapsed - reserve - REPORT_RESERVE_SECONDS)
+    if config.train.max_seconds is not None:
+        budget = min(budget, config.train.max_seconds)
+    return budget
+
+
 def run(config: RunConfig, progress: Progress | None = None) -> RunResult:
     """Run the whole pipeline (see module docstring). Returns paths and metrics.
 
@@ -206,8 +241,12 @@ def run(config: RunConfig, progress: Progress | None = None) -> RunResult:
             progress.start("train", total)
         progress.advance("train", 1, loss=round(loss, 4))
 
+    train_budget = _training_budget(config, time.perf_counter() - started, timings.get("eval_base"))
     t = time.perf_counter()
-    result = train(config.train, conversations, run_dir, loaded.model, loaded.tokenizer, on_step=on_step)
+    result = train(
+        config.train, conversations, run_dir, loaded.model, loaded.tokenizer, on_step=on_step,
+        max_seconds=train_budget,
+    )
     progress.finish("train")
     timings["train"] = time.perf_counter() - t
 
@@ -239,6 +278,11 @@ def run(config: RunConfig, progress: Progress | None = None) -> RunResult:
         "data": json.loads(Path(data.card_path).read_text()),
         "timings_seconds": {k: round(v, 2) for k, v in timings.items()},
         "model_load": {"seconds": round(loaded.seconds, 2), "converted_now": loaded.converted},
+        "time_budget": {
+            "minutes": config.time_budget_minutes,
+            "train_seconds": round(train_budget, 1) if train_budget is not None else None,
+            "stopped_by_time_budget": result.stopped_by_time_budget,
+        },
     }
     (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     report = render_report(
@@ -247,7 +291,9 @@ def run(config: RunConfig, progress: Progress | None = None) -> RunResult:
         context={
             "run directory": str(run_dir),
             "test items": f"{len(items)} (held-out template families)",
-            "training": f"{result.steps} steps, {result.n_examples} conversations, "
+            "training": f"{result.steps} of {result.planned_steps} planned steps"
+            + (f" (time budget {train_budget:.0f}s reached)" if result.stopped_by_time_budget else "")
+            + f", {result.n_examples} conversations, "
             f"{result.tokens_per_second:.0f} tokens/s, loss {result.first_loss:.3f} -> {result.final_loss:.3f}",
             "wall time": ", ".join(f"{k} {v:.0f}s" for k, v in timings.items()),
         },

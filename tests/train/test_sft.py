@@ -139,3 +139,34 @@ def test_shared_prefix_never_swallows_a_trained_token():
     # one whose successor carries a label
     assert shared_prefix_length(batch, 1) == 1
     assert shared_prefix_length(batch, 2) == 0
+
+
+def test_lr_factor_warms_up_then_decays_to_zero():
+    from toolschool.train.sft import lr_factor
+
+    assert [lr_factor("cosine", s, 4, 0.0) for s in range(4)] == [0.25, 0.5, 0.75, 1.0]
+    assert lr_factor("cosine", 10, 4, 0.0) == pytest.approx(1.0)
+    assert lr_factor("cosine", 10, 4, 0.5) == pytest.approx(0.5)
+    assert lr_factor("cosine", 10, 4, 1.0) == pytest.approx(0.0)
+    assert lr_factor("cosine", 10, 4, 3.0) == pytest.approx(0.0)  # past the end: stays at 0
+    assert lr_factor("linear", 10, 0, 0.25) == pytest.approx(0.75)
+    assert lr_factor("constant", 10, 0, 0.9) == 1.0
+
+
+def test_time_budget_stops_training_and_decays_the_learning_rate(tiny_fresh, tmp_path):
+    cfg = TrainConfig(model="tiny", format="tool_use", max_steps=100_000, batch_size=4, learning_rate=1e-3,
+                      precision="fp32", log_every=1, warmup_ratio=0.0, lora={"r": 4, "alpha": 8, "dropout": 0.0})
+    result = train(cfg, _conversations(), tmp_path, tiny_fresh.model, tiny_fresh.tokenizer, max_seconds=1.5)
+    assert result.stopped_by_time_budget
+    assert 1 <= result.steps < result.planned_steps == 100_000
+    log = [json.loads(line) for line in (tmp_path / "train_log.jsonl").read_text().splitlines()]
+    assert log[-1]["step"] == result.steps and log[-1]["seconds"] >= 1.5
+    # by steps the cosine schedule would have barely moved; by time it has reached its end
+    assert log[-1]["lr"] < 0.05 * cfg.learning_rate
+    assert (tmp_path / "adapter" / "adapter_config.json").is_file()
+
+
+def test_without_a_budget_every_planned_step_runs(tiny_fresh, tmp_path):
+    cfg = TrainConfig(model="tiny", format="tool_use", max_steps=3, batch_size=4, precision="fp32")
+    result = train(cfg, _conversations(), tmp_path, tiny_fresh.model, tiny_fresh.tokenizer)
+    assert result.steps == result.planned_steps == 3 and not result.stopped_by_time_budget

@@ -50,13 +50,19 @@ class Completion:
     batch_size: int = 1
 
 
-def prepare_for_inference(model: Any, dtype: str = "bfloat16") -> Any:
-    """Merge a peft adapter into the base weights (if any), cast, and set eval mode."""
+def prepare_for_inference(model: Any, dtype: str = "auto") -> Any:
+    """Merge a peft adapter into the base weights (if any), cast, and set eval mode.
+
+    ``dtype``: ``float32``, ``bfloat16`` or ``auto`` (bfloat16 only where this CPU has bf16
+    kernels; see :mod:`toolschool.models.precision`).
+    """
     import torch
+
+    from toolschool.models.precision import resolve_weight_dtype
 
     if hasattr(model, "merge_and_unload"):
         model = model.merge_and_unload()
-    return model.to(getattr(torch, dtype)).eval()
+    return model.to(getattr(torch, resolve_weight_dtype(dtype))).eval()
 
 
 class LocalBackend:

@@ -34,7 +34,9 @@ class EvalConfig(BaseModel):
     toolkit: str = Field("assistant", description="tools for items that carry none")
     batch_size: int = Field(16, ge=1)
     max_new_tokens: int = Field(128, ge=1)
-    dtype: Literal["bfloat16", "float32"] = "bfloat16"
+    dtype: Literal["auto", "bfloat16", "float32"] = Field(
+        "auto", description="weights for generation; auto = bfloat16 where the CPU has bf16 kernels"
+    )
     limit: int | None = Field(None, ge=1)
 
 

@@ -198,6 +198,9 @@ def is_run_dir(path: str | os.PathLike[str]) -> bool:
 def load_trained(run_dir: str | os.PathLike[str], dtype: str = "float32") -> TrainedModel:
     """Load the base model named in ``run_dir/config.yaml`` and merge ``run_dir/adapter``.
 
+    ``dtype`` of the merged weights: ``float32``, ``bfloat16``, ``float16`` or ``auto``
+    (:func:`toolschool.models.precision.resolve_weight_dtype`).
+
     Raises:
         ModelLoadError: not a run directory, or the config lacks ``model``/``format``.
     """
@@ -215,6 +218,10 @@ def load_trained(run_dir: str | os.PathLike[str], dtype: str = "float32") -> Tra
     from peft import PeftModel
 
     merged = PeftModel.from_pretrained(base.model, str(run / "adapter")).merge_and_unload()
+    if dtype == "auto":
+        from toolschool.models.precision import resolve_weight_dtype
+
+        dtype = resolve_weight_dtype(dtype)
     merged = merged.to(_torch_dtype(dtype)).eval()
     loaded = LoadedModel(
         merged, base.tokenizer, str(run), base.path, time.perf_counter() - start, base.converted,

@@ -21,7 +21,10 @@ class LoraConfig(BaseModel):
 
     r: int = Field(16, ge=1, le=1024, description="LoRA rank")
     alpha: float = Field(32, gt=0, description="LoRA alpha (scale = alpha / r)")
-    dropout: float = Field(0.05, ge=0, lt=1)
+    dropout: float = Field(
+        0.0, ge=0, lt=1, description="LoRA dropout; 0 skips it (its Bernoulli masks took ~10% of a "
+        "training step on a 2-core AVX2 CPU, and one short epoch does not overfit)"
+    )
     target_modules: list[str] = Field(default_factory=lambda: list(ALL_LINEAR))
 
 
@@ -39,6 +42,10 @@ class TrainConfig(BaseModel):
     lora: LoraConfig = Field(default_factory=LoraConfig)
     epochs: float = Field(1.0, gt=0, description="passes over the training set")
     max_steps: int | None = Field(None, ge=1, description="stop after this many optimizer steps")
+    max_seconds: float | None = Field(
+        None, gt=0, description="wall-time budget of the training loop; the learning-rate schedule "
+        "follows elapsed time when that is further along than the steps (machine-dependent)"
+    )
     learning_rate: float = Field(1e-3, gt=0)
     lr_scheduler: Literal["cosine", "linear", "constant"] = "cosine"
     warmup_ratio: float = Field(0.05, ge=0, lt=1)
@@ -50,7 +57,10 @@ class TrainConfig(BaseModel):
         1, ge=1, description="round each batch's width up to a multiple of this (fewer distinct "
         "shapes for the CPU kernels; 1 = no rounding; no gain measured yet on this CPU)"
     )
-    precision: Literal["fp32", "bf16"] = Field("bf16", description="bf16 = autocast on CPU")
+    precision: Literal["auto", "fp32", "bf16"] = Field(
+        "auto", description="bf16 = autocast on CPU; auto = bf16 only where the CPU has bf16 kernels "
+        "(13x slower than fp32 on an AVX2-only CPU; see toolschool.models.precision)"
+    )
     max_grad_norm: float = Field(1.0, description="gradient clipping; must be > 0")
     min_shared_prefix: int = Field(
         32, ge=0, description="run a batch's common token prefix (system + tools) once if at least "

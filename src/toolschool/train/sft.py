@@ -5,7 +5,8 @@ plain loop on the same batches (its default gradient checkpointing alone costs ~
 and SmolLM2's chat template has no ``{% generation %}`` markers, so its assistant-only
 mode does not apply; labels come from :mod:`toolschool.chat.masks` instead. The loop is
 the standard one: AdamW on the LoRA parameters, warm-up + cosine/linear schedule,
-gradient clipping, optional bf16 autocast (measured here ~340 vs ~190 tokens/s fp32).
+gradient clipping, bf16 autocast where the CPU has bf16 kernels (``precision: auto``; on an
+AVX-512 CPU ~340 vs ~190 tokens/s fp32, on an AVX2-only CPU 13x *slower* than fp32).
 
 Output in ``out_dir``: ``adapter/`` (peft ``save_pretrained``), ``train_log.jsonl`` (one
 line per logged step, appended and flushed as training goes), ``train_result.json``.
@@ -23,6 +24,7 @@ from typing import Any
 
 from toolschool.chat.masks import IGNORE_INDEX
 from toolschool.formats import get_format
+from toolschool.models.precision import resolve_train_precision
 from toolschool.train.config import TrainConfig
 from toolschool.train.dataset import count_batches, encode_conversations, iterate_batches
 from toolschool.types import Conversation, append_jsonl
@@ -42,6 +44,8 @@ class TrainResult:
             per wall second; with a shared prefix fewer tokens are computed
             (``computed_tokens``) than trained on.
         trainable_parameters / total_parameters: LoRA vs whole model.
+        planned_steps: steps the data and ``epochs``/``max_steps`` asked for; fewer were
+            taken when ``stopped_by_time_budget``.
     """
 
     adapter_dir: str
@@ -58,24 +62,30 @@ class TrainResult:
     first_loss: float
     final_loss: float
     computed_tokens: int = 0
+    planned_steps: int = 0
+    stopped_by_time_budget: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def _lr_lambda(kind: str, warmup: int, total: int) -> Callable[[int], float]:
-    def f(step: int) -> float:
-        if warmup and step < warmup:
-            return (step + 1) / warmup
-        if kind == "constant":
-            return 1.0
-        progress = (step - warmup) / max(1, total - warmup)
-        if kind == "linear":
-            return max(0.0, 1.0 - progress)
-        return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
+def lr_factor(kind: str, step: int, warmup: int, progress: float) -> float:
+    """Multiplier of the peak learning rate for optimizer step ``step`` (0-based).
 
-    return f
+    Linear warm-up over the first ``warmup`` steps, then ``constant``, ``linear`` decay or
+    ``cosine`` decay (to 0) as ``progress`` goes from 0 to 1. ``progress`` is the share of
+    the run done after warm-up: by steps, or by wall time under a time budget, whichever is
+    further (:func:`train`).
+    """
+    if warmup and step < warmup:
+        return (step + 1) / warmup
+    if kind == "constant":
+        return 1.0
+    progress = min(1.0, max(0.0, progress))
+    if kind == "linear":
+        return max(0.0, 1.0 - progress)
+    return 0.5 * (1.0 + math.cos(math.pi * progress))
 
 
 def shared_prefix_length(batch: dict[str, Any], minimum: int) -> int:
@@ -206,6 +216,7 @@ def train(
     model: Any,
     tokenizer: Any,
     on_step: StepCallback | None = None,
+    max_seconds: float | None = None,
 ) -> TrainResult:
     """Fine-tune ``model`` (a float32 causal LM) with LoRA on ``conversations``.
 
@@ -216,6 +227,11 @@ def train(
         model, tokenizer: from :func:`toolschool.models.load_model`; the model is wrapped
             with peft in place and returned inside the result's side effects.
         on_step: called as ``on_step(step, total_steps, loss)`` after every optimizer step.
+        max_seconds: wall-time budget of the optimisation loop (overrides
+            ``config.max_seconds``): training stops after the first step that reaches it, and
+            the learning-rate schedule runs by elapsed time when that is further along than
+            the step count, so a cut-short run still ends with a decayed learning rate.
+            With a budget, how many steps run depends on the machine's speed.
 
     Returns:
         :class:`TrainResult`; the peft-wrapped model is available as ``result.extra["model"]``.
@@ -251,16 +267,17 @@ def train(
     micro_batches = count_batches(len(encoded.examples), config.batch_size, epochs)
     total_steps = max(1, micro_batches // config.gradient_accumulation)
     warmup = int(round(config.warmup_ratio * total_steps))
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, _lr_lambda(config.lr_scheduler, warmup, total_steps)
-    )
-    autocast = config.precision == "bf16"
+    budget = max_seconds if max_seconds is not None else config.max_seconds
+    for group in optimizer.param_groups:
+        group["lr"] = config.learning_rate * lr_factor(config.lr_scheduler, 0, warmup, 0.0)
+    autocast = resolve_train_precision(config.precision) == "bf16"
     pad_id = tokenizer.pad_token_id
 
     losses: list[tuple[int, float]] = []
     window: list[float] = []
     step, tokens, computed_tokens, first_loss = 0, 0, 0, float("nan")
     start = time.perf_counter()
+    stopped_by_budget = False
     optimizer.zero_grad(set_to_none=True)
     batches = iterate_batches(encoded, config.batch_size, config.seed, epochs, pad_id, config.pad_to_multiple_of)
     for micro, batch in enumerate(batches, 1):
@@ -275,9 +292,18 @@ def train(
             continue
         torch.nn.utils.clip_grad_norm_(params, config.max_grad_norm)
         optimizer.step()
-        scheduler.step()
         optimizer.zero_grad(set_to_none=True)
+        lr = optimizer.param_groups[0]["lr"]
         step += 1
+        elapsed = time.perf_counter() - start
+        # the schedule follows whichever runs out first, steps or the time budget, so a
+        # budget-limited run still decays its learning rate to the end instead of being cut
+        # off at its peak
+        progress = (step - warmup) / max(1, total_steps - warmup)
+        if budget:
+            progress = max(progress, elapsed / budget)
+        for group in optimizer.param_groups:
+            group["lr"] = config.learning_rate * lr_factor(config.lr_scheduler, step, warmup, progress)
         mean = sum(window) / len(window)
         if step == 1:
             first_loss = mean
@@ -288,7 +314,7 @@ def train(
                 {
                     "step": step,
                     "loss": mean,
-                    "lr": scheduler.get_last_lr()[0],
+                    "lr": lr,
                     "tokens": tokens,
                     "seconds": round(time.perf_counter() - start, 3),
                 },
@@ -297,6 +323,13 @@ def train(
         if on_step:
             on_step(step, total_steps, mean)
         if step >= total_steps:
+            break
+        if budget and elapsed >= budget:
+            stopped_by_budget = True
+            if step % config.log_every:  # log the last step of a cut-short run
+                losses.append((step, mean))
+                append_jsonl(log_path, {"step": step, "loss": mean, "lr": lr, "tokens": tokens,
+                                        "seconds": round(elapsed, 3)})
             break
     seconds = time.perf_counter() - start
     model.eval()
@@ -317,6 +350,8 @@ def train(
         first_loss=first_loss,
         final_loss=losses[-1][1] if losses else float("nan"),
         computed_tokens=computed_tokens,
+        planned_steps=total_steps,
+        stopped_by_time_budget=stopped_by_budget,
     )
     (out_dir / "train_result.json").write_text(json.dumps(result.to_json(), indent=2) + "\n")
     result.extra["model"] = model
