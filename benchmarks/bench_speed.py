@@ -1,7 +1,8 @@
 """Speed of the two hot paths on the bundled SmolLM2-135M, measured in one run.
 
 1. Training step: plain forward/backward vs the shared-prefix forward
-   (``TrainConfig.min_shared_prefix``), same batch, bf16 autocast, LoRA r=16.
+   (``TrainConfig.min_shared_prefix``), with and without gradient through the prefix
+   (``TrainConfig.prefix_gradient``), same batch, bf16 autocast, LoRA r=16.
 2. Evaluation decoding: ``model.generate`` (left padding) vs the prefix-cached decoder,
    same prompts, bf16 weights, greedy.
 
@@ -43,18 +44,23 @@ def bench_training(steps: int) -> dict:
     batch = collate(enc.examples[:8], loaded.tokenizer.pad_token_id)
     tokens = int(batch["attention_mask"].sum())
     out = {"batch": list(batch["input_ids"].shape), "tokens_per_batch": tokens}
-    for label, shared in (("plain", 0), ("shared_prefix", 32)):
+    for label, shared, prefix_gradient in (
+        ("plain", 0, True), ("shared_prefix", 32, True), ("shared_prefix_no_grad", 32, False)
+    ):
         times = []
         for _ in range(steps + 1):  # first step is warm-up
             start = time.perf_counter()
             with torch.autocast("cpu", dtype=torch.bfloat16):
-                loss, computed = forward_loss(model, batch, shared)
+                loss, computed = forward_loss(model, batch, shared, prefix_gradient)
             loss.float().backward()
             model.zero_grad()
             times.append(time.perf_counter() - start)
         mean = sum(times[1:]) / steps
         out[label] = {"seconds_per_step": mean, "tokens_per_second": tokens / mean, "computed_tokens": computed}
     out["speedup"] = out["plain"]["seconds_per_step"] / out["shared_prefix"]["seconds_per_step"]
+    out["speedup_no_prefix_grad"] = (
+        out["shared_prefix"]["seconds_per_step"] / out["shared_prefix_no_grad"]["seconds_per_step"]
+    )
     return out
 
 

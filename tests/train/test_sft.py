@@ -79,10 +79,11 @@ def test_length_grouped_batches_cover_every_example_once_and_group_lengths():
     assert batches == length_grouped_batches(lengths, 8, seed=3)
 
 
-def test_shared_prefix_forward_gives_the_same_loss_and_gradients(tiny_fresh):
+def _adapter_and_batch(tiny_fresh):
+    """A LoRA-wrapped tiny model whose adapter is non-zero, and a batch of six conversations."""
     from toolschool.formats import get_format
     from toolschool.train.dataset import collate, encode_conversations
-    from toolschool.train.sft import attach_lora, forward_loss, shared_prefix_length
+    from toolschool.train.sft import attach_lora
 
     model = attach_lora(tiny_fresh.model, TrainConfig(model="tiny", lora={"dropout": 0.0}))
     torch.manual_seed(0)
@@ -90,7 +91,15 @@ def test_shared_prefix_forward_gives_the_same_loss_and_gradients(tiny_fresh):
         if "lora_B" in name:  # B starts at zero; make the adapter matter
             torch.nn.init.normal_(p, std=0.05)
     enc = encode_conversations(_conversations(8), tiny_fresh.tokenizer, get_format("tool_use"), "sys", 512)
-    batch = collate(enc.examples[:6], tiny_fresh.tokenizer.pad_token_id)
+    return model, collate(enc.examples[:6], tiny_fresh.tokenizer.pad_token_id)
+
+
+def test_shared_prefix_forward_gives_the_same_loss_and_gradients(tiny_fresh):
+    from toolschool.formats import get_format
+    from toolschool.train.dataset import collate, encode_conversations
+    from toolschool.train.sft import attach_lora, forward_loss, shared_prefix_length
+
+    model, batch = _adapter_and_batch(tiny_fresh)
     prefix = shared_prefix_length(batch, 4)
     assert prefix > 20  # the system turn and tool declarations
     plain, plain_tokens = forward_loss(model, batch, 0)
@@ -104,6 +113,29 @@ def test_shared_prefix_forward_gives_the_same_loss_and_gradients(tiny_fresh):
     for name, p in model.named_parameters():
         if p.requires_grad:
             assert torch.allclose(grads[name], p.grad, atol=1e-5), name
+
+
+def test_prefix_without_gradient_keeps_the_loss_and_drops_only_the_prefix_terms(tiny_fresh):
+    """``prefix_gradient=False``: same loss; the gradient differs, yet every adapter matrix
+    still learns from the suffix tokens."""
+    from toolschool.formats import get_format
+    from toolschool.train.dataset import collate, encode_conversations
+    from toolschool.train.sft import attach_lora, forward_loss
+
+    model, batch = _adapter_and_batch(tiny_fresh)
+    full, _ = forward_loss(model, batch, 4)
+    full.backward()
+    grads = {n: p.grad.clone() for n, p in model.named_parameters() if p.requires_grad}
+    model.zero_grad()
+    cut, _ = forward_loss(model, batch, 4, prefix_gradient=False)
+    cut.backward()
+    assert torch.allclose(full, cut, atol=1e-6)
+    differs = 0
+    for name, p in model.named_parameters():
+        if p.requires_grad:
+            assert p.grad is not None and float(p.grad.abs().sum()) > 0, name
+            differs += not torch.allclose(grads[name], p.grad, atol=1e-6)
+    assert differs > len(grads) // 2  # the prefix's own gradient terms are gone
 
 
 def test_labelled_positions_loss_equals_the_full_forward_loss(tiny_fresh):

@@ -66,6 +66,10 @@ class TrainConfig(BaseModel):
         32, ge=0, description="run a batch's common token prefix (system + tools) once if at least "
         "this long; 0 disables"
     )
+    prefix_gradient: bool = Field(
+        True, description="backpropagate through the shared prefix; False runs it without "
+        "gradient (same forward, ~25% faster steps, the gradient misses the prefix's own terms)"
+    )
     seed: int = 0
     log_every: int = Field(5, ge=1)
     num_threads: int | None = Field(None, ge=1, description="torch threads (default: all cores)")
