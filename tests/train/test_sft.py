@@ -95,9 +95,7 @@ def _adapter_and_batch(tiny_fresh):
 
 
 def test_shared_prefix_forward_gives_the_same_loss_and_gradients(tiny_fresh):
-    from toolschool.formats import get_format
-    from toolschool.train.dataset import collate, encode_conversations
-    from toolschool.train.sft import attach_lora, forward_loss, shared_prefix_length
+    from toolschool.train.sft import forward_loss, shared_prefix_length
 
     model, batch = _adapter_and_batch(tiny_fresh)
     prefix = shared_prefix_length(batch, 4)
@@ -118,9 +116,7 @@ def test_shared_prefix_forward_gives_the_same_loss_and_gradients(tiny_fresh):
 def test_prefix_without_gradient_keeps_the_loss_and_drops_only_the_prefix_terms(tiny_fresh):
     """``prefix_gradient=False``: same loss; the gradient differs, yet every adapter matrix
     still learns from the suffix tokens."""
-    from toolschool.formats import get_format
-    from toolschool.train.dataset import collate, encode_conversations
-    from toolschool.train.sft import attach_lora, forward_loss
+    from toolschool.train.sft import forward_loss
 
     model, batch = _adapter_and_batch(tiny_fresh)
     full, _ = forward_loss(model, batch, 4)

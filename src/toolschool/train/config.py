@@ -68,7 +68,8 @@ class TrainConfig(BaseModel):
     )
     prefix_gradient: bool = Field(
         True, description="backpropagate through the shared prefix; False runs it without "
-        "gradient (same forward, ~25% faster steps, the gradient misses the prefix's own terms)"
+        "gradient (same forward and loss; measured 0.48 vs 0.77 s per conversation, SmolLM2-135M, "
+        "bf16, batches of 8; the gradient misses the prefix's own terms)"
     )
     seed: int = 0
     log_every: int = Field(5, ge=1)
