@@ -51,6 +51,10 @@ class EvalSettings(BaseModel):
     dtype: Literal["auto", "bfloat16", "float32"] = Field(
         "auto", description="weights for generate; auto = bfloat16 where the CPU has bf16 kernels"
     )
+    call_window: int | None = Field(
+        32, ge=1, description="stop an answer that has begun no tool call after this many tokens "
+        "(its calls cannot change; prose is cut, finish_reason call_window); None decodes in full"
+    )
     limit: int | None = Field(None, ge=1, description="evaluate only the first N items")
     lenient: bool = Field(False, description="parse answers leniently (see toolschool.formats.base)")
 
@@ -146,7 +150,8 @@ def _evaluate_model(
 
     fmt = get_format(config.format, lenient=config.eval.lenient)
     backend = LocalBackend(
-        model, tokenizer, fmt, config.system_prompt, config.eval.batch_size, config.eval.max_new_tokens
+        model, tokenizer, fmt, config.system_prompt, config.eval.batch_size, config.eval.max_new_tokens,
+        call_window=config.eval.call_window,
     )
     task = f"eval {label}"
     progress.start(task, len(items))

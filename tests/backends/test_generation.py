@@ -63,3 +63,50 @@ def test_rows_leave_the_batch_when_they_stop(tiny_fresh):
         if stop in expected:
             expected = expected[: expected.index(stop)]
         assert g.tokens == expected
+
+
+def test_give_up_cuts_only_the_rows_it_rejects(tiny_fresh):
+    """The call window: rows ``give_up`` rejects at token k end there (finish_reason
+    call_window); every other row decodes exactly as without the window."""
+    from toolschool.backends.generation import PrefixCachedDecoder
+
+    model = prepare_for_inference(tiny_fresh.model, "float32")
+    tok = tiny_fresh.tokenizer
+    prompts = [tok(f"<|im_start|>system\nshared prefix text<|im_end|>\n<|im_start|>user\n{q}<|im_end|>\n",
+                   add_special_tokens=False)["input_ids"] for q in REQUESTS]
+    decoder = PrefixCachedDecoder(model, [], tok.pad_token_id)
+    free = decoder.generate(prompts, 12)
+    assert {g.finish_reason for g in free} == {"length"}
+    rejected = {tuple(g.tokens[:4]) for g in free[:2]}
+    asked: list[int] = []
+
+    def give_up(tokens: list[int]) -> bool:
+        asked.append(len(tokens))
+        return tuple(tokens) in rejected
+
+    windowed = decoder.generate(prompts, 12, give_up, give_up_after=4)
+    assert asked and set(asked) == {4}  # asked once per row, at exactly 4 tokens
+    for g, f in zip(windowed, free):
+        if tuple(f.tokens[:4]) in rejected:
+            assert g.tokens == f.tokens[:4] and g.finish_reason == "call_window" and not g.stopped
+        else:
+            assert g.tokens == f.tokens and g.finish_reason == "length"
+    assert windowed[0].finish_reason == "call_window"
+    assert any(g.finish_reason == "length" for g in windowed)  # prompt-dependent answers
+
+
+def test_local_backend_call_window_keeps_answers_that_open_a_call(tiny_fresh):
+    """A window of 1 token: only answers whose first token may begin a call run on."""
+    model = prepare_for_inference(tiny_fresh.model, "float32")
+    tools = [t for t in get_toolkit("assistant") if t.name in ("weather", "calculator")]
+    requests = [ChatRequest([Message(role="user", content=q)], tools) for q in REQUESTS]
+    fmt = get_format("tool_use")
+    full = LocalBackend(model, tiny_fresh.tokenizer, fmt, batch_size=5, max_new_tokens=10).complete(requests)
+    cut = LocalBackend(model, tiny_fresh.tokenizer, fmt, batch_size=5, max_new_tokens=10, call_window=1)
+    for a, b in zip(cut.complete(requests), full):
+        if a.finish_reason == "call_window":
+            assert a.new_tokens == 1 and not fmt.may_call(a.raw) and b.raw.startswith(a.raw)
+        else:
+            assert a.raw == b.raw
+    with pytest.raises(ValueError, match="call_window"):
+        LocalBackend(model, tiny_fresh.tokenizer, fmt, call_window=0)

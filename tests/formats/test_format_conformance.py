@@ -688,3 +688,17 @@ def test_parse_time_grows_linearly_with_the_output(name: str, shape: str) -> Non
     finally:
         gc.enable()
     assert best[1] / best[0] < 8, f"0.25 MB: {best[0] * 1000:.1f} ms, 1 MB: {best[1] * 1000:.1f} ms"
+
+
+@pytest.mark.parametrize("name", FORMAT_NAMES)
+def test_may_call_holds_on_every_prefix_of_a_call_and_not_on_prose(name):
+    """The call window (decoders stop answers for which ``may_call`` is False) never cuts a
+    call: every non-empty prefix of a rendered call, also after some prose, may call."""
+    fmt = get_format(name)
+    for lead in ("", "Let me check. "):
+        text = lead + fmt.render_calls([WEATHER, SEARCH])
+        start = len(lead) + 1
+        failing = [k for k in range(start, len(text) + 1) if not fmt.may_call(text[:k])]
+        assert not failing, f"{name}: may_call False on prefix {text[:failing[0]]!r}"
+    for prose in ("Sure! The capital of France is Paris.", "Hello, how can I help you today?"):
+        assert not fmt.may_call(prose), f"{name}: prose {prose!r} counted as a call"

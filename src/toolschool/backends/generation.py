@@ -7,7 +7,11 @@ and tool declarations, ~450 of ~500 tokens for the ``assistant`` toolkit). This 
 2. repeats the cache for the batch and prefills only each prompt's own suffix,
    left-padded *between* prefix and suffix (masked out, with explicit position ids so
    RoPE positions are exactly those of the unpadded prompt),
-3. decodes greedily, dropping rows from the batch as soon as they emit a stop token.
+3. decodes greedily, dropping rows from the batch as soon as they emit a stop token,
+4. optionally gives up on a row early: after ``give_up_after`` new tokens it asks
+   ``give_up(tokens)`` once and drops the row if that says so. Evaluation uses this as a
+   *call window* — a row that has not opened a tool call within its first N tokens is
+   answering in prose, and the rest of the prose cannot change which calls it made.
 
 Measured on this project's 2-core CPU with SmolLM2-135M in bf16 (transformers 5.23, torch
 2.13): SDPA is faster than eager attention for prefill (~2×) and for decoding too — 83 vs
@@ -22,18 +26,23 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 
 @dataclass
 class Generated:
-    """One decoded answer: new token ids (stop token excluded) and its latency in ms."""
+    """One decoded answer: new token ids (stop token excluded) and its latency in ms.
+
+    ``stopped`` is True when a stop token ended it; ``finish_reason`` is ``"stop"``,
+    ``"length"`` (hit ``max_new_tokens``) or ``"call_window"`` (``give_up`` said so).
+    """
 
     tokens: list[int]
     latency_ms: float
     stopped: bool
+    finish_reason: str = "stop"
 
 
 def common_prefix_length(sequences: Sequence[Sequence[int]]) -> int:
@@ -83,8 +92,21 @@ class PrefixCachedDecoder:
             self._prefix_key, self._prefix_cache = key, out.past_key_values
         return copy.deepcopy(self._prefix_cache)
 
-    def generate(self, prompts: Sequence[Sequence[int]], max_new_tokens: int) -> list[Generated]:
+    def generate(
+        self,
+        prompts: Sequence[Sequence[int]],
+        max_new_tokens: int,
+        give_up: Callable[[list[int]], bool] | None = None,
+        give_up_after: int = 0,
+    ) -> list[Generated]:
         """Decode one batch of tokenised prompts (all rows start at the same time).
+
+        Args:
+            prompts: token ids per row (any lengths; they should share the system prefix).
+            max_new_tokens: cap on new tokens per row.
+            give_up: called once per still-running row when it has ``give_up_after`` new
+                tokens; True ends the row with ``finish_reason="call_window"``.
+            give_up_after: see ``give_up`` (ignored when ``give_up`` is None or < 1).
 
         Returns one :class:`Generated` per prompt, in input order.
         """
@@ -120,6 +142,7 @@ class PrefixCachedDecoder:
             tokens: list[list[int]] = [[] for _ in range(rows)]
             results: list[Generated | None] = [None] * rows
             logits = out.logits[:, -1, :]
+            check_window = give_up is not None and give_up_after >= 1
             _set_attention(self.model, "eager", self.switch)
             for step in range(max_new_tokens):
                 chosen = logits.argmax(-1).tolist()
@@ -128,9 +151,14 @@ class PrefixCachedDecoder:
                     token = chosen[slot]
                     if token in self.stop_ids:
                         results[row] = Generated(tokens[row], (time.perf_counter() - start) * 1000, True)
-                    else:
-                        tokens[row].append(token)
-                        keep.append(slot)
+                        continue
+                    tokens[row].append(token)
+                    if check_window and step + 1 == give_up_after and give_up(tokens[row]):
+                        results[row] = Generated(
+                            tokens[row], (time.perf_counter() - start) * 1000, False, "call_window"
+                        )
+                        continue
+                    keep.append(slot)
                 if step == max_new_tokens - 1 or not keep:
                     break
                 if len(keep) < len(active):
@@ -151,6 +179,6 @@ class PrefixCachedDecoder:
             elapsed = (time.perf_counter() - start) * 1000
             for row in range(rows):
                 if results[row] is None:
-                    results[row] = Generated(tokens[row], elapsed, False)
+                    results[row] = Generated(tokens[row], elapsed, False, "length")
         _set_attention(self.model, "sdpa", self.switch)
         return [r for r in results if r is not None]

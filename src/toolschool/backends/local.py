@@ -41,6 +41,8 @@ class Completion:
         latency_ms: wall time from the start of this request's batch to its last token.
         new_tokens: number of generated tokens.
         batch_size: how many requests shared the forward passes.
+        finish_reason: ``"stop"`` (end-of-turn token), ``"length"`` (``max_new_tokens``) or
+            ``"call_window"`` (no call opened within the backend's call window).
     """
 
     raw: str
@@ -48,6 +50,7 @@ class Completion:
     latency_ms: float = 0.0
     new_tokens: int = 0
     batch_size: int = 1
+    finish_reason: str = "stop"
 
 
 def prepare_for_inference(model: Any, dtype: str = "auto") -> Any:
@@ -79,6 +82,10 @@ class LocalBackend:
         prefix_cache: decode with :class:`PrefixCachedDecoder` (the shared system prompt is
             computed once; rows leave the batch when done). ``False`` uses plain
             ``model.generate`` with left padding (the reference path).
+        call_window: stop an answer that has not begun a tool call
+            (:meth:`ToolFormat.may_call`) after this many tokens; its prose is cut there
+            (``finish_reason="call_window"``). ``None`` decodes every answer in full.
+            Only the prefix-cached decoder applies it.
     """
 
     def __init__(
@@ -90,13 +97,17 @@ class LocalBackend:
         batch_size: int = 16,
         max_new_tokens: int = 128,
         prefix_cache: bool = True,
+        call_window: int | None = None,
     ):
+        if call_window is not None and call_window < 1:
+            raise ValueError(f"call_window must be >= 1 or None, got {call_window}")
         self.model = model
         self.tokenizer = tokenizer
         self.fmt = fmt
         self.system = system
         self.batch_size = batch_size
         self.max_new_tokens = max_new_tokens
+        self.call_window = call_window
         self.template = ChatMLTemplate()
         self.tokenizer.padding_side = "left"
         stop_id = tokenizer.convert_tokens_to_ids(self.template.stop)
@@ -105,9 +116,16 @@ class LocalBackend:
             PrefixCachedDecoder(model, self.stop_ids, tokenizer.pad_token_id) if prefix_cache else None
         )
 
-    def _generate(self, prompts: list[list[int]]) -> list[tuple[list[int], float]]:
+    def _gives_up(self, tokens: list[int]) -> bool:
+        return not self.fmt.may_call(self.tokenizer.decode(tokens, skip_special_tokens=False))
+
+    def _generate(self, prompts: list[list[int]]) -> list[tuple[list[int], float, str]]:
         if self.decoder is not None:
-            return [(g.tokens, g.latency_ms) for g in self.decoder.generate(prompts, self.max_new_tokens)]
+            window = self.call_window or 0
+            generated = self.decoder.generate(
+                prompts, self.max_new_tokens, self._gives_up if window else None, window
+            )
+            return [(g.tokens, g.latency_ms, g.finish_reason) for g in generated]
         import torch
 
         width = max(len(p) for p in prompts)
@@ -125,8 +143,9 @@ class LocalBackend:
         elapsed = (time.perf_counter() - start) * 1000
         results = []
         for row in out[:, width:].tolist():
-            n = next((k for k, t in enumerate(row) if t in self.stop_ids), len(row))
-            results.append((row[:n], elapsed))
+            n = next((k for k, t in enumerate(row) if t in self.stop_ids), None)
+            reason = "length" if n is None else "stop"
+            results.append((row[: len(row) if n is None else n], elapsed, reason))
         return results
 
     def prompt(self, request: ChatRequest) -> str:
@@ -149,9 +168,12 @@ class LocalBackend:
         for b in range(0, len(order), self.batch_size):
             idx = order[b : b + self.batch_size]
             generated = self._generate([encoded[i] for i in idx])
-            for (tokens, latency_ms), i in zip(generated, idx):
+            for (tokens, latency_ms, reason), i in zip(generated, idx):
                 text = self.tokenizer.decode(tokens, skip_special_tokens=False)
-                answers[i] = Completion(raw=text, latency_ms=latency_ms, new_tokens=len(tokens), batch_size=len(idx))
+                answers[i] = Completion(
+                    raw=text, latency_ms=latency_ms, new_tokens=len(tokens), batch_size=len(idx),
+                    finish_reason=reason,
+                )
             if on_batch:
                 on_batch(len(idx))
         return [a for a in answers if a is not None]

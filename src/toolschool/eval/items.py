@@ -175,6 +175,8 @@ class Prediction(BaseModel):
             whether or not it parsed (:class:`toolschool.formats.base.ParseResult.attempted`).
         latency_ms: wall time of the request; ``None`` when not measured.
         repairs: what a lenient parser fixed in ``raw`` (empty when parsed strictly).
+        finish_reason: why generation ended — ``"stop"``, ``"length"`` or ``"call_window"``
+            (no call begun within the call window, prose cut); ``None`` when unknown.
     """
 
     model_config = ConfigDict(extra="ignore")
@@ -186,6 +188,7 @@ class Prediction(BaseModel):
     attempted: bool = False
     latency_ms: float | None = Field(default=None, ge=0)
     repairs: list[str] = Field(default_factory=list)
+    finish_reason: str | None = None
 
     @field_validator("calls", mode="before")
     @classmethod

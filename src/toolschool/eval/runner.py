@@ -50,6 +50,7 @@ def to_prediction(item: EvalItem, completion: Completion, fmt: ToolFormat) -> Pr
             calls=completion.calls,
             attempted=bool(completion.calls),
             latency_ms=completion.latency_ms,
+            finish_reason=completion.finish_reason,
         )
     parsed = fmt.parse(completion.raw)
     return Prediction(
@@ -60,6 +61,7 @@ def to_prediction(item: EvalItem, completion: Completion, fmt: ToolFormat) -> Pr
         attempted=parsed.attempted or bool(parsed.calls),
         latency_ms=completion.latency_ms,
         repairs=[str(r) for r in parsed.repairs],
+        finish_reason=completion.finish_reason,
     )
 
 

@@ -34,6 +34,10 @@ class EvalConfig(BaseModel):
     toolkit: str = Field("assistant", description="tools for items that carry none")
     batch_size: int = Field(16, ge=1)
     max_new_tokens: int = Field(128, ge=1)
+    call_window: int | None = Field(
+        32, ge=1, description="stop an answer that has begun no tool call after this many tokens "
+        "(its calls cannot change; prose is cut); None decodes every answer in full"
+    )
     dtype: Literal["auto", "bfloat16", "float32"] = Field(
         "auto", description="weights for generation; auto = bfloat16 where the CPU has bf16 kernels"
     )
@@ -91,7 +95,10 @@ def run(config: EvalConfig, progress: Progress | None = None) -> EvalStageResult
     progress.finish("load model")
     out = Path(config.out_dir) if config.out_dir else default_out
     fmt = get_format(fmt_name, lenient=config.lenient)
-    backend = LocalBackend(model, tokenizer, fmt, system, config.batch_size, config.max_new_tokens)
+    backend = LocalBackend(
+        model, tokenizer, fmt, system, config.batch_size, config.max_new_tokens,
+        call_window=config.call_window,
+    )
     progress.start("eval", len(items))
     outcome = evaluate(
         items, backend, fmt, get_toolkit(config.toolkit), out, config.model,

@@ -264,3 +264,20 @@ class ToolFormat(ABC):
         parser.feed(text)
         parser.finish()
         return parser.result()
+
+    def may_call(self, text: str) -> bool:
+        """Whether an unfinished output ``text`` has begun, or may be beginning, a tool call.
+
+        True when parsing ``text`` finds a call or an attempted one
+        (:attr:`ParseResult.attempted`), when ``text`` ends with a proper prefix of
+        :attr:`call_start` (the opener is being written), or when the format declares no
+        ``call_start``. Decoders use it as a *call window*: an answer that is still False after
+        its first N tokens is prose, and later tokens cannot change which calls it made.
+        """
+        if not self.call_start or self.call_start in text:
+            return True
+        result = self.parse(text)
+        if result.calls or result.attempted:
+            return True
+        tail = text.rstrip() if not self.call_start[0].isspace() else text
+        return any(tail.endswith(self.call_start[:k]) for k in range(1, len(self.call_start)))
