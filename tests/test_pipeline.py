@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from typer.testing import CliRunner
 
 from toolschool.cli.app import app
@@ -50,11 +52,12 @@ def test_bad_config_is_a_clear_error_without_traceback(tmp_path):
 
 
 def test_training_gets_what_the_time_budget_leaves():
-    from toolschool.pipeline import REPORT_RESERVE_SECONDS, RunConfig, _training_budget
+    from toolschool.pipeline import FINETUNED_EVAL_FACTOR, REPORT_RESERVE_SECONDS, RunConfig, _training_budget
 
     config = RunConfig(time_budget_minutes=10, min_train_seconds=30)
-    # 600 s in all, 100 s spent, the fine-tuned eval planned as long as the base eval (120 s)
-    assert _training_budget(config, 100.0, 120.0) == 600 - 100 - 120 - REPORT_RESERVE_SECONDS
+    # 600 s in all, 100 s spent, the fine-tuned eval planned as a multiple of the base eval (120 s)
+    expected = 600 - 100 - FINETUNED_EVAL_FACTOR * 120 - REPORT_RESERVE_SECONDS
+    assert _training_budget(config, 100.0, 120.0) == pytest.approx(expected)
     # no base eval: a quarter of the budget is kept for the fine-tuned eval
     assert _training_budget(config, 100.0, None) == 600 - 100 - 150 - REPORT_RESERVE_SECONDS
     # budget already spent: the minimum still trains

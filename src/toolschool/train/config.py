@@ -67,9 +67,11 @@ class TrainConfig(BaseModel):
         "this long; 0 disables"
     )
     prefix_gradient: bool = Field(
-        True, description="backpropagate through the shared prefix; False runs it without "
-        "gradient (same forward and loss; measured 0.48 vs 0.77 s per conversation, SmolLM2-135M, "
-        "bf16, batches of 8; the gradient misses the prefix's own terms)"
+        False, description="backpropagate through the shared prefix (system + tool declarations); "
+        "False runs it without gradient (same forward and loss; measured 0.48 vs 0.77 s per "
+        "conversation, SmolLM2-135M, bf16, batches of 8; the gradient misses the prefix's own "
+        "terms). Measured in the default run: tool selection 69.3% with False (80 steps) vs "
+        "59.3% with True (59 steps before the time budget)"
     )
     seed: int = 0
     log_every: int = Field(5, ge=1)
