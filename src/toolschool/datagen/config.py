@@ -57,7 +57,7 @@ class DataConfig(BaseModel):
 
     seed: int = 0
     toolkit: Literal["assistant"] = "assistant"
-    n_train: int = Field(640, ge=1)
+    n_train: int = Field(800, ge=1)
     n_val: int = Field(200, ge=0)
     n_test: int = Field(300, ge=0)
     mix: CategoryMix = Field(default_factory=CategoryMix)
