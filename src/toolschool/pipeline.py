@@ -181,8 +181,8 @@ def _training_budget(config: RunConfig, elapsed: float, base_eval_seconds: float
     take :data:`FINETUNED_EVAL_FACTOR` times as long as the base eval did (same items, same
     batches; the call window cuts the base model's prose short, while the fine-tuned model's
     calls decode to their end), or :data:`EVAL_RESERVE_SHARE` of the budget when the base
-    was not evaluated. Never less
-    than ``min_train_seconds``; ``None`` (no limit) without a budget.
+    was not evaluated. Never less than ``min_train_seconds``; ``None`` (no limit) without a
+    budget.
     """
     if config.time_budget_minutes is None:
         return config.train.max_seconds

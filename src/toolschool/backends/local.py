@@ -143,9 +143,8 @@ class LocalBackend:
         elapsed = (time.perf_counter() - start) * 1000
         results = []
         for row in out[:, width:].tolist():
-            n = next((k for k, t in enumerate(row) if t in self.stop_ids), None)
-            reason = "length" if n is None else "stop"
-            results.append((row[: len(row) if n is None else n], elapsed, reason))
+            n = next((k for k, t in enumerate(row) if t in self.stop_ids), len(row))
+            results.append((row[:n], elapsed, "stop" if n < len(row) else "length"))
         return results
 
     def prompt(self, request: ChatRequest) -> str:
