@@ -61,13 +61,15 @@ def test_same_seed_same_bytes_different_seed_different(tmp_path: Path):
 
 def test_category_mix_within_tolerance(generated):
     _, data = generated
-    shares = DataConfig().mix.shares()
+    config = DataConfig()
+    assert config.split_mix("train") != config.split_mix("test")
     for split in ("train", "val"):
+        shares = config.split_mix(split).shares()
         counts = Counter(c.meta["category"] for c in data[split])
         for category, share in shares.items():
             assert abs(counts[category] / len(data[split]) - share) < 0.02, (split, category)
     counts = Counter(item["category"] for item in data["test"])
-    for category, share in shares.items():
+    for category, share in config.mix.shares().items():
         assert abs(counts[category] / len(data["test"]) - share) < 0.02, category
 
 

@@ -44,7 +44,12 @@ class DataConfig(BaseModel):
         seed: seeds every random choice (families held out, slots, noise, results).
         toolkit: the toolkit whose tools the data teaches.
         n_train, n_val, n_test: number of conversations / test items per split.
-        mix: category shares (see :class:`CategoryMix`).
+        mix: category shares of the test split (see :class:`CategoryMix`); the report's
+            headline numbers are weighted by it.
+        train_mix: category shares of the train and val splits. Its default gives the
+            multi-call categories more weight than the test mix (parallel .25, chained .20
+            vs .15/.15): they are the hardest for a small model and longest to learn, while
+            test stays weighted like ordinary requests. ``None`` uses ``mix``.
         noise: probability that a request gets surface noise (typos, lowercasing, fillers…).
         test_family_share: share of families per (category, group) held out for test.
         final_answer_share: share of tool-calling training conversations that continue
@@ -61,7 +66,15 @@ class DataConfig(BaseModel):
     n_val: int = Field(200, ge=0)
     n_test: int = Field(300, ge=0)
     mix: CategoryMix = Field(default_factory=CategoryMix)
+    train_mix: CategoryMix | None = Field(
+        default_factory=lambda: CategoryMix(single=0.30, parallel=0.25, chained=0.20, no_tool=0.25))
     noise: float = Field(0.35, ge=0, le=1)
     test_family_share: float = Field(0.25, gt=0, lt=1)
     final_answer_share: float = Field(0.3, ge=0, le=1)
     system_prompt: str = DEFAULT_SYSTEM_PROMPT
+
+    def split_mix(self, split: str) -> CategoryMix:
+        """The category mix of ``split`` (``"train"``, ``"val"`` or ``"test"``)."""
+        if split == "test" or self.train_mix is None:
+            return self.mix
+        return self.train_mix

@@ -140,15 +140,14 @@ def build(config: DataConfig) -> Built:
     families = families_for(config.toolkit, list(schemas))
     train_families, test_families = split_families(families, config.test_family_share, config.seed)
     dedup = RequestDeduplicator()
-    shares = config.mix.shares()
     plan = [("test", test_families, config.n_test), ("val", train_families, config.n_val),
             ("train", train_families, config.n_train)]
     samples: dict[str, list[Sample]] = {}
     shortfall: dict[str, int] = {}
     for split, pool, total in plan:
         rng = random.Random(f"{config.seed}/{split}")
-        samples[split], shortfall[split] = _fill_split(split, pool, allocate(total, shares), rng, config.noise,
-                                                       dedup, schemas)
+        quotas = allocate(total, config.split_mix(split).shares())
+        samples[split], shortfall[split] = _fill_split(split, pool, quotas, rng, config.noise, dedup, schemas)
     dropped = {split: dedup.dropped.get(split, 0) for split, _, _ in plan}
     return Built(samples, train_families, test_families, dropped, shortfall, tools)
 
