@@ -14,7 +14,7 @@ from toolschool.chat.prompt import DEFAULT_SYSTEM as DEFAULT_SYSTEM_PROMPT
 
 
 class CategoryMix(BaseModel):
-    """Shares of the four categories in every split; they must sum to 1."""
+    """Shares of the four categories in a split; they must sum to 1."""
 
     model_config = ConfigDict(extra="forbid")
 

@@ -116,19 +116,23 @@ def _weather_unit(rng: random.Random, lang: str) -> Draw:
     city = pick_city(rng, lang)
     place = city.local_name(lang)
     temp = rng.randint(-10, 38)
-    content = weather_content(place, temp, rng.choice(["sunny", "overcast", "light rain", "partly cloudy"]), rng)
+    content = weather_content(place, temp, rng.choice(["sunny", "overcast", "light rain",
+    "partly cloudy"]), rng)
     call = conversion_call(float(temp), "°C", "°F")
     return Draw({"city": ci(place)}, [call], chain=Chain([weather_call(place, city)], [content],
                                                          f"\"temperature_c\": {temp}"))
 
 
 _PRODUCTS: list[tuple[str, str, str]] = [
-    ("Nintendo Switch 2 consoles", "Nintendo Switch 2 price", "Switch 2"), ("Steam Decks", "Steam Deck price", "Steam"),
+    ("Nintendo Switch 2 consoles", "Nintendo Switch 2 price", "Switch 2"), ("Steam Decks", "Steam Deck price",
+    "Steam"),
     ("MacBook Airs", "MacBook Air price", "MacBook"), ("Eurail passes", "Eurail pass price", "Eurail"),
-    ("Disneyland tickets", "Disneyland ticket price", "Disneyland"), ("ounces of gold", "gold price per ounce", "gold"),
+    ("Disneyland tickets", "Disneyland ticket price", "Disneyland"), ("ounces of gold",
+    "gold price per ounce", "gold"),
     ("shares of Nvidia", "Nvidia stock price", "Nvidia"), ("shares of Apple", "Apple stock price", "Apple"),
     ("Kindle Paperwhites", "Kindle Paperwhite price", "Kindle"), ("LEGO Millennium Falcons",
-                                                                  "LEGO Millennium Falcon price", "Millennium"),
+                                                                  "LEGO Millennium Falcon price",
+                                                                  "Millennium"),
 ]
 #: code → (what users call it, approximate units per US dollar)
 _CURRENCIES: dict[str, tuple[str, float]] = {
@@ -186,7 +190,8 @@ def _search_read(rng: random.Random, lang: str) -> Draw:
     topic, kw = rng.choice(NEWS_TOPICS)
     query = f"{topic.removeprefix('the ')} latest news"
     headline = rng.choice(["{t}: what we know so far", "What's next for {t}", "{t}, explained",
-                           "Inside {t}", "Five things to know about {t}"]).format(t=topic.removeprefix("the "))
+                           "Inside {t}",
+                           "Five things to know about {t}"]).format(t=topic.removeprefix("the "))
     url, title = random_url(rng, "news", headline[0].upper() + headline[1:])
     content = search_content(query, [(title, url, f"The latest on {topic}, with reactions and analysis."),
                                      ("More coverage", _result_url(rng, query), "Live updates and analysis.")])
@@ -221,55 +226,100 @@ def _chained(tool: str, pattern: str, make: Maker, templates: list[str], lang: s
 
 CHAINED: list[Family] = [
     _chained("datetime", "event_weekday", _event_chain("weekday"), [
-        "What day of the week is {event} in {year}?", "Which weekday does {event} {year} fall on?"]),
+        "What day of the week is {event} in {year}?", "Which weekday does {event} {year} fall on?",
+        "{event} {year} — what weekday is that?",
+        "Quick check: does {event} in {year} land on a Monday, a Friday, or what?"]),
     _chained("datetime", "event_weekend_plan", _event_chain("weekday"), [
         "I want to go to {event} in {year} but I can only travel on weekends. Is it on a weekend?",
-        "Will {event} {year} be on a weekday? I'd need to take time off."]),
+        "Will {event} {year} be on a weekday? I'd need to take time off.",
+        "My boss only lets me off on Fridays. Is {event} {year} on a Friday?",
+        "Can I make it to {event} {year} without missing work? I work Monday to Friday."]),
     _chained("datetime", "event_countdown", _event_chain("diff"), [
-        "How many days until {event} {year}?", "How long do I have to wait for {event} in {year}, in days?"]),
+        "How many days until {event} {year}?", "How long do I have to wait for {event} in {year}, in days?",
+        "Countdown: days left until {event} {year}?",
+        "I'm so excited for {event} {year}! How many days away is it?"]),
     _chained("datetime", "event_add_days", _event_chain("add_days"), [
         "What's the date {n} days after {event} {year}?",
-        "My visa starts on the day of {event} {year} and lasts {n} days. When does it run out?"]),
+        "My visa starts on the day of {event} {year} and lasts {n} days. When does it run out?",
+        "I arrive for {event} {year} and stay {n} days. What date do I leave?",
+        "Add {n} days to the date of {event} {year}."]),
     _chained("datetime", "capital_time", _capital("time"), [
-        "What time is it in the capital of {country}?", "Is it night right now in the capital of {country}?"]),
+        "What time is it in the capital of {country}?", "Is it night right now in the capital of {country}?",
+        "I need to call someone in the capital of {country}. What's the local time there?",
+        "Current time in {country}'s capital city?"]),
     _chained("datetime", "birthday_weekday", _person("weekday"), [
-        "What day of the week was {person} born on?", "Was {person} born on a weekend?"]),
+        "What day of the week was {person} born on?", "Was {person} born on a weekend?",
+        "On which weekday did {person} come into the world?",
+        "{person}'s birthday: what day of the week was it?"]),
     _chained("weather", "capital_weather", _capital("weather"), [
-        "What's the weather like in the capital of {country}?", "Is it raining in {country}'s capital right now?"]),
+        "What's the weather like in the capital of {country}?",
+        "Is it raining in {country}'s capital right now?",
+        "Should I pack an umbrella for the capital of {country}? What's it like there now?",
+        "Current conditions in the capital city of {country}?"]),
     _chained("weather", "birthplace_weather", _person("weather"), [
         "What's the weather in the town where {person} was born?",
-        "I'm visiting {person}'s birthplace next week. What's the weather like there?"]),
+        "I'm visiting {person}'s birthplace next week. What's the weather like there?",
+        "How's the weather today in {person}'s hometown?", "Is it sunny where {person} was born?"]),
     _chained("weather", "event_location_weather", _event_place, [
-        "What's the weather like where {event} is held?", "I'm going to {event}. What's the weather there now?"]),
+        "What's the weather like where {event} is held?",
+        "I'm going to {event}. What's the weather there now?",
+        "Weather check for the city that hosts {event}, please.",
+        "What should I wear to {event}? How's the weather in the host city?"]),
     _chained("weather", "capital_weather", _capital("weather"), [
-        "¿Qué tiempo hace en la capital de {country}?", "¿Llueve ahora en la capital de {country}?"], lang="es"),
+        "¿Qué tiempo hace en la capital de {country}?", "¿Llueve ahora en la capital de {country}?",
+        "Dime el clima actual de la capital de {country}.",
+        "¿Hace frío en la capital de {country} hoy?"], lang="es"),
     _chained("unit_converter", "landmark_height", _landmark, [
-        "How {measure} is {landmark} in {dst}?", "What's the size of {landmark} in {dst}?"]),
+        "How {measure} is {landmark} in {dst}?", "What's the size of {landmark} in {dst}?",
+        "Give me the height of {landmark}, converted to {dst}.",
+        "I think in {dst}. How {measure} is {landmark}?"]),
     _chained("unit_converter", "temperature_fahrenheit", _weather_unit, [
-        "What's the temperature in {city} in Fahrenheit?", "How warm is it in {city}? Give it to me in °F."]),
+        "What's the temperature in {city} in Fahrenheit?", "How warm is it in {city}? Give it to me in °F.",
+        "Temperature in {city} right now, in degrees Fahrenheit please.",
+        "I'm American, so tell me the {city} temperature in Fahrenheit."]),
     _chained("calculator", "price_total", _price_total, [
-        "How much would {k} {product} cost at today's price?", "I want to buy {k} {product}. What's the total?"]),
+        "How much would {k} {product} cost at today's price?",
+        "I want to buy {k} {product}. What's the total?",
+        "Total cost of {k} {product} at current prices?",
+        "Budget check: what would {k} {product} set me back today?"]),
     _chained("calculator", "currency_exchange", _exchange, [
-        "How much is {amount} {src} in {dst} at today's rate?", "Convert {amount} {src} to {dst} for me."]),
+        "How much is {amount} {src} in {dst} at today's rate?", "Convert {amount} {src} to {dst} for me.",
+        "I have {amount} {src}. How many {dst} is that today?",
+        "What do {amount} {src} come to in {dst} at the current rate?"]),
     _chained("calculator", "population_share", _population, [
         "What's {p}% of the population of {country}?", "If {p} percent of people in {country} signed up, how "
-        "many would that be?"]),
+        "many would that be?",
+        "How many people is {p}% of {country}'s population?",
+        "Take {p} percent of the number of people living in {country}."]),
     _chained("translate", "definition_translate", _definition_translate, [
         "Look up '{word}' and translate its definition into {lang}.",
-        "What does {word} mean? Give me the definition in {lang}."]),
+        "What does {word} mean? Give me the definition in {lang}.",
+        "I need the dictionary meaning of {word}, written in {lang}.",
+        "Get the definition of '{word}' and put it into {lang}."]),
     _chained("translate", "definition_for_friend", _definition_translate, [
         "My friend only speaks {lang}. Can you find the meaning of '{word}' and translate it for her?",
-        "Define {word}, then put the definition in {lang}."]),
+        "Define {word}, then put the definition in {lang}.",
+        "Explain '{word}' to my cousin, who reads only {lang}: look it up and translate the meaning.",
+        "What's '{word}'? Please answer in {lang}, using the dictionary definition."]),
     _chained("web_reader", "search_then_read", _search_read, [
-        "Find a recent article about {topic} and read it for me.", "Search for news on {topic} and summarize the "
-        "top article."]),
+        "Find a recent article about {topic} and read it for me.",
+        "Search for news on {topic} and summarize the "
+        "top article.",
+        "Get me the latest on {topic} and read the best article.",
+        "What's new with {topic}? Find an article and go through it."]),
     _chained("web_reader", "search_open_first", _search_read, [
-        "Look up {topic} and open the first result.", "Can you find something on {topic} and tell me what the "
-        "first article says?"]),
+        "Look up {topic} and open the first result.",
+        "Can you find something on {topic} and tell me what the "
+        "first article says?",
+        "Search {topic}, click the top hit and summarize it.",
+        "Open the first search result about {topic}."]),
     _chained("wikipedia", "book_author", _book_author, [
-        "Who wrote {book}? Tell me about the author.", "Find out who wrote {book} and give me their bio."]),
+        "Who wrote {book}? Tell me about the author.", "Find out who wrote {book} and give me their bio.",
+        "Who is the author of {book}? I'd like a short biography.", "Tell me about whoever wrote {book}."]),
     _chained("wikipedia", "book_author_background", _book_author, [
         "I just finished {book}. Who's the author and what's their background?",
-        "Background on the writer of {book}, please."]),
+        "Background on the writer of {book}, please.",
+        "Loved {book}. What else should I know about the person who wrote it?",
+        "Who's behind {book}, and what's their story?"]),
 ]
 

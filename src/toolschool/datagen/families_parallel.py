@@ -101,14 +101,16 @@ SAME_TOOL: list[Family] = [
         "What time is it in {city1} and in {city2}?", "Current time in {city1} and {city2}?",
         "I have teammates in {city1} and {city2}. What time is it for each of them?"]),
     _same("translate", "two_languages", _two_languages("en"), [
-        "Translate \"{text}\" into {lang1} and {lang2}.", "How do you say \"{text}\" in {lang1} and in {lang2}?",
+        "Translate \"{text}\" into {lang1} and {lang2}.",
+        "How do you say \"{text}\" in {lang1} and in {lang2}?",
         "I need \"{text}\" in both {lang1} and {lang2}."]),
     _same("unit_converter", "two_conversions", combine(_CONV, _CONV), [
         "Convert {a_qty} to {a_dst} and {b_qty} to {b_dst}.",
         "Two quick ones: {a_qty} in {a_dst}, and {b_qty} in {b_dst}.",
         "How much is {a_qty} in {a_dst}? And {b_qty} in {b_dst}?"]),
     _same("calculator", "two_expressions", combine(draw_expression, draw_expression), [
-        "What's {a_expr} and what's {b_expr}?", "Calculate {a_expr}. Also {b_expr}.", "{a_expr} and {b_expr}?"]),
+        "What's {a_expr} and what's {b_expr}?", "Calculate {a_expr}. Also {b_expr}.",
+        "{a_expr} and {b_expr}?"]),
     _same("dictionary", "two_words", combine(draw_word, draw_word), [
         "Define {a_word} and {b_word}.", "What do '{a_word}' and '{b_word}' mean?",
         "Look up {a_word}, and also {b_word}."]),
@@ -119,31 +121,74 @@ SAME_TOOL: list[Family] = [
         "Look up {a_topic}, and also {b_topic}.", "Two things: {a_topic} and {b_topic}. Can you search both?",
         "Search for {a_topic}. Then search {b_topic} too."]),
     _same("web_reader", "two_pages", combine(_URL, _URL), [
-        "Summarize these two links: {a_url} and {b_url}", "Read {a_url} and {b_url} and tell me what each says.",
+        "Summarize these two links: {a_url} and {b_url}",
+        "Read {a_url} and {b_url} and tell me what each says.",
         "Compare {a_url} with {b_url}"]),
     _same("weather", "two_cities", _distinct_cities(2, "weather"), [
         "¿Qué tiempo hace en {city1} y en {city2}?", "Dime el clima de {city1} y de {city2}"], lang="es"),
     _same("datetime", "time_two_cities", _distinct_cities(2, "datetime"), [
-        "Quelle heure est-il à {city1} et à {city2} ?", "Donne-moi l'heure à {city1} et à {city2}"], lang="fr"),
+        "Quelle heure est-il à {city1} et à {city2} ?",
+        "Donne-moi l'heure à {city1} et à {city2}"], lang="fr"),
     _same("weather", "two_cities", _distinct_cities(2, "weather"), [
         "Wie ist das Wetter in {city1} und in {city2}?", "Wetter in {city1} und {city2}?"], lang="de"),
     _same("translate", "two_languages", _two_languages("pt"), [
-        "Como se diz \"{text}\" em {lang1} e em {lang2}?", "Traduz \"{text}\" para {lang1} e {lang2}"], lang="pt"),
+        "Como se diz \"{text}\" em {lang1} e em {lang2}?",
+        "Traduz \"{text}\" para {lang1} e {lang2}"], lang="pt"),
+    # more same-tool phrasings and languages, so one held-out family of a tool still leaves
+    # several of its kind (other wordings, other languages) in training
+    _same("weather", "cities_list", _distinct_cities(2, "weather"), [
+        "Weather for: {city1}, {city2}", "forecast {city1} + {city2} pls",
+        "Need the weather for two places, {city1} and {city2}.", "{city1} and {city2}: rain or sun today?"]),
+    _same("datetime", "time_three_cities", _distinct_cities(3, "datetime"), [
+        "What time is it right now in {city1}, {city2} and {city3}?",
+        "Scheduling a call across {city1}, {city2} and {city3}. What's the local time in each?",
+        "Local times please: {city1}, {city2}, {city3}."]),
+    _same("wikipedia", "two_summaries", combine(_WIKI, _WIKI), [
+        "I'm writing a report on {a_topic} and {b_topic}. Can you pull up what Wikipedia says on both?",
+        "What should I know about {a_topic} and {b_topic}?",
+        "Look up {a_topic} and {b_topic} on Wikipedia."]),
+    _same("dictionary", "two_meanings", combine(draw_word, draw_word), [
+        "I came across '{a_word}' and '{b_word}' in a book. What do they mean?",
+        "Meaning of {a_word}? And {b_word}?"]),
+    _same("weather", "two_cities", _distinct_cities(2, "weather"), [
+        "Quel temps fait-il à {city1} et à {city2} ?", "Météo à {city1} et {city2} ?"], lang="fr"),
+    _same("weather", "two_cities", _distinct_cities(2, "weather"), [
+        "Como está o tempo em {city1} e em {city2}?", "Previsão do tempo para {city1} e {city2}"], lang="pt"),
+    _same("datetime", "time_two_cities", _distinct_cities(2, "datetime"), [
+        "¿Qué hora es en {city1} y en {city2}?", "Dime la hora actual de {city1} y de {city2}"], lang="es"),
+    _same("datetime", "time_two_cities", _distinct_cities(2, "datetime"), [
+        "Wie spät ist es in {city1} und in {city2}?", "Uhrzeit in {city1} und {city2}?"], lang="de"),
+    _same("datetime", "time_two_cities", _distinct_cities(2, "datetime"), [
+        "Que horas são em {city1} e em {city2}?", "Me diz a hora em {city1} e em {city2}"], lang="pt"),
+    _same("translate", "two_languages", _two_languages("es"), [
+        "¿Cómo se dice \"{text}\" en {lang1} y en {lang2}?", "Traduce \"{text}\" al {lang1} y al {lang2}"],
+        lang="es"),
+    _same("translate", "two_languages", _two_languages("fr"), [
+        "Comment dit-on \"{text}\" en {lang1} et en {lang2} ?",
+        "Traduis \"{text}\" en {lang1} et en {lang2}"],
+        lang="fr"),
+    _same("translate", "two_languages", _two_languages("de"), [
+        "Was heißt \"{text}\" auf {lang1} und auf {lang2}?",
+        "\"{text}\" bitte auf {lang1} und auf {lang2} übersetzen"],
+        lang="de"),
 ]
 
 # ------------------------------------------------------------------ mixed tools
 #: tool → (maker, question clauses, imperative clauses); clauses are lowercase, unpunctuated.
 CLAUSES: dict[str, tuple[Maker, list[str], list[str]]] = {
-    "weather": (draw_city, ["what's the weather in {city}", "is it raining in {city}", "how warm is it in {city}"],
+    "weather": (draw_city, ["what's the weather in {city}", "is it raining in {city}",
+    "how warm is it in {city}"],
                 ["check the weather in {city}", "get me the forecast for {city}"]),
     "datetime": (draw_city_time, ["what time is it in {city}", "what's the local time in {city}"],
                  ["tell me the time in {city}", "check the current time in {city}"]),
-    "calculator": (draw_expression, ["what's {expr}", "how much is {spoken}"], ["calculate {expr}", "work out {expr}"]),
+    "calculator": (draw_expression, ["what's {expr}", "how much is {spoken}"], ["calculate {expr}",
+    "work out {expr}"]),
     "translate": (phrase_to("en"), ["how do you say \"{text}\" in {lang}", "what's \"{text}\" in {lang}"],
                   ["translate \"{text}\" into {lang}"]),
     "dictionary": (draw_word, ["what does {word} mean", "what's the definition of '{word}'"],
                    ["define {word}", "look up the word '{word}'"]),
-    "unit_converter": (_CONV, ["how much is {qty} in {dst}", "what's {qty} in {dst}"], ["convert {qty} to {dst}"]),
+    "unit_converter": (_CONV, ["how much is {qty} in {dst}",
+    "what's {qty} in {dst}"], ["convert {qty} to {dst}"]),
     "wikipedia": (_WIKI, ["what's the story of {topic}"], ["give me a quick summary of {topic} from Wikipedia",
                                                             "look up {topic} on Wikipedia"]),
     "web_search": (draw_search_topic, ["can you find {topic}"], ["search for {topic}", "look up {topic}"]),
@@ -154,11 +199,19 @@ _JOINS: list[str] = ["{A} and {b}{e}", "{A}, and also {b}{e}", "{A}{ea} Also, {b
                      "{A}, then {b}{e}", "{A}{ea} oh and {b}{e}", "{A} & {b}{e}"]
 
 MIXED_SETS: list[tuple[str, ...]] = [
-    ("weather", "datetime"), ("weather", "translate"), ("weather", "web_search"), ("calculator", "unit_converter"),
-    ("translate", "dictionary"), ("wikipedia", "weather"), ("web_search", "calculator"), ("datetime", "calculator"),
+    ("weather", "datetime"), ("weather", "translate"), ("weather", "web_search"), ("calculator",
+    "unit_converter"),
+    ("translate", "dictionary"), ("wikipedia", "weather"), ("web_search", "calculator"), ("datetime",
+    "calculator"),
     ("unit_converter", "weather"), ("dictionary", "wikipedia"), ("web_reader", "translate"),
     ("web_reader", "web_search"), ("datetime", "translate"), ("wikipedia", "web_search"),
-    ("calculator", "dictionary"), ("weather", "datetime", "translate"), ("calculator", "unit_converter", "datetime"),
+    ("calculator", "dictionary"), ("weather", "datetime", "translate"), ("calculator", "unit_converter",
+    "datetime"),
+    ("weather", "calculator"), ("weather", "dictionary"), ("datetime", "web_search"), ("datetime",
+    "wikipedia"),
+    ("translate", "unit_converter"), ("wikipedia", "translate"), ("dictionary", "web_search"),
+    ("web_reader", "calculator"), ("unit_converter", "web_search"), ("wikipedia", "calculator"),
+    ("web_search", "weather", "dictionary"),
 ]
 
 
