@@ -198,3 +198,28 @@ def test_without_a_budget_every_planned_step_runs(tiny_fresh, tmp_path):
     cfg = TrainConfig(model="tiny", format="tool_use", max_steps=3, batch_size=4, precision="fp32")
     result = train(cfg, _conversations(), tmp_path, tiny_fresh.model, tiny_fresh.tokenizer)
     assert result.steps == result.planned_steps == 3 and not result.stopped_by_time_budget
+
+
+def test_loraplus_gives_the_b_matrices_their_own_learning_rate(tiny_fresh):
+    from toolschool.train.sft import attach_lora, build_optimizer
+
+    cfg = TrainConfig(model="tiny", learning_rate=1e-3, loraplus_lr_ratio=16, lora={"r": 4, "alpha": 8})
+    model = attach_lora(tiny_fresh.model, cfg)
+    optimizer = build_optimizer(model, cfg)
+    by_id = {id(p): n for n, p in model.named_parameters()}
+    slow, fast = optimizer.param_groups
+    assert slow["peak_lr"] == slow["lr"] == 1e-3 and fast["peak_lr"] == pytest.approx(16e-3)
+    assert fast["params"] and all(".lora_B." in by_id[id(p)] for p in fast["params"])
+    assert slow["params"] and all(".lora_B." not in by_id[id(p)] for p in slow["params"])
+    trainable = {id(p) for p in model.parameters() if p.requires_grad}
+    assert {id(p) for g in optimizer.param_groups for p in g["params"]} == trainable
+
+
+def test_schedule_scales_each_group_from_its_own_peak(tiny_fresh, tmp_path):
+    cfg = TrainConfig(model="tiny", format="tool_use", max_steps=3, batch_size=4, learning_rate=1e-3,
+                      loraplus_lr_ratio=4, precision="fp32", log_every=1, warmup_ratio=0.0,
+                      lr_scheduler="linear", lora={"r": 4, "alpha": 8})
+    result = train(cfg, _conversations(), tmp_path, tiny_fresh.model, tiny_fresh.tokenizer)
+    optimizer = result.extra["optimizer"]
+    slow, fast = optimizer.param_groups
+    assert slow["lr"] < 1e-3 and fast["lr"] == pytest.approx(4 * slow["lr"])

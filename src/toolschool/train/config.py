@@ -50,6 +50,10 @@ class TrainConfig(BaseModel):
         2e-3, gt=0, description="peak LR; 2e-3 measured better than 1e-3 on SmolLM2-135M LoRA r16 "
         "(tool selection 75.3% vs 69.3%, default run, 2026-12-03)"
     )
+    loraplus_lr_ratio: float | None = Field(
+        None, gt=0, description="LoRA+: the B matrices learn this many times faster than the A "
+        "matrices (Hayou et al. 2024, 'LoRA+', arXiv:2402.12354; they suggest ~16); None = one LR"
+    )
     lr_scheduler: Literal["cosine", "linear", "constant"] = "cosine"
     warmup_ratio: float = Field(0.05, ge=0, lt=1)
     weight_decay: float = Field(0.0, ge=0)

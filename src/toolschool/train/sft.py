@@ -196,6 +196,32 @@ def forward_loss(
     return labelled_loss(head, hidden, batch["labels"][:, prefix:], cap), computed
 
 
+def build_optimizer(model: Any, config: TrainConfig) -> Any:
+    """AdamW over the trainable (adapter) parameters of ``model``.
+
+    Each parameter group carries ``peak_lr``, the learning rate the schedule scales. With
+    ``config.loraplus_lr_ratio`` set, the LoRA ``B`` matrices form their own group at
+    ``ratio × learning_rate`` (LoRA+, Hayou et al. 2024, arXiv:2402.12354: with ``B``
+    initialised to zero, equal learning rates leave the ``B`` updates too small for
+    efficient feature learning); every other trainable parameter keeps ``learning_rate``.
+    """
+    import torch
+
+    named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    ratio = config.loraplus_lr_ratio
+    if ratio is None:
+        groups = [{"params": [p for _, p in named], "peak_lr": config.learning_rate}]
+    else:
+        b = [p for n, p in named if ".lora_B." in n]
+        rest = [p for n, p in named if ".lora_B." not in n]
+        groups = [{"params": rest, "peak_lr": config.learning_rate},
+                  {"params": b, "peak_lr": config.learning_rate * ratio}]
+        groups = [g for g in groups if g["params"]]
+    for group in groups:
+        group["lr"] = group["peak_lr"]
+    return torch.optim.AdamW(groups, lr=config.learning_rate, weight_decay=config.weight_decay)
+
+
 def attach_lora(model: Any, config: TrainConfig) -> Any:
     """Wrap ``model`` with a fresh LoRA adapter (peft); only adapter weights train.
 
@@ -246,7 +272,8 @@ def train(
             With a budget, how many steps run depends on the machine's speed.
 
     Returns:
-        :class:`TrainResult`; the peft-wrapped model is available as ``result.extra["model"]``.
+        :class:`TrainResult`; the peft-wrapped model is available as ``result.extra["model"]`` and
+        the optimizer (its final learning rates) as ``result.extra["optimizer"]``.
 
     Raises:
         ValueError: no conversation has a trainable token.
@@ -271,7 +298,7 @@ def train(
     params = [p for p in model.parameters() if p.requires_grad]
     trainable = sum(p.numel() for p in params)
     total_params = sum(p.numel() for p in model.parameters())
-    optimizer = torch.optim.AdamW(params, lr=config.learning_rate, weight_decay=config.weight_decay)
+    optimizer = build_optimizer(model, config)
     epochs = config.epochs
     if config.max_steps:  # max_steps wins over epochs, in either direction
         per_epoch = count_batches(len(encoded.examples), config.batch_size, 1.0)
@@ -281,7 +308,7 @@ def train(
     warmup = int(round(config.warmup_ratio * total_steps))
     budget = max_seconds if max_seconds is not None else config.max_seconds
     for group in optimizer.param_groups:
-        group["lr"] = config.learning_rate * lr_factor(config.lr_scheduler, 0, warmup, 0.0)
+        group["lr"] = group["peak_lr"] * lr_factor(config.lr_scheduler, 0, warmup, 0.0)
     autocast = resolve_train_precision(config.precision) == "bf16"
     pad_id = tokenizer.pad_token_id
 
@@ -315,7 +342,7 @@ def train(
         if budget:
             progress = max(progress, elapsed / budget)
         for group in optimizer.param_groups:
-            group["lr"] = config.learning_rate * lr_factor(config.lr_scheduler, step, warmup, progress)
+            group["lr"] = group["peak_lr"] * lr_factor(config.lr_scheduler, step, warmup, progress)
         mean = sum(window) / len(window)
         if step == 1:
             first_loss = mean
@@ -367,4 +394,5 @@ def train(
     )
     (out_dir / "train_result.json").write_text(json.dumps(result.to_json(), indent=2) + "\n")
     result.extra["model"] = model
+    result.extra["optimizer"] = optimizer
     return result
