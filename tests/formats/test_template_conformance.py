@@ -41,7 +41,6 @@ Deliberate differences, and what the tests do about each:
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
