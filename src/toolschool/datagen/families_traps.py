@@ -355,6 +355,52 @@ MULTILINGUAL: list[Family] = [
         ("Como funciona uma calculadora?", "Ela converte os números em binário e usa circuitos lógicos para "
                                            "somar e combinar esses bits até chegar ao resultado."),
     ], lang="pt"),
+    # a second family per language (everyday requests and writing help), so that holding
+    # one out for test still leaves the language's no-tool turns in training: with only one
+    # Spanish family, held out, "¡Hola! ¿Qué tal?" went to web_search
+    qa("multilingual", "everyday", [
+        ("Buenos días, ¿cómo estás?", "¡Buenos días! Estoy bien, gracias. ¿Qué necesitas hoy?"),
+        ("¿Qué puedo cocinar con arroz y huevos?", "Un arroz frito: saltea el arroz cocido con huevo batido, "
+                                                   "cebolla y un poco de salsa de soja."),
+        ("Ayúdame a escribir un mensaje para felicitar a mi jefa", "Claro: «¡Enhorabuena por este logro! Es un "
+                                                                 "placer trabajar con usted.»"),
+        ("Cuéntame un chiste", "¿Qué le dice un pez a otro? ¡Nada, nada!"),
+        ("¿Cómo puedo ser más puntual?", "Prepara lo necesario la noche anterior y pon la alarma diez minutos "
+                                         "antes de lo que crees que necesitas."),
+    ], lang="es"),
+    qa("multilingual", "everyday", [
+        ("Salut, tu vas bien ?", "Salut ! Oui, très bien, merci. Qu'est-ce que je peux faire pour toi ?"),
+        ("Raconte-moi une blague", "Pourquoi les plongeurs plongent-ils toujours en arrière ? Parce que sinon ils "
+                                   "tombent dans le bateau !"),
+        ("Qu'est-ce que je peux cuisiner avec des pâtes et des tomates ?", "Des pâtes à la sauce tomate : fais "
+                                                                          "revenir de l'ail, ajoute les tomates, "
+                                                                          "du sel et du basilic."),
+        ("Aide-moi à écrire un message d'excuse à un ami", "Par exemple : « Je suis désolé pour hier, je n'aurais "
+                                                           "pas dû réagir comme ça. On se voit bientôt ? »"),
+        ("Comment être plus motivé le matin ?", "Couche-toi à heure fixe, prépare ta journée la veille et commence "
+                                                "par une petite tâche facile."),
+    ], lang="fr"),
+    qa("multilingual", "everyday", [
+        ("Guten Morgen! Alles klar bei dir?", "Guten Morgen! Ja, alles bestens, danke. Womit kann ich helfen?"),
+        ("Erzähl mir einen Witz", "Was macht ein Pirat am Computer? Er drückt die Enter-Taste!"),
+        ("Was kann ich mit Kartoffeln und Eiern kochen?", "Bratkartoffeln mit Spiegelei: Kartoffeln in Scheiben "
+                                                          "braten und ein Ei dazu."),
+        ("Hilf mir, eine kurze Entschuldigung an meine Kollegin zu schreiben", "Zum Beispiel: „Entschuldige, dass "
+                                                                               "ich mich verspätet habe. Es kommt "
+                                                                               "nicht wieder vor.“"),
+        ("Wie werde ich morgens schneller wach?", "Trink ein Glas Wasser, lass Tageslicht herein und beweg dich "
+                                                  "ein paar Minuten."),
+    ], lang="de"),
+    qa("multilingual", "everyday", [
+        ("Bom dia! Como você está?", "Bom dia! Estou bem, obrigado. Em que posso ajudar hoje?"),
+        ("Me conta uma piada", "Por que o livro de matemática ficou triste? Porque tinha muitos problemas!"),
+        ("O que posso cozinhar com feijão e arroz?", "Um baião de dois: misture arroz, feijão, queijo coalho e "
+                                                     "temperos na mesma panela."),
+        ("Me ajuda a escrever uma mensagem de desculpas para um amigo?", "Claro: \"Desculpa por ontem, não foi "
+                                                                        "minha intenção. Vamos conversar?\""),
+        ("Como posso ser mais organizado?", "Anote as tarefas num só lugar, defina três prioridades por dia e "
+                                            "arrume as coisas logo depois de usar."),
+    ], lang="pt"),
 ]
 
 NO_TOOL: list[Family] = TRAPS + MULTILINGUAL

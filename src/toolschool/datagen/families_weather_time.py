@@ -117,6 +117,21 @@ WEATHER: list[Family] = [
     single("weather", "question", draw_city, [
         "Como está o tempo em {city}?", "Vai chover em {city} {when}?", "Qual é a previsão do tempo para {city}?",
         "Está frio em {city} hoje?"], lang="pt"),
+    # a second family per language, so that holding one out for test still leaves the
+    # language in training (Spanish "tiempo" is both weather and time: without a Spanish
+    # weather family in train, a 135M model sent "¿Qué tiempo hace…?" to datetime)
+    single("weather", "plans", draw_city, [
+        "¿Necesito paraguas en {city} {when}?", "¿Hace sol en {city} ahora?",
+        "Voy a {city} {when}, ¿qué clima habrá?", "¿Cuántos grados hace en {city}?"], lang="es"),
+    single("weather", "plans", draw_city, [
+        "Faut-il un parapluie à {city} {when} ?", "Il fait beau à {city} aujourd'hui ?",
+        "Je pars à {city} {when}, quelle météo là-bas ?", "Combien de degrés à {city} ?"], lang="fr"),
+    single("weather", "plans", draw_city, [
+        "Scheint gerade die Sonne in {city}?", "Ich fahre {when} nach {city}, wie wird das Wetter?",
+        "Wie viel Grad hat es in {city}?", "Ist es in {city} gerade windig?"], lang="de"),
+    single("weather", "plans", draw_city, [
+        "Preciso de guarda-chuva em {city} {when}?", "Está fazendo sol em {city} agora?",
+        "Vou para {city} {when}, como vai estar o clima?", "Quantos graus faz em {city}?"], lang="pt"),
 ]
 
 # ------------------------------------------------------------------ datetime
@@ -200,6 +215,13 @@ DATETIME: list[Family] = [
         "What time is it?", "What's today's date?", "What day is it today?", "what's the date today",
         "Could you tell me the current date and time?", "{ctx} Anyway, what time is it now?",
         "sorry, what's the date today? I've completely lost track", "hey what time is it"]),
+    # a second no-timezone family: with ``now_plain`` held out, every ``now`` call in
+    # training had a timezone and the model invented one ("Europe/Paris") for plain requests
+    single("datetime", "now_local", _now_plain, [
+        "Is it still morning? What's the time?", "clock check: what time is it right now",
+        "I need today's date for a form I'm filling in.", "What year, month and day is it today?",
+        "{ctx} Quick question, what's the current time?", "Do you know what day of the month it is?",
+        "tell me the time please", "Which date is it today? I keep forgetting."]),
     single("datetime", "weekday_direct", _weekday(2024, 2028), [
         "What day of the week is {date}?", "Which weekday falls on {date}?", "{date}: what day is that?",
         "what day is {date}"]),
