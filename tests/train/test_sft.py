@@ -223,3 +223,43 @@ def test_schedule_scales_each_group_from_its_own_peak(tiny_fresh, tmp_path):
     optimizer = result.extra["optimizer"]
     slow, fast = optimizer.param_groups
     assert slow["lr"] < 1e-3 and fast["lr"] == pytest.approx(4 * slow["lr"])
+
+
+def test_neftune_noises_embeddings_only_while_training(tiny_fresh):
+    import torch
+
+    from toolschool.train.sft import NEFTune
+
+    model = tiny_fresh.model
+    embed = model.get_input_embeddings()
+    ids = torch.tensor([[1, 2, 3, 4, 5, 6, 7, 8]])
+    clean = embed(ids)
+    neftune = NEFTune(model, alpha=5.0)
+    model.train()
+    noisy = embed(ids)
+    bound = 5.0 / (ids.shape[1] * clean.shape[-1]) ** 0.5
+    delta = (noisy - clean).abs()
+    assert 0 < delta.max() <= bound + 1e-6 and delta.mean() > bound / 4
+    neftune.length = 32  # the whole sequence's width sets the scale, not this call's
+    assert (embed(ids) - clean).abs().max() <= 5.0 / (32 * clean.shape[-1]) ** 0.5 + 1e-6
+    model.eval()
+    assert torch.equal(embed(ids), clean)
+    model.train()
+    neftune.remove()
+    assert torch.equal(embed(ids), clean)
+    with pytest.raises(ValueError, match="neftune_noise_alpha"):
+        NEFTune(model, alpha=0.0)
+
+
+def test_training_with_neftune_removes_its_hook(tiny_fresh, tmp_path):
+    import torch
+
+    cfg = TrainConfig(model="tiny", format="tool_use", max_steps=2, batch_size=4, precision="fp32",
+                      neftune_noise_alpha=5.0, lora={"r": 4, "alpha": 8})
+    result = train(cfg, _conversations(), tmp_path, tiny_fresh.model, tiny_fresh.tokenizer)
+    model = result.extra["model"]
+    model.train()
+    ids = torch.tensor([[1, 2, 3, 4]])
+    embed = model.get_input_embeddings()
+    assert torch.equal(embed(ids), embed(ids))
+    assert result.steps == 2 and result.final_loss == result.final_loss

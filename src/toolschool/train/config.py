@@ -54,6 +54,10 @@ class TrainConfig(BaseModel):
         None, gt=0, description="LoRA+: the B matrices learn this many times faster than the A "
         "matrices (Hayou et al. 2024, 'LoRA+', arXiv:2402.12354; they suggest ~16); None = one LR"
     )
+    neftune_noise_alpha: float | None = Field(
+        None, gt=0, description="NEFTune: uniform noise of scale alpha/sqrt(L*d) on the input "
+        "embeddings while training (Jain et al. 2023, arXiv:2310.05914; they use 5-15); None = off"
+    )
     lr_scheduler: Literal["cosine", "linear", "constant"] = "cosine"
     warmup_ratio: float = Field(0.05, ge=0, lt=1)
     weight_decay: float = Field(0.0, ge=0)

@@ -196,6 +196,41 @@ def forward_loss(
     return labelled_loss(head, hidden, batch["labels"][:, prefix:], cap), computed
 
 
+class NEFTune:
+    """Noisy embeddings for instruction fine-tuning (NEFTune; Jain et al. 2023, arXiv:2310.05914).
+
+    A forward hook on the model's input embeddings adds ``Uniform(-1, 1) * alpha /
+    sqrt(L * d)`` to every embedding while the embedding module is in training mode, where
+    ``d`` is the embedding width and ``L`` the padded width of the current batch (set
+    :attr:`length` before each forward; as in the paper, the whole sequence, also when the
+    loop runs the shared prefix and the suffixes as separate calls). Evaluation and
+    generation (``model.eval()``) see clean embeddings. ``remove()`` detaches the hook.
+
+    Raises:
+        ValueError: ``alpha`` is not positive.
+    """
+
+    def __init__(self, model: Any, alpha: float) -> None:
+        if alpha <= 0:
+            raise ValueError(f"neftune_noise_alpha must be > 0, got {alpha}")
+        self.alpha = alpha
+        self.length = 0
+        self._handle = model.get_input_embeddings().register_forward_hook(self._hook)
+
+    def _hook(self, module: Any, _inputs: Any, output: Any) -> Any:
+        if not module.training:
+            return output
+        import torch
+
+        length = self.length or output.shape[1]
+        scale = self.alpha / math.sqrt(length * output.shape[-1])
+        return output + torch.empty_like(output).uniform_(-scale, scale)
+
+    def remove(self) -> None:
+        """Detach the hook (idempotent)."""
+        self._handle.remove()
+
+
 def build_optimizer(model: Any, config: TrainConfig) -> Any:
     """AdamW over the trainable (adapter) parameters of ``model``.
 
@@ -310,6 +345,7 @@ def train(
     for group in optimizer.param_groups:
         group["lr"] = group["peak_lr"] * lr_factor(config.lr_scheduler, 0, warmup, 0.0)
     autocast = resolve_train_precision(config.precision) == "bf16"
+    neftune = NEFTune(model, config.neftune_noise_alpha) if config.neftune_noise_alpha else None
     pad_id = tokenizer.pad_token_id
 
     losses: list[tuple[int, float]] = []
@@ -320,6 +356,8 @@ def train(
     optimizer.zero_grad(set_to_none=True)
     batches = iterate_batches(encoded, config.batch_size, config.seed, epochs, pad_id, config.pad_to_multiple_of)
     for micro, batch in enumerate(batches, 1):
+        if neftune:
+            neftune.length = int(batch["input_ids"].shape[1])
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
             loss, computed = forward_loss(model, batch, config.min_shared_prefix, config.prefix_gradient)
         loss = loss.float()
@@ -371,6 +409,8 @@ def train(
                                         "seconds": round(elapsed, 3)})
             break
     seconds = time.perf_counter() - start
+    if neftune:
+        neftune.remove()
     model.eval()
     adapter_dir = out_dir / "adapter"
     model.save_pretrained(adapter_dir)
