@@ -14,6 +14,7 @@ import random
 from toolschool.datagen.family import Call, Draw, Family, Maker, ci, exact, single
 from toolschool.datagen.slots import CITIES
 from toolschool.datagen.topics import (
+    BOOKS,
     COMPANIES,
     FLIGHTS,
     LEAGUES,
@@ -111,6 +112,66 @@ def _company(rng: random.Random, lang: str) -> Draw:
     return Draw({"company": ci(company)}, [search_call(query, [company], {"kind": "contact"})])
 
 
+#: (product as users name it, keyword a query must contain) — things people read reviews of or shop for.
+_PRODUCTS: list[tuple[str, str]] = [
+    ("the Sony WH-1000XM6", "WH-1000XM6"), ("the Kindle Paperwhite", "Kindle"), ("the Framework Laptop", "Framework"),
+    ("the Dyson V15", "Dyson V15"), ("the Pixel 10", "Pixel 10"), ("the Meta Quest 3", "Quest 3"),
+    ("the AirPods Pro", "AirPods Pro"), ("the Steam Deck OLED", "Steam Deck"), ("the Garmin Forerunner 965", "Forerunner"),
+    ("the Roborock S8", "Roborock"), ("the Fujifilm X100VI", "X100VI"), ("the Galaxy S25", "Galaxy S25"),
+    ("the iPad Air", "iPad Air"), ("the Nintendo Switch 2", "Switch 2"), ("the Breville Barista Express", "Breville"),
+]
+
+#: Online services people check for outages.
+_SERVICES: list[str] = ["Gmail", "Discord", "Slack", "Instagram", "GitHub", "WhatsApp", "Steam", "Netflix",
+                        "Outlook", "Spotify", "Zoom", "ChatGPT", "YouTube", "Reddit", "PlayStation Network"]
+
+#: (kind of place, keyword) for opening hours and "best X near Y".
+_SHOPS: list[tuple[str, str]] = [
+    ("post office", "post office"), ("IKEA", "IKEA"), ("Apple Store", "Apple Store"), ("farmers market", "market"),
+    ("public library", "library"), ("DMV", "DMV"), ("Decathlon", "Decathlon"), ("bank", "bank"),
+    ("supermarket", "supermarket"), ("swimming pool", "pool"), ("Lidl", "Lidl"), ("recycling centre", "recycling"),
+]
+_NEARBY: list[str] = ["sushi", "coffee shop", "pizza", "brunch spot", "bookstore", "climbing gym", "tapas bar",
+                      "bakery", "Thai food", "vintage shop", "burger joint", "wine bar"]
+
+
+def _review(rng: random.Random, lang: str) -> Draw:
+    product, kw = rng.choice(_PRODUCTS)
+    query = {"en": f"{_bare(product)} review", "es": f"{_bare(product)} opiniones", "fr": f"{_bare(product)} avis",
+             "de": f"{_bare(product)} Test", "pt": f"{_bare(product)} review"}[lang]
+    call = search_call(query, [kw], {"kind": "review", "topic": kw})
+    return Draw({"product": ci(product), "bare": ci(_bare(product)), "query": ci(query)}, [call])
+
+
+def _deal(rng: random.Random, lang: str) -> Draw:
+    product, kw = rng.choice(_PRODUCTS)
+    query = f"{_bare(product)} best price"
+    call = search_call(query, [kw], {"kind": "price", "item": _bare(product)})
+    return Draw({"product": ci(product), "bare": ci(_bare(product))}, [call])
+
+
+def _outage(rng: random.Random, lang: str) -> Draw:
+    service = rng.choice(_SERVICES)
+    query = {"en": f"is {service} down", "es": f"{service} caído", "fr": f"{service} en panne",
+             "de": f"{service} Störung", "pt": f"{service} fora do ar"}[lang]
+    return Draw({"service": ci(service)}, [search_call(query, [service], {"kind": "status", "topic": service})])
+
+
+def _hours(rng: random.Random, lang: str) -> Draw:
+    shop, kw = rng.choice(_SHOPS)
+    city = rng.choice(CITIES).name
+    query = f"{shop} {city} opening hours"
+    call = search_call(query, [kw, city], {"kind": "local", "topic": shop, "city": city})
+    return Draw({"shop": ci(shop), "city": ci(city)}, [call])
+
+
+def _nearby(rng: random.Random, lang: str) -> Draw:
+    thing = rng.choice(_NEARBY)
+    city = rng.choice(CITIES).name
+    call = search_call(f"best {thing} {city}", [thing, city], {"kind": "local", "topic": thing, "city": city})
+    return Draw({"thing": ci(thing), "city": ci(city)}, [call])
+
+
 def draw_search_topic(rng: random.Random, lang: str) -> Draw:
     """Maker: any web_search topic (price, score, news, schedule, release, local) as ``{topic}``."""
     return rng.choice([_price, _score, _news, _schedule, _release, _local])(rng, lang)
@@ -165,6 +226,33 @@ WEB_SEARCH: list[Family] = [
     single("web_search", "news", _news, [
         "Quais são as últimas notícias sobre {kw}?", "Pesquisa as notícias de hoje sobre {kw}",
         "O que há de novo sobre {kw}?"], lang="pt"),
+    single("web_search", "product_reviews", _review, [
+        "Is {product} any good? What are reviewers saying?", "reviews of {bare}?",
+        "Should I buy {product} or is it overhyped? Check the reviews.",
+        "What do people think of {product} so far?", "{bare} worth it?"]),
+    single("web_search", "is_it_down", _outage, [
+        "Is {service} down right now?", "{service} isn't loading for me. Is it down for everyone or just me?",
+        "Is there a {service} outage today?", "{service} down?", "anyone else having problems with {service} rn?"]),
+    single("web_search", "opening_hours", _hours, [
+        "Is the {shop} in {city} open on Sunday?", "What time does the {shop} in {city} close today?",
+        "{shop} {city} opening hours?", "Can you check when the {shop} in {city} opens tomorrow?"]),
+    single("web_search", "best_near", _nearby, [
+        "best {thing} near {city}?", "Where's a good {thing} around {city}? Check the reviews online.",
+        "top-rated {thing} in {city} right now", "I'm in {city} for one night. Find me the best {thing} nearby."]),
+    single("web_search", "deal_hunting", _deal, [
+        "Where can I get {product} cheapest right now?", "Find me the best deal on {product}.",
+        "Compare prices for {bare} across shops.", "Is {product} on sale anywhere this week?"]),
+    single("web_search", "product_reviews", _review, [
+        "¿Qué tal es {bare}? Busca opiniones", "¿Merece la pena {bare}?", "Busca reseñas de {bare}"], lang="es"),
+    single("web_search", "is_it_down", _outage, [
+        "Ist {service} gerade down?", "Gibt es heute eine Störung bei {service}?",
+        "{service} funktioniert bei mir nicht. Liegt das an denen?"], lang="de"),
+    single("web_search", "is_it_down", _outage, [
+        "Est-ce que {service} est en panne en ce moment ?", "{service} ne marche plus chez moi, c'est général ?",
+        "Il y a une panne de {service} aujourd'hui ?"], lang="fr"),
+    single("web_search", "is_it_down", _outage, [
+        "O {service} está fora do ar agora?", "O {service} caiu? Não está funcionando aqui",
+        "Tem alguma falha no {service} hoje?"], lang="pt"),
 ]
 
 # ------------------------------------------------------------------ wikipedia
@@ -228,6 +316,74 @@ def _wiki_people(rng: random.Random, lang: str) -> Draw:
     return Draw({"topic": ci(title)}, [wiki_call(title, summary, person=True)])
 
 
+#: (article title, how users write it, past-tense verb, summary) — inventions and discoveries.
+_INVENTIONS: list[tuple[str, str, str, str]] = [
+    ("Telephone", "the telephone", "invented", "a device that converts sound into signals sent over a distance"),
+    ("Printing press", "the printing press", "invented", "a machine for printing text, developed by Gutenberg "
+     "around 1440"),
+    ("Penicillin", "penicillin", "discovered", "an antibiotic discovered by Alexander Fleming in 1928"),
+    ("World Wide Web", "the World Wide Web", "invented", "an information system created by Tim Berners-Lee in 1989"),
+    ("Radium", "radium", "discovered", "a radioactive element discovered by Marie and Pierre Curie in 1898"),
+    ("Periodic table", "the periodic table", "came up with", "a tabular arrangement of the chemical elements"),
+    ("Light bulb", "the light bulb", "invented", "an electric light that produces light from a heated filament"),
+    ("Steam engine", "the steam engine", "invented", "a heat engine that performs work using steam"),
+    ("Vaccine", "the first vaccine", "developed", "a preparation that provides immunity, pioneered by Edward "
+     "Jenner"),
+    ("Pythagorean theorem", "the Pythagorean theorem", "discovered", "a relation among the sides of a right "
+     "triangle"),
+    ("Insulin", "insulin", "discovered", "a hormone whose therapeutic use was discovered in Toronto in 1921"),
+    ("Neptune", "Neptune", "discovered", "the eighth planet from the Sun, first observed in 1846"),
+    ("Airplane", "the airplane", "invented", "a powered fixed-wing aircraft, first flown by the Wright brothers"),
+    ("Braille", "Braille", "invented", "a tactile writing system created by Louis Braille"),
+]
+
+#: (article title, past-tense verb, past participle, maker noun, summary) — authored works.
+_AUTHORED: list[tuple[str, str, str, str, str]] = [
+    *[(book, "wrote", "written", "author", f"a novel by {author}") for book, author in BOOKS],
+    ("Mona Lisa", "painted", "painted", "painter", "a portrait by Leonardo da Vinci"),
+    ("The Persistence of Memory", "painted", "painted", "painter", "a 1931 painting by Salvador Dalí"),
+    ("The Scream", "painted", "painted", "painter", "an 1893 painting by Edvard Munch"),
+    ("Girl with a Pearl Earring", "painted", "painted", "painter", "an oil painting by Johannes Vermeer"),
+    ("The Birth of Venus", "painted", "painted", "painter", "a painting by Sandro Botticelli"),
+    ("The Night Watch", "painted", "painted", "painter", "a 1642 painting by Rembrandt"),
+    ("The Four Seasons", "composed", "composed", "composer", "a set of violin concertos by Antonio Vivaldi"),
+    ("Boléro", "composed", "composed", "composer", "a 1928 orchestral piece by Maurice Ravel"),
+    ("Clair de lune", "composed", "composed", "composer", "a piano piece by Claude Debussy"),
+    ("Metropolis", "directed", "directed", "director", "a 1927 German silent science-fiction film by Fritz Lang"),
+    ("Seven Samurai", "directed", "directed", "director", "a 1954 Japanese film by Akira Kurosawa"),
+    ("The Thinker", "sculpted", "sculpted", "sculptor", "a bronze sculpture by Auguste Rodin"),
+]
+
+#: (article title, how users write it, summary) — organisations people ask the founding of.
+_FOUNDED: list[tuple[str, str, str]] = [
+    *[(t.title, _surface(t.title), t.summary) for t in TOPICS if t.kind == "organisation"],
+    ("Nobel Prize", "the Nobel Prize", "a set of annual awards established by the will of Alfred Nobel"),
+    ("United Nations", "the United Nations", "an intergovernmental organisation founded in 1945"),
+    ("Doctors Without Borders", "Doctors Without Borders", "a humanitarian medical organisation founded in 1971"),
+    ("International Olympic Committee", "the International Olympic Committee", "the governing body of the "
+     "Olympic movement, founded in 1894"),
+    ("Greenpeace", "Greenpeace", "an environmental organisation founded in Vancouver in 1971"),
+    ("Studio Ghibli", "Studio Ghibli", "a Japanese animation studio founded in 1985"),
+    ("Royal Society", "the Royal Society", "a learned society for science founded in London in 1660"),
+    ("Salvation Army", "the Salvation Army", "a Protestant church and charity founded in London in 1865"),
+]
+
+
+def _invention(rng: random.Random, lang: str) -> Draw:
+    title, surface, verb, summary = rng.choice(_INVENTIONS)
+    return Draw({"thing": ci(surface), "did": verb}, [wiki_call(title, summary)])
+
+
+def _authored(rng: random.Random, lang: str) -> Draw:
+    title, did, done, maker, summary = rng.choice(_AUTHORED)
+    return Draw({"work": ci(title), "did": did, "done": done, "maker": maker}, [wiki_call(title, summary)])
+
+
+def _founded(rng: random.Random, lang: str) -> Draw:
+    title, surface, summary = rng.choice(_FOUNDED)
+    return Draw({"org": ci(surface)}, [wiki_call(title, summary)])
+
+
 _ANY = wiki_maker(None, True)
 _PEOPLE = wiki_maker(("person",), True)
 
@@ -269,6 +425,32 @@ WIKIPEDIA: list[Family] = [
         "Wer war {topic}?", "Erzähl mir etwas über {topic}", "Schlag {topic} auf Wikipedia nach"], lang="de"),
     single("wikipedia", "about", _wiki_people, [
         "Quem foi {topic}?", "Fale-me sobre {topic}", "Procura {topic} na Wikipédia"], lang="pt"),
+    single("wikipedia", "who_invented", _invention, [
+        "Who {did} {thing}?", "Who {did} {thing}, and when?", "Do you know who {did} {thing}? Look it up please.",
+        "{thing}: who {did} it?", "Which person is credited with {thing}?"]),
+    single("wikipedia", "who_authored", _authored, [
+        "Who {did} {work}?", "{work} was {done} by whom?", "Who's the {maker} of {work}?",
+        "I always forget who {did} {work}. Can you check?", "who {did} {work} again"]),
+    single("wikipedia", "founded_by", _founded, [
+        "Who founded {org}?", "When was {org} founded, and by whom?", "How did {org} get started?",
+        "What year was {org} set up?"]),
+    single("wikipedia", "life_story", _wiki_people, [
+        "Walk me through {topic}'s life.", "Where did {topic} grow up, and what made them famous?",
+        "Give me a timeline of {topic}'s life and career.", "What were {topic}'s biggest achievements?",
+        "Biography of {topic}, the short version."]),
+    single("wikipedia", "exam_cram", _ANY, [
+        "I'm studying {topic} for an exam. Give me the overview.",
+        "Exam tomorrow and one question will be on {topic}. What are the essentials?",
+        "Revising {topic} for my history test, can you pull up the main facts?",
+        "Cramming for finals: {topic}, explain the basics."]),
+    single("wikipedia", "who_authored", _authored, [
+        "¿Quién hizo {work}?", "¿Quién es el autor de {work}?", "Busca quién creó {work}"], lang="es"),
+    single("wikipedia", "who_authored", _authored, [
+        "Qui a créé {work} ?", "C'est qui l'auteur de {work} ?", "Tu peux chercher qui a fait {work} ?"],
+        lang="fr"),
+    single("wikipedia", "who_invented", _invention, [
+        "Wer hat das erfunden oder entdeckt: {thing}?", "Schlag mal nach, wer hinter {thing} steckt",
+        "Woher kommt eigentlich {thing}? Wer war das?"], lang="de"),
 ]
 
 # ------------------------------------------------------------------ web_reader

@@ -163,6 +163,55 @@ def _problem(kind: str) -> Maker:
     return make
 
 
+def _price(rng: random.Random, low: float, high: float) -> str:
+    return f"{rng.uniform(low, high):.2f}"
+
+
+def _everyday(kind: str) -> Maker:
+    """Maker of one more word problem; numbers shown with a decimal comma outside English."""
+    def make(rng: random.Random, lang: str) -> Draw:
+        s: dict[str, str]
+        if kind == "tip_split":
+            s = {"bill": _money(rng, 30, 600), "p": str(rng.choice([10, 12, 15, 18, 20])), "k": str(rng.randint(2, 8))}
+            expr = f"({s['bill']} + {s['p']}% of {s['bill']}) / {s['k']}"
+        elif kind == "trip_cost":
+            s = {"d": str(rng.randint(50, 1200)), "l": str(rng.choice([4.8, 5.5, 6, 6.5, 7.2, 8, 9.5])),
+                 "price": _price(rng, 1.4, 2.2)}
+            expr = f"{s['d']} / 100 * {s['l']} * {s['price']}"
+        elif kind == "unit_price":
+            s = {"price": _money(rng, 2, 60), "k": str(rng.choice([4, 6, 8, 10, 12, 15, 18, 20, 24, 30, 36, 48]))}
+            expr = f"{s['price']} / {s['k']}"
+        elif kind == "packs":
+            s = {"a": str(rng.randint(2, 15)), "b": str(rng.choice([6, 8, 10, 12, 20, 24, 30, 36, 48])),
+                 "c": str(rng.randint(1, 9))}
+            expr = f"{s['a']} * {s['b']} + {s['c']}"
+        elif kind == "pct_change":
+            old = rng.randint(20, 2500)
+            new = old + max(1, round(old * rng.uniform(0.02, 0.6)))
+            s = {"old": str(old), "new": str(new)}
+            expr = f"({s['new']} - {s['old']}) / {s['old']} * 100"
+        elif kind == "distance":
+            s = {"v": str(rng.randint(8, 26) * 5), "t": str(rng.choice([1.5, 2, 2.5, 3, 3.5, 4, 4.25, 5, 6, 7]))}
+            expr = f"{s['v']} * {s['t']}"
+        elif kind == "budget":
+            b = rng.randint(6, 60) * 50
+            s = {"b": str(b), "x": _money(rng, b // 5, b // 3), "y": _money(rng, b // 10, b // 5),
+                 "z": _money(rng, 10, b // 10)}
+            expr = f"{s['b']} - {s['x']} - {s['y']} - {s['z']}"
+        elif kind == "simple_interest":
+            s = {"p": str(rng.choice([1000, 2500, 4000, 5000, 8000, 12000, 15000, 25000])),
+                 "r": str(rng.choice([3, 4, 4.5, 5, 6, 7.5, 8])), "t": str(rng.randint(2, 10))}
+            expr = f"{s['p']} * {s['r']} / 100 * {s['t']}"
+        elif kind == "rent_share":
+            s = {"rent": str(rng.randint(12, 48) * 50), "bills": _money(rng, 60, 300), "k": str(rng.randint(2, 5))}
+            expr = f"({s['rent']} + {s['bills']}) / {s['k']}"
+        else:  # pragma: no cover - a typo in this module
+            raise ValueError(f"unknown word-problem kind {kind!r}")
+        return Draw({k: exact(_spoken_num(v, lang)) for k, v in s.items()}, [calculator_call(expr)])
+
+    return make
+
+
 CALCULATOR: list[Family] = [
     single("calculator", "symbolic_question", draw_expression, [
         "What is {expr}?", "Calculate {expr}", "what's {expr}", "Can you work out {expr} for me?",
@@ -228,6 +277,58 @@ CALCULATOR: list[Family] = [
     single("calculator", "expression", draw_expression, [
         "Quanto é {spoken}?", "Calcula {expr}", "Pode calcular {expr} para mim?", "quanto dá {spoken}?"],
         lang="pt"),
+    single("calculator", "split_with_tip", _everyday("tip_split"), [
+        "Dinner was ${bill} and we want to add a {p}% tip, then split it {k} ways. How much does each of us owe?",
+        "The bill is {bill} euros. With a {p}% tip on top, what does each of the {k} people pay?",
+        "{k} of us are splitting a ${bill} check plus {p}% tip. What's each person's part?",
+        "how much per person: ${bill} bill, {p}% tip, {k} people"]),
+    single("calculator", "trip_fuel_cost", _everyday("trip_cost"), [
+        "We're driving {d} km, the car burns {l} liters per 100 km and fuel is {price} a liter. What will the gas "
+        "cost?",
+        "How much will fuel cost for a {d} km road trip at {l} L/100km with petrol at {price} per liter?",
+        "Road trip budget: {d} km, consumption {l} l/100 km, diesel {price} euros/l. Total fuel cost?"]),
+    single("calculator", "unit_price", _everyday("unit_price"), [
+        "A pack of {k} batteries costs ${price}. How much is that per battery?",
+        "The store sells {k} yogurts for {price} euros. What's the price of one?",
+        "Is this a good deal? ${price} for a box of {k} granola bars. What does each bar cost?",
+        "{k} rolls of toilet paper for ${price}, how much per roll?"]),
+    single("calculator", "packs_count", _everyday("packs"), [
+        "I bought {a} boxes of {b} eggs and I already had {c} at home. How many eggs do I have now?",
+        "There are {a} crates with {b} bottles each, plus {c} loose bottles. How many bottles in total?",
+        "We ordered {a} packs of {b} cupcakes and the bakery threw in {c} extra. How many cupcakes is that?",
+        "{a} cartons of {b} cans and {c} single cans, total count?"]),
+    single("calculator", "percent_increase", _everyday("pct_change"), [
+        "My rent went up from ${old} to ${new}. By what percent did it increase?",
+        "Last year the ticket was {old} euros, now it's {new}. What's the percentage increase?",
+        "Our monthly visitors grew from {old} to {new}. How much is that in percent?",
+        "price rose {old} -> {new}, what % increase is that?"]),
+    single("calculator", "distance_speed_time", _everyday("distance"), [
+        "If I drive at {v} km/h for {t} hours, how far will I have gone?",
+        "A train averages {v} mph. How many miles does it cover in {t} hours?",
+        "We cycled for {t} hours at about {v} km per hour. What distance is that?",
+        "Going {v} km/h for {t} h, how many km is that?"]),
+    single("calculator", "budget_remaining", _everyday("budget"), [
+        "I have ${b} for the month. After ${x} on rent, ${y} on groceries and ${z} on transport, how much is "
+        "left?",
+        "My budget is {b} euros. I've spent {x} on the flight, {y} on the hotel and {z} on food. What remains?",
+        "Starting with ${b}, minus {x} for bills, {y} for the car and {z} for the phone, what do I have left over?",
+        "we had {b} in the party fund, spent {x} and {y} and {z}, how much left"]),
+    single("calculator", "simple_interest", _everyday("simple_interest"), [
+        "I'm borrowing ${p} at {r}% simple interest per year for {t} years. How much interest will I pay?",
+        "A loan of {p} euros at {r}% a year, simple interest, over {t} years: what's the total interest?",
+        "How much simple interest does ${p} earn at {r}% annually over {t} years?"]),
+    single("calculator", "rent_share", _everyday("rent_share"), [
+        "El alquiler del piso es de {rent} euros y los gastos son {bills} euros. Si somos {k} compañeros, "
+        "¿cuánto paga cada uno?",
+        "Pagamos {rent} € de alquiler más {bills} € de luz y agua entre {k}. ¿Cuánto nos toca a cada uno?",
+        "¿Cuánto le toca a cada uno si el alquiler son {rent} euros, los gastos {bills} y vivimos {k} personas?"],
+        lang="es"),
+    single("calculator", "trip_fuel_cost", _everyday("trip_cost"), [
+        "Wir fahren {d} km, das Auto braucht {l} Liter auf 100 km und der Liter kostet {price} Euro. Was kostet "
+        "der Sprit?",
+        "Wie viel kosten {d} km Fahrt bei {l} l/100 km Verbrauch und {price} € pro Liter?",
+        "Spritkosten für {d} km: Verbrauch {l} Liter pro 100 km, Benzinpreis {price} Euro. Wie viel ist das?"],
+        lang="de"),
 ]
 
 # ------------------------------------------------------------------ unit_converter
@@ -288,6 +389,11 @@ _COOKING = conversion_maker(pairs=[("cup", "mL"), ("mL", "cup"), ("g", "oz"), ("
 _TEMPERATURE = conversion_maker(pairs=[("°C", "°F"), ("°F", "°C")], ranges={"°C": (-20, 42), "°F": (-5, 108)})
 _DISTANCE = conversion_maker(pairs=[("km", "mi"), ("mi", "km"), ("m", "ft"), ("ft", "m"), ("yd", "m")],
                         ranges={"km": (2, 45), "mi": (1, 30), "m": (50, 900), "ft": (100, 3000), "yd": (50, 800)})
+_DIY = conversion_maker(pairs=[("in", "cm"), ("ft", "m"), ("mm", "in"), ("cm", "in"), ("m", "ft")],
+                        ranges={"in": (2, 96), "ft": (2, 16), "mm": (3, 600), "cm": (5, 300), "m": (1, 6)})
+_SCREEN = conversion_maker(pairs=[("in", "cm"), ("cm", "in")], ranges={"in": (11, 85), "cm": (30, 215)})
+_FUEL_VOLUME = conversion_maker(pairs=[("L", "gal"), ("gal", "L")], ranges={"L": (15, 90), "gal": (5, 25)})
+_ELEVATION = conversion_maker(pairs=[("m", "ft"), ("ft", "m")], ranges={"m": (300, 8849), "ft": (1000, 29000)})
 
 UNIT_CONVERTER: list[Family] = [
     single("unit_converter", "convert_direct", _ANY, [
@@ -335,4 +441,28 @@ UNIT_CONVERTER: list[Family] = [
         "Rechne {qty} in {dst} um", "Wie viel sind {qty} in {dst}?", "{qty} in {dst} bitte"], lang="de"),
     single("unit_converter", "convert", _ANY, [
         "Converta {qty} para {dst}", "Quanto é {qty} em {dst}?", "Quanto dá {qty} em {dst}?"], lang="pt"),
+    single("unit_converter", "diy_measurements", _DIY, [
+        "I'm building a bookshelf and the plans say {qty}. What is that in {dst}?",
+        "The hardware store sells lumber in {dst}, and I need {qty}. How much is that?",
+        "The gap for the new dishwasher is {qty}. Can you give me that in {dst}?",
+        "cutting a board to {qty}, what's that in {dst}"]),
+    single("unit_converter", "screen_size", _SCREEN, [
+        "Is a {qty} TV big? What's the diagonal in {dst}?",
+        "My laptop screen measures {qty} diagonally. How much is that in {dst}?",
+        "The monitor listing says {qty}. Convert that to {dst} so I can check it fits my desk."]),
+    single("unit_converter", "fuel_volume", _FUEL_VOLUME, [
+        "I just filled up with {qty} of gas. How much is that in {dst}?",
+        "The rental car's tank holds {qty}. What's that in {dst}?",
+        "We need {qty} of diesel for the generator; how many {dst} is that?"]),
+    single("unit_converter", "elevation", _ELEVATION, [
+        "The summit is at {qty} above sea level. How high is that in {dst}?",
+        "Our hiking trail climbs to {qty}. What's that altitude in {dst}?",
+        "The plane is cruising at {qty}. How much is that in {dst}?",
+        "the ski resort sits at {qty}, in {dst}?"]),
+    single("unit_converter", "cooking", _COOKING, [
+        "La receta pide {qty}. ¿Cuánto es eso en {dst}?", "Estoy horneando y dice {qty}, ¿cuánto sería en {dst}?",
+        "Solo tengo medidas en {dst}. ¿Cuánto son {qty}?"], lang="es"),
+    single("unit_converter", "weather_temperature", _TEMPERATURE, [
+        "La météo annonce {qty} demain. Ça fait combien en {dst} ?", "Il fait {qty} dehors, c'est combien en {dst} ?",
+        "Mon thermostat affiche {qty}. Tu peux convertir en {dst} ?"], lang="fr"),
 ]
