@@ -121,7 +121,12 @@ def _money(rng: random.Random, low: int, high: int) -> str:
     return f"{rng.uniform(low, high):.2f}" if rng.random() < 0.5 else str(rng.randint(low, high))
 
 
+def _price(rng: random.Random, low: float, high: float) -> str:
+    return f"{rng.uniform(low, high):.2f}"
+
+
 def _problem(kind: str) -> Maker:
+    """Maker of one word problem of ``kind``; numbers shown with a decimal comma outside English."""
     def make(rng: random.Random, lang: str) -> Draw:
         s: dict[str, str] = {}
         if kind == "tip":
@@ -156,22 +161,7 @@ def _problem(kind: str) -> Maker:
         elif kind == "hours":
             s = {"rate": _money(rng, 12, 95), "h": str(rng.randint(3, 60))}
             expr = f"{s['rate']} * {s['h']}"
-        else:  # pragma: no cover - a typo in this module
-            raise ValueError(f"unknown word-problem kind {kind!r}")
-        return Draw({k: exact(v) for k, v in s.items()}, [calculator_call(expr)])
-
-    return make
-
-
-def _price(rng: random.Random, low: float, high: float) -> str:
-    return f"{rng.uniform(low, high):.2f}"
-
-
-def _everyday(kind: str) -> Maker:
-    """Maker of one more word problem; numbers shown with a decimal comma outside English."""
-    def make(rng: random.Random, lang: str) -> Draw:
-        s: dict[str, str]
-        if kind == "tip_split":
+        elif kind == "tip_split":
             s = {"bill": _money(rng, 30, 600), "p": str(rng.choice([10, 12, 15, 18, 20])), "k": str(rng.randint(2, 8))}
             expr = f"({s['bill']} + {s['p']}% of {s['bill']}) / {s['k']}"
         elif kind == "trip_cost":
@@ -277,53 +267,53 @@ CALCULATOR: list[Family] = [
     single("calculator", "expression", draw_expression, [
         "Quanto é {spoken}?", "Calcula {expr}", "Pode calcular {expr} para mim?", "quanto dá {spoken}?"],
         lang="pt"),
-    single("calculator", "split_with_tip", _everyday("tip_split"), [
+    single("calculator", "split_with_tip", _problem("tip_split"), [
         "Dinner was ${bill} and we want to add a {p}% tip, then split it {k} ways. How much does each of us owe?",
         "The bill is {bill} euros. With a {p}% tip on top, what does each of the {k} people pay?",
         "{k} of us are splitting a ${bill} check plus {p}% tip. What's each person's part?",
         "how much per person: ${bill} bill, {p}% tip, {k} people"]),
-    single("calculator", "trip_fuel_cost", _everyday("trip_cost"), [
+    single("calculator", "trip_fuel_cost", _problem("trip_cost"), [
         "We're driving {d} km, the car burns {l} liters per 100 km and fuel is {price} a liter. What will the gas "
         "cost?",
         "How much will fuel cost for a {d} km road trip at {l} L/100km with petrol at {price} per liter?",
         "Road trip budget: {d} km, consumption {l} l/100 km, diesel {price} euros/l. Total fuel cost?"]),
-    single("calculator", "unit_price", _everyday("unit_price"), [
+    single("calculator", "unit_price", _problem("unit_price"), [
         "A pack of {k} batteries costs ${price}. How much is that per battery?",
         "The store sells {k} yogurts for {price} euros. What's the price of one?",
         "Is this a good deal? ${price} for a box of {k} granola bars. What does each bar cost?",
         "{k} rolls of toilet paper for ${price}, how much per roll?"]),
-    single("calculator", "packs_count", _everyday("packs"), [
+    single("calculator", "packs_count", _problem("packs"), [
         "I bought {a} boxes of {b} eggs and I already had {c} at home. How many eggs do I have now?",
         "There are {a} crates with {b} bottles each, plus {c} loose bottles. How many bottles in total?",
         "We ordered {a} packs of {b} cupcakes and the bakery threw in {c} extra. How many cupcakes is that?",
         "{a} cartons of {b} cans and {c} single cans, total count?"]),
-    single("calculator", "percent_increase", _everyday("pct_change"), [
+    single("calculator", "percent_increase", _problem("pct_change"), [
         "My rent went up from ${old} to ${new}. By what percent did it increase?",
         "Last year the ticket was {old} euros, now it's {new}. What's the percentage increase?",
         "Our monthly visitors grew from {old} to {new}. How much is that in percent?",
         "price rose {old} -> {new}, what % increase is that?"]),
-    single("calculator", "distance_speed_time", _everyday("distance"), [
+    single("calculator", "distance_speed_time", _problem("distance"), [
         "If I drive at {v} km/h for {t} hours, how far will I have gone?",
         "A train averages {v} mph. How many miles does it cover in {t} hours?",
         "We cycled for {t} hours at about {v} km per hour. What distance is that?",
         "Going {v} km/h for {t} h, how many km is that?"]),
-    single("calculator", "budget_remaining", _everyday("budget"), [
+    single("calculator", "budget_remaining", _problem("budget"), [
         "I have ${b} for the month. After ${x} on rent, ${y} on groceries and ${z} on transport, how much is "
         "left?",
         "My budget is {b} euros. I've spent {x} on the flight, {y} on the hotel and {z} on food. What remains?",
         "Starting with ${b}, minus {x} for bills, {y} for the car and {z} for the phone, what do I have left over?",
         "we had {b} in the party fund, spent {x} and {y} and {z}, how much left"]),
-    single("calculator", "simple_interest", _everyday("simple_interest"), [
+    single("calculator", "simple_interest", _problem("simple_interest"), [
         "I'm borrowing ${p} at {r}% simple interest per year for {t} years. How much interest will I pay?",
         "A loan of {p} euros at {r}% a year, simple interest, over {t} years: what's the total interest?",
         "How much simple interest does ${p} earn at {r}% annually over {t} years?"]),
-    single("calculator", "rent_share", _everyday("rent_share"), [
+    single("calculator", "rent_share", _problem("rent_share"), [
         "El alquiler del piso es de {rent} euros y los gastos son {bills} euros. Si somos {k} compañeros, "
         "¿cuánto paga cada uno?",
         "Pagamos {rent} € de alquiler más {bills} € de luz y agua entre {k}. ¿Cuánto nos toca a cada uno?",
         "¿Cuánto le toca a cada uno si el alquiler son {rent} euros, los gastos {bills} y vivimos {k} personas?"],
         lang="es"),
-    single("calculator", "trip_fuel_cost", _everyday("trip_cost"), [
+    single("calculator", "trip_fuel_cost", _problem("trip_cost"), [
         "Wir fahren {d} km, das Auto braucht {l} Liter auf 100 km und der Liter kostet {price} Euro. Was kostet "
         "der Sprit?",
         "Wie viel kosten {d} km Fahrt bei {l} l/100 km Verbrauch und {price} € pro Liter?",
