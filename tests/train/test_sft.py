@@ -263,3 +263,27 @@ def test_training_with_neftune_removes_its_hook(tiny_fresh, tmp_path):
     embed = model.get_input_embeddings()
     assert torch.equal(embed(ids), embed(ids))
     assert result.steps == 2 and result.final_loss == result.final_loss
+
+
+def test_last_layers_puts_lora_only_on_the_top_layers_and_skips_backward_below(tiny_fresh):
+    from toolschool.train.sft import attach_lora
+
+    depth = tiny_fresh.model.config.num_hidden_layers
+    assert depth >= 2
+    model = attach_lora(tiny_fresh.model, TrainConfig(model="tiny", lora={"last_layers": 1}))
+    adapted = {int(n.split(".layers.")[1].split(".")[0]) for n, _ in model.named_parameters() if "lora_A" in n}
+    assert adapted == {depth - 1}
+    seen = []
+    low = model.get_base_model().model.layers[0]
+    low.register_full_backward_hook(lambda *_: seen.append("low"))
+    ids = torch.randint(0, 100, (2, 8))
+    model(input_ids=ids, labels=ids).loss.backward()
+    assert not seen  # autograd never entered the un-adapted lowest layer
+    assert any(p.grad is not None for n, p in model.named_parameters() if "lora_B" in n)
+
+
+def test_last_layers_beyond_the_model_depth_is_a_clear_error(tiny_fresh):
+    from toolschool.train.sft import attach_lora
+
+    with pytest.raises(ValueError, match="last_layers=99 but the model has only"):
+        attach_lora(tiny_fresh.model, TrainConfig(model="tiny", lora={"last_layers": 99}))

@@ -26,6 +26,11 @@ class LoraConfig(BaseModel):
         "training step on a 2-core AVX2 CPU, and one short epoch does not overfit)"
     )
     target_modules: list[str] = Field(default_factory=lambda: list(ALL_LINEAR))
+    last_layers: int | None = Field(
+        None, ge=1, description="put LoRA only on the last N decoder layers (None = all). The "
+        "backward pass then stops at the lowest adapted layer: measured 2.72 vs 3.78 s per step "
+        "with the last 15 of SmolLM2-135M's 30 layers (batch 4, bf16, 2-core EPYC)"
+    )
 
 
 class TrainConfig(BaseModel):

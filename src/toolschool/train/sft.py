@@ -260,8 +260,13 @@ def build_optimizer(model: Any, config: TrainConfig) -> Any:
 def attach_lora(model: Any, config: TrainConfig) -> Any:
     """Wrap ``model`` with a fresh LoRA adapter (peft); only adapter weights train.
 
+    With ``config.lora.last_layers = N`` only the last ``N`` decoder layers get adapters
+    (peft ``layers_to_transform``); nothing below them needs a gradient, so autograd does not
+    run the backward pass through the lower layers.
+
     Raises:
-        ValueError: none of ``config.lora.target_modules`` exists in the model.
+        ValueError: none of ``config.lora.target_modules`` exists in the model, or
+            ``last_layers`` exceeds the model's number of decoder layers.
     """
     from peft import LoraConfig, get_peft_model
 
@@ -272,8 +277,18 @@ def attach_lora(model: Any, config: TrainConfig) -> Any:
             f"lora.target_modules {config.lora.target_modules} match no module of this model; "
             f"linear layers seen: {sorted(n for n in names if n.endswith('proj'))}"
         )
+    layers = None
+    if config.lora.last_layers is not None:
+        text_config = getattr(model.config, "get_text_config", lambda: model.config)()
+        depth = int(text_config.num_hidden_layers)
+        if config.lora.last_layers > depth:
+            raise ValueError(
+                f"lora.last_layers={config.lora.last_layers} but the model has only {depth} decoder layers"
+            )
+        layers = list(range(depth - config.lora.last_layers, depth))
     peft_config = LoraConfig(
         r=config.lora.r,
+        layers_to_transform=layers,
         lora_alpha=config.lora.alpha,
         lora_dropout=config.lora.dropout,
         target_modules=targets,
