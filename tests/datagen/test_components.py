@@ -118,3 +118,24 @@ def test_invalid_generated_call_is_a_clear_error():
         validate_sample(sample, schemas)
     with pytest.raises(ConfigError, match="kitchen"):
         families_for("kitchen")
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_split_families_keeps_every_language_of_a_group_in_train(seed):
+    families = families_for("assistant")
+    train, _ = split_families(families, 0.25, seed=seed)
+    for key in {(f.category, f.group) for f in families}:
+        langs = {f.lang for f in families if (f.category, f.group) == key}
+        assert langs == {f.lang for f in train if (f.category, f.group) == key}, key
+
+
+def test_split_families_redraws_when_a_language_would_vanish_from_train():
+    from dataclasses import replace
+
+    base = families_for("assistant")[0]
+    # five English phrasings and one German: a 50% share draws three, and some seeds take the German one
+    members = [replace(base, name=f"g.en{i}", lang="en") for i in range(5)] + [replace(base, name="g.de", lang="de")]
+    for seed in range(20):
+        train, test = split_families(members, 0.5, seed=seed)
+        assert "g.de" in {f.name for f in train}
+        assert len(test) == 3

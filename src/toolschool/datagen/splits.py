@@ -28,7 +28,10 @@ def split_families(families: Sequence[Family], share: float, seed: int) -> tuple
     Within each (category, group), ``round(n * share)`` families (at least 1, at most
     n - 1) are held out for test, chosen with a generator seeded by ``seed`` and the
     group's key, so adding a family to one group does not reshuffle the others. A group
-    with a single family stays in train.
+    with a single family stays in train. Every language of a group keeps at least one
+    family in train: the held-out set is redrawn (fewer families if need be) when the
+    first draw would take, say, every German wikipedia phrasing, because the test split
+    measures unseen phrasings, not a language the model never saw for that tool.
 
     Raises:
         ValueError: ``share`` is not strictly between 0 and 1.
@@ -45,10 +48,33 @@ def split_families(families: Sequence[Family], share: float, seed: int) -> tuple
             continue
         count = min(len(members) - 1, max(1, round(len(members) * share)))
         rng = random.Random(f"{seed}/families/{key[0]}/{key[1]}")
-        held.update(f.name for f in rng.sample(members, count))
+        chosen = rng.sample(members, count)
+        if not _keeps_languages(members, chosen):
+            chosen = _hold_out_keeping_languages(members, count, rng)
+        held.update(f.name for f in chosen)
     train = [f for f in families if f.name not in held]
     test = [f for f in families if f.name in held]
     return train, test
+
+
+def _keeps_languages(members: Sequence[Family], held: Sequence[Family]) -> bool:
+    names = {f.name for f in held}
+    kept = {f.lang for f in members if f.name not in names}
+    return kept == {f.lang for f in members}
+
+
+def _hold_out_keeping_languages(members: Sequence[Family], count: int, rng: random.Random) -> list[Family]:
+    """Up to ``count`` families, in a seeded order, skipping any whose language would lose
+    its last family in train."""
+    left = Counter(f.lang for f in members)
+    chosen: list[Family] = []
+    for family in rng.sample(list(members), len(members)):
+        if len(chosen) == count:
+            break
+        if left[family.lang] > 1:
+            chosen.append(family)
+            left[family.lang] -= 1
+    return chosen
 
 
 def normalise_request(text: str) -> str:
