@@ -1,8 +1,16 @@
-import pytest
+from pathlib import Path
 
-from toolschool.config import apply_overrides, dump_config, load_config
+import pytest
+from typer.testing import CliRunner
+
+from toolschool.cli.app import app
+from toolschool.cli.config import STAGES, config_class, stage_of
+from toolschool.config import apply_overrides, describe_config, dump_config, load_config
 from toolschool.errors import ConfigError
 from toolschool.train import TrainConfig
+
+REPO = Path(__file__).resolve().parents[1]
+PRESETS = sorted((REPO / "configs").glob("*/*.yaml"))
 
 
 def test_overrides_parse_yaml_values_and_nest():
@@ -16,6 +24,13 @@ def test_yaml_file_round_trip(tmp_path):
     assert load_config(TrainConfig, path) == cfg
 
 
+def test_file_then_options_then_overrides(tmp_path):
+    path = tmp_path / "t.yaml"
+    path.write_text("out_dir: from-file\ndata: from-file.jsonl\nseed: 3\n")
+    cfg = load_config(TrainConfig, path, ["seed=4"], {"out_dir": "from-option", "data": None})
+    assert (cfg.out_dir, cfg.data, cfg.seed) == ("from-option", "from-file.jsonl", 4)
+
+
 def test_bad_inputs_are_clear(tmp_path):
     with pytest.raises(ConfigError, match="does not exist"):
         load_config(TrainConfig, tmp_path / "nope.yaml")
@@ -27,3 +42,54 @@ def test_bad_inputs_are_clear(tmp_path):
         load_config(TrainConfig, None, ["epochs"])
     with pytest.raises(ConfigError, match=r"lora\.r: Input should be a valid integer"):
         load_config(TrainConfig, None, ["lora.r.x=1"])
+
+
+def test_registry_names_are_checked_when_the_config_loads():
+    with pytest.raises(ConfigError) as err:
+        load_config(config_class("run"), None, ["format=hermez", "layout=chatmlx", "toolkit=nope", "model=tiny:x"])
+    text = str(err.value)
+    assert "4 problem(s)" in text
+    assert "format: unknown tool format 'hermez'; known: block" in text
+    assert "layout: unknown chat layout 'chatmlx'" in text
+    assert "toolkit: unknown toolkit 'nope'; known: assistant" in text
+    assert "model: model 'tiny:x'" in text
+
+
+@pytest.mark.parametrize("preset", PRESETS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_preset_loads(preset):
+    assert stage_of(preset) in STAGES
+    load_config(config_class(stage_of(preset)), preset)
+
+
+def test_there_are_presets_for_every_stage_folder():
+    assert {p.parent.name for p in PRESETS} == {"data", "run", "train"}
+
+
+@pytest.mark.parametrize("stage", sorted(STAGES))
+def test_every_key_has_a_one_line_description(stage):
+    keys = describe_config(config_class(stage))
+    assert keys
+    for key in keys:
+        assert key.description, f"{stage}: {key.key} has no description"
+        assert "\n" not in key.description and len(key.description) <= 110, key.key
+
+
+def test_config_show_lists_keys_defaults_and_descriptions():
+    result = CliRunner().invoke(app, ["config", "show", "train"], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    assert "lora.r" in result.output and "peak learning rate" in result.output and "0.002" in result.output
+    bad = CliRunner().invoke(app, ["config", "show", "trian"])
+    assert bad.exit_code == 2 and "unknown stage 'trian'; stages: run, data, train, eval" in bad.stderr
+
+
+def test_config_validate_checks_without_running(tmp_path):
+    good = tmp_path / "train" / "ok.yaml"
+    good.parent.mkdir()
+    good.write_text("model: tiny\nlora:\n  r: 4\n")
+    result = CliRunner().invoke(app, ["config", "validate", str(good)])
+    assert result.exit_code == 0 and "a valid train config" in result.stdout
+    bad = tmp_path / "run.yaml"
+    bad.write_text("model: tiny\ntrain:\n  lora:\n    rank: 4\n")
+    result = CliRunner().invoke(app, ["config", "validate", str(bad)])
+    assert result.exit_code == 2 and "train.lora.rank: unknown key; did you mean 'r'?" in result.stderr
+    assert not list(tmp_path.glob("runs*"))

@@ -3,45 +3,95 @@
 import json
 
 import pytest
-
+import yaml
 from typer.testing import CliRunner
 
 from toolschool.cli.app import app
 
+TINY = ["model=tiny", "data.n_train=24", "data.n_val=4", "data.n_test=12", "train.max_steps=4",
+        "train.batch_size=4", "train.max_length=4096", "train.learning_rate=0.05", "eval.max_new_tokens=8",
+        "eval.batch_size=6", "eval.dtype=float32"]
+
+
+def _predictions(path):
+    return {p["id"]: p["raw"] for p in map(json.loads, path.read_text().splitlines())}
+
 
 def test_toolschool_run_end_to_end_on_the_tiny_model(tmp_path):
-    args = [
-        "run", "model=tiny", f"out_dir={tmp_path}", "name=t", "data.n_train=24", "data.n_val=4",
-        "data.n_test=12", "train.max_steps=3", "train.batch_size=4", "train.max_length=4096",
-        "eval.max_new_tokens=8", "eval.batch_size=6",
-    ]
-    result = CliRunner().invoke(app, args)
+    result = CliRunner().invoke(app, ["run", *TINY, f"out_dir={tmp_path}", "name=t"])
     assert result.exit_code == 0, result.output
     run = tmp_path / "t"
     for name in ("config.yaml", "manifest.json", "metrics.json", "report.md", "loss.png", "per_tool.png",
-                 "confusion_base.png", "confusion_finetuned.png", "adapter/adapter_config.json",
-                 "data/train.jsonl", "data/test.jsonl", "eval/base/predictions.jsonl",
-                 "eval/finetuned/predictions.jsonl", "train_log.jsonl"):
+                 "data/config.yaml", "data/train.jsonl", "data/test.jsonl", "train/config.yaml",
+                 "train/adapter/adapter_config.json", "train/train_log.jsonl", "eval/base/config.yaml",
+                 "eval/base/predictions.jsonl", "eval/base/confusion.png", "eval/finetuned/predictions.jsonl",
+                 "eval/finetuned/confusion.png", "eval/finetuned/metrics.json"):
         assert (run / name).is_file(), name
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["finetuned"]["n"] == 12 and metrics["base"]["n"] == 12
-    assert metrics["train"]["steps"] == 3
+    assert metrics["train"]["steps"] == 4 and metrics["layout"] == "chatml"
     budget = metrics["time_budget"]
     assert budget["minutes"] == 15 and 0 < budget["train_seconds"] <= 15 * 60
     assert budget["stopped_by_time_budget"] is False
-    predictions = (run / "eval" / "finetuned" / "predictions.jsonl").read_text().splitlines()
-    assert len(predictions) == 12 and all(json.loads(p)["raw"] is not None for p in predictions)
+    # the stage configs say where everything is, and the run config leaves those keys out
+    run_config = yaml.safe_load((run / "config.yaml").read_text())
+    assert "out_dir" not in run_config["data"] and "data" not in run_config["train"]
+    train_config = yaml.safe_load((run / "train" / "config.yaml").read_text())
+    assert train_config["data"] == str(run / "data" / "train.jsonl") and train_config["model"] == "tiny"
+    assert train_config["max_seconds"] == budget["train_seconds"]
+    tuned = _predictions(run / "eval" / "finetuned" / "predictions.jsonl")
+    base = _predictions(run / "eval" / "base" / "predictions.jsonl")
+    assert len(tuned) == 12 and tuned.keys() == base.keys()
+    assert tuned != base  # training changed what the model says
     report = (run / "report.md").read_text()
-    assert "base" in report and "fine-tuned" in report
+    assert "tool_use / chatml" in report and "eval/base/confusion.png" in report
+    header = next(line for line in report.splitlines() if line.startswith("|"))
+    assert "base" in header and "fine-tuned" in header
     assert "tool selection" in result.output  # the summary table
 
-    # the trained run directory is a model for `toolschool eval`
+    # the run directory is a model for `toolschool eval`: the adapter is merged, so the
+    # answers are the fine-tuned model's, not the base model's
     out = tmp_path / "ev"
     result = CliRunner().invoke(app, ["eval", "-d", str(run / "data" / "test.jsonl"), "-m", str(run),
-                                      "-o", str(out), "max_new_tokens=8", "limit=5"])
+                                      "-o", str(out), "max_new_tokens=8", "dtype=float32", "batch_size=6"])
     assert result.exit_code == 0, result.output
-    assert json.loads((out / "metrics.json").read_text())["n"] == 5
-    assert len((out / "predictions.jsonl").read_text().splitlines()) == 5
+    assert json.loads((out / "metrics.json").read_text())["n"] == 12
+    assert _predictions(out / "predictions.jsonl") == tuned
+
+
+def _files(directory, names):
+    return {name: (directory / name).read_bytes() for name in names}
+
+
+DATA_FILES = ["train.jsonl", "val.jsonl", "test.jsonl", "data_card.json"]
+
+
+def test_stage_configs_of_a_run_reproduce_its_data_and_adapter_bit_for_bit(tmp_path):
+    runner = CliRunner()
+    first = runner.invoke(app, ["run", *TINY, "evaluate_base=false", "time_budget_minutes=null",
+                                f"out_dir={tmp_path}", "name=a"])
+    assert first.exit_code == 0, first.output
+    run = tmp_path / "a"
+    adapter = "adapter/adapter_model.safetensors"
+    data = _files(run / "data", DATA_FILES)
+
+    again = runner.invoke(app, ["data", "-c", str(run / "data" / "config.yaml"), "-o", str(tmp_path / "d")])
+    assert again.exit_code == 0, again.output
+    assert _files(tmp_path / "d", DATA_FILES) == data
+
+    again = runner.invoke(app, ["train", "-c", str(run / "train" / "config.yaml"), "-o", str(tmp_path / "t")])
+    assert again.exit_code == 0, again.output
+    assert (tmp_path / "t" / adapter).read_bytes() == (run / "train" / adapter).read_bytes()
+
+    again = runner.invoke(app, ["run", "-c", str(run / "config.yaml"), f"out_dir={tmp_path}", "name=b"])
+    assert again.exit_code == 0, again.output
+    assert _files(tmp_path / "b" / "data", DATA_FILES) == data
+    assert (tmp_path / "b" / "train" / adapter).read_bytes() == (run / "train" / adapter).read_bytes()
+    # a different seed is a different adapter: the comparison above can fail
+    other = runner.invoke(app, ["train", "-c", str(run / "train" / "config.yaml"), "-o", str(tmp_path / "s"),
+                                "seed=1"])
+    assert other.exit_code == 0, other.output
+    assert (tmp_path / "s" / adapter).read_bytes() != (run / "train" / adapter).read_bytes()
 
 
 def test_bad_config_is_a_clear_error_without_traceback(tmp_path):
@@ -49,6 +99,16 @@ def test_bad_config_is_a_clear_error_without_traceback(tmp_path):
     assert result.exit_code == 2
     assert "max_grad_norm must be > 0" in result.output and "train.lora.rank: unknown key" in result.output
     assert "Traceback" not in result.output
+    assert not any(tmp_path.iterdir())  # refused before any work
+
+
+def test_the_run_sets_stage_paths_and_refuses_them_in_sections():
+    from toolschool.config import validate_config
+    from toolschool.errors import ConfigError
+    from toolschool.pipeline import RunConfig
+
+    with pytest.raises(ConfigError, match=r"train\.data, train\.format.*set by the run"):
+        validate_config(RunConfig, {"train": {"data": "x.jsonl", "format": "hermes"}})
 
 
 def test_training_gets_what_the_time_budget_leaves():

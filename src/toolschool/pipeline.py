@@ -1,134 +1,146 @@
-"""The main job: data → base-model eval → LoRA training → fine-tuned eval → report.
+"""The main job, composed of the stages: data → base-model eval → LoRA training → fine-tuned eval → report.
 
-``run(config)`` makes a run directory::
+``run(config)`` makes a run directory; every stage writes into its own part of it, with
+its resolved config, so each part can be re-run alone (``toolschool data -c
+<run>/data/config.yaml``, ``toolschool train -c <run>/train/config.yaml``…)::
 
     <out_dir>/<name>/
-      config.yaml        the resolved RunConfig (also what `toolschool eval --model <run>` reads)
+      config.yaml        the resolved RunConfig (`toolschool run -c` it to run again)
       manifest.json      versions, seeds, machine, wall time of every stage
-      data/              train.jsonl, val.jsonl, test.jsonl, data_card.json
-      adapter/           the LoRA adapter (peft)
-      train_log.jsonl    loss per logged step
-      eval/base/         predictions.jsonl of the base model
-      eval/finetuned/    predictions.jsonl of the fine-tuned model
+      data/              config.yaml, train.jsonl, val.jsonl, test.jsonl, data_card.json
+      train/             config.yaml, adapter/, train_log.jsonl, train_result.json, loss.png
+      eval/base/         config.yaml, predictions.jsonl, metrics.json, report.md, plots
+      eval/finetuned/    the same for the fine-tuned model
       metrics.json       base and fine-tuned metrics, training numbers, timings
       report.md          base vs fine-tuned, per category, per tool, failures
-      loss.png  per_tool.png  confusion_base.png  confusion_finetuned.png
+      loss.png  per_tool.png
 
-The base model is prompted with exactly the same chat template, format and tools as the
-fine-tuned one, so the comparison measures what training taught.
+The base model is prompted with exactly the same layout, format and tools as the
+fine-tuned one, so the comparison measures what training taught. The model is loaded once
+and handed to the stages. The only logic here is the composition, and the time budget
+that decides how long training may take.
 """
 
 from __future__ import annotations
 
 import copy
-import json
-import os
-import platform
+import dataclasses
 import time
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from toolschool.chat.prompt import DEFAULT_SYSTEM
-from toolschool.config import dump_config
+from toolschool.config import StageConfig, dump_config
 from toolschool.datagen import DataConfig
+from toolschool.eval.config import EvalConfig
+from toolschool.names import FormatName, LayoutName, ModelName, ToolkitName
 from toolschool.progress import NullProgress, Progress
 from toolschool.train.config import TrainConfig
 
+if TYPE_CHECKING:
+    from toolschool.datagen import DataResult
+    from toolschool.eval.stage import EvalResult
+    from toolschool.train.sft import TrainResult
 
-class EvalSettings(BaseModel):
-    """How evaluation generates: batch size, token cap, weight dtype, item limit."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    batch_size: int = Field(32, ge=1, description="32 decodes ~1.3x more tokens/s than 16 here")
-    max_new_tokens: int = Field(
-        100, ge=1, description="the longest expected answer of the template test split is 88 tokens"
-    )
-    dtype: Literal["auto", "bfloat16", "float32"] = Field(
-        "auto", description="weights for generate; auto = bfloat16 where the CPU has bf16 kernels"
-    )
-    call_window: int | None = Field(
-        32, ge=1, description="stop an answer that has begun no tool call after this many tokens "
-        "(its calls cannot change; prose is cut, finish_reason call_window); None decodes in full"
-    )
-    limit: int | None = Field(None, ge=1, description="evaluate only the first N items")
-    lenient: bool = Field(False, description="parse answers leniently (see toolschool.formats.base)")
+#: keys of each section that the run sets (from its top-level keys and its directory)
+RUN_SET: dict[str, tuple[str, ...]] = {
+    "data": ("out_dir", "system_prompt", "toolkit", "plugins"),
+    "train": ("data", "out_dir", "model", "format", "layout", "system_prompt", "plugins"),
+    "eval": ("data", "model", "out_dir", "format", "layout", "system_prompt", "toolkit", "plugins"),
+}
 
 
-class RunConfig(BaseModel):
-    """The whole pipeline. ``model``, ``format`` and ``system_prompt`` are set once here and
-    apply to data, training and evaluation alike (``train.*`` must not set them)."""
-
-    model_config = ConfigDict(extra="forbid")
+class RunConfig(StageConfig):
+    """The whole pipeline. ``model``, ``format``, ``layout``, ``toolkit`` and ``system_prompt``
+    are set once here and apply to every stage; the run sets each stage's paths."""
 
     name: str | None = Field(None, description="run directory name (default: time stamp + model)")
     out_dir: str = Field("runs", description="parent directory of run directories")
-    model: str = Field("smollm2-135m", description="bundled name, local dir, .gguf or hub id")
-    format: str = Field("tool_use", description="tool-call wire format taught and evaluated")
-    toolkit: str = "assistant"
-    system_prompt: str = DEFAULT_SYSTEM
-    evaluate_base: bool = True
+    model: ModelName = Field("smollm2-135m", description="bundled name, tiny[:seed], local dir, .gguf or hub id")
+    format: FormatName = Field("tool_use", description="tool-call wire format taught and evaluated")
+    layout: LayoutName = Field(None, description="chat turn layout; None = the model's own (detected)")
+    toolkit: ToolkitName = Field("assistant", description="the tools the data teaches and the eval offers")
+    system_prompt: str = Field(DEFAULT_SYSTEM, description="system prompt the tool declarations are added to")
+    evaluate_base: bool = Field(True, description="evaluate the model before training too")
     time_budget_minutes: float | None = Field(
-        15.0, gt=0, description="wall time of the whole run; training gets what data, model load, "
-        "base eval and the planned fine-tuned eval leave (None = train all planned steps)"
+        15.0, gt=0, description="wall time of the whole run; training gets what is left (None = no budget)"
     )
-    min_train_seconds: float = Field(
-        60.0, ge=0, description="train at least this long even when the budget is already spent"
-    )
+    min_train_seconds: float = Field(60.0, ge=0, description="train at least this long even when the budget is spent")
     data: DataConfig = Field(default_factory=DataConfig)
     train: TrainConfig = Field(default_factory=TrainConfig)
-    eval: EvalSettings = Field(default_factory=EvalSettings)
+    eval: EvalConfig = Field(default_factory=EvalConfig)
 
     @model_validator(mode="before")
     @classmethod
-    def _shared_keys_live_at_top(cls, data: Any) -> Any:
-        if isinstance(data, dict) and isinstance(data.get("train"), dict):
-            clash = [k for k in ("model", "format", "system_prompt") if k in data["train"]]
-            if clash:
-                raise ValueError(f"set {', '.join(clash)} at the top level, not under train")
+    def _run_sets_stage_paths(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        clash = [f"{section}.{key}" for section, keys in RUN_SET.items()
+                 if isinstance(data.get(section), dict) for key in keys if key in data[section]]
+        if clash:
+            raise ValueError(f"{', '.join(clash)}: set by the run (use the top-level key, or run the stage alone)")
         return data
 
-    @model_validator(mode="after")
-    def _propagate(self) -> RunConfig:
-        self.train = self.train.model_copy(
-            update={"model": self.model, "format": self.format, "system_prompt": self.system_prompt}
-        )
-        self.data = self.data.model_copy(update={"system_prompt": self.system_prompt})
-        if self.data.toolkit != self.toolkit:
-            raise ValueError(f"data.toolkit {self.data.toolkit!r} differs from toolkit {self.toolkit!r}")
-        return self
+    def to_yaml_dict(self) -> dict[str, Any]:
+        """The config as ``config.yaml`` records it: the run-set keys of each section left out."""
+        return self.model_dump(mode="json", exclude={s: set(keys) for s, keys in RUN_SET.items()})
+
+    def stages(self, run_dir: Path) -> RunStages:
+        """The config of every stage for a run in ``run_dir``."""
+        shared = {"model": self.model, "format": self.format, "layout": self.layout,
+                  "system_prompt": self.system_prompt}
+        data = self.data.model_copy(update={"out_dir": str(run_dir / "data"), "system_prompt": self.system_prompt,
+                                            "toolkit": self.toolkit})
+        train = self.train.model_copy(update={**shared, "data": str(run_dir / "data" / "train.jsonl"),
+                                              "out_dir": str(run_dir / "train")})
+        evals = {
+            label: self.eval.model_copy(update={**shared, "toolkit": self.toolkit,
+                                                "data": str(run_dir / "data" / "test.jsonl"),
+                                                "out_dir": str(run_dir / "eval" / label)})
+            for label in ("base", "finetuned")
+        }
+        return RunStages(data, train, evals["base"], evals["finetuned"])
+
+
+@dataclass(frozen=True)
+class RunStages:
+    """The resolved config of each stage of one run."""
+
+    data: DataConfig
+    train: TrainConfig
+    eval_base: EvalConfig
+    eval_finetuned: EvalConfig
 
 
 @dataclass
 class RunResult:
-    """Paths and numbers of a finished run."""
+    """What a finished run produced.
+
+    Attributes:
+        run_dir: the run directory.
+        metrics: the content of ``metrics.json``.
+        report_path: ``report.md``.
+        plots: the plots the report shows.
+        timings: wall seconds per stage and in total.
+        data, base, finetuned, train: each stage's own result (``base`` None when the base
+            model was not evaluated).
+    """
 
     run_dir: Path
     metrics: dict[str, Any]
     report_path: Path
     plots: list[Path]
     timings: dict[str, float]
-    base: Any = None
-    finetuned: Any = None
-    train: Any = None
-    data: Any = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-def _versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {"python": platform.python_version()}
-    for pkg in ("toolschool", "torch", "transformers", "peft", "pydantic"):
-        try:
-            out[pkg] = version(pkg)
-        except PackageNotFoundError:
-            out[pkg] = "not installed"
-    return out
+    data: DataResult
+    base: EvalResult | None
+    finetuned: EvalResult
+    train: TrainResult
 
 
 def _make_run_dir(config: RunConfig) -> Path:
@@ -140,36 +152,11 @@ def _make_run_dir(config: RunConfig) -> Path:
     return run_dir
 
 
-def _evaluate_model(
-    model: Any, tokenizer: Any, config: RunConfig, items: list, tools: list, out_dir: Path, label: str,
-    progress: Progress,
-) -> Any:
-    from toolschool.backends.local import LocalBackend
-    from toolschool.eval.runner import evaluate
-    from toolschool.formats import get_format
-
-    fmt = get_format(config.format, lenient=config.eval.lenient)
-    backend = LocalBackend(
-        model, tokenizer, fmt, config.system_prompt, config.eval.batch_size, config.eval.max_new_tokens,
-        call_window=config.eval.call_window,
-    )
-    task = f"eval {label}"
-    progress.start(task, len(items))
-    outcome = evaluate(
-        items, backend, fmt, tools, out_dir, label, on_progress=lambda n: progress.advance(task, n)
-    )
-    progress.finish(task)
-    return outcome
-
-
 #: Seconds kept for plots, the report and writing files after the fine-tuned eval.
 REPORT_RESERVE_SECONDS = 15.0
 #: Share of the whole budget kept for the fine-tuned eval when the base was not evaluated.
 EVAL_RESERVE_SHARE = 0.25
-#: Planned fine-tuned eval time as a multiple of the base eval's. With the call window the
-#: base model's prose answers stop after ``call_window`` tokens while the fine-tuned model's
-#: calls decode in full: measured 1.42x (115 -> 163 s) and 1.29x (145 -> 187 s) on the default
-#: 300 test items, 2-core EPYC, 2026-12-03.
+#: Planned fine-tuned eval time as a multiple of the base eval's (measured 1.29-1.42x; docs/decisions.md).
 FINETUNED_EVAL_FACTOR = 1.5
 
 
@@ -181,8 +168,8 @@ def _training_budget(config: RunConfig, elapsed: float, base_eval_seconds: float
     take :data:`FINETUNED_EVAL_FACTOR` times as long as the base eval did (same items, same
     batches; the call window cuts the base model's prose short, while the fine-tuned model's
     calls decode to their end), or :data:`EVAL_RESERVE_SHARE` of the budget when the base
-    was not evaluated. Never less than ``min_train_seconds``; ``None`` (no limit) without a
-    budget.
+    was not evaluated. Never less than ``min_train_seconds``; ``train.max_seconds`` (None:
+    no limit) without a budget.
     """
     if config.time_budget_minutes is None:
         return config.train.max_seconds
@@ -198,130 +185,71 @@ def _training_budget(config: RunConfig, elapsed: float, base_eval_seconds: float
     return budget
 
 
+@contextmanager
+def _timed(timings: dict[str, float], key: str) -> Iterator[None]:
+    start = time.perf_counter()
+    yield
+    timings[key] = time.perf_counter() - start
+
+
 def run(config: RunConfig, progress: Progress | None = None) -> RunResult:
-    """Run the whole pipeline (see module docstring). Returns paths and metrics.
+    """Run the whole pipeline (see module docstring). Returns every stage's result.
 
     Raises:
-        ModelLoadError: the model cannot be loaded; ConfigError/DataError from the stages.
+        ConfigError: the LoRA settings do not fit the model (checked before any work);
+        ModelLoadError: the model cannot be loaded; DataError from the stages.
     """
     import torch
 
-    from toolschool.backends.local import prepare_for_inference
-    from toolschool.datagen import generate
-    from toolschool.eval.items import load_items
-    from toolschool.eval.plots import plot_confusion, plot_loss, plot_per_tool
-    from toolschool.eval.report import render_report
+    from toolschool.datagen import stage as data_stage
+    from toolschool.eval import stage as eval_stage
+    from toolschool.eval.comparison import write_comparison
+    from toolschool.manifest import write_manifest
     from toolschool.models import load_model
-    from toolschool.tools import get_toolkit
-    from toolschool.train.sft import train
-    from toolschool.types import Conversation, read_jsonl
+    from toolschool.train import stage as train_stage
 
     progress = progress or NullProgress()
     timings: dict[str, float] = {}
     started = time.perf_counter()
     run_dir = _make_run_dir(config)
     dump_config(config, run_dir / "config.yaml")
+    stages = config.stages(run_dir)
     if config.train.num_threads:
         torch.set_num_threads(config.train.num_threads)
+    train_stage.check(stages.train)
 
-    t = time.perf_counter()
-    progress.start("data", None)
-    data = generate(config.data, run_dir / "data")
-    progress.finish("data")
-    timings["data"] = time.perf_counter() - t
-    conversations = read_jsonl(data.train_path, Conversation)
-    items = load_items(data.test_path)
-    if config.eval.limit:
-        items = items[: config.eval.limit]
-    tools = get_toolkit(config.toolkit)
-
-    t = time.perf_counter()
-    progress.start("load model", None)
-    loaded = load_model(config.model, dtype="float32")
-    progress.finish("load model")
-    timings["load_model"] = time.perf_counter() - t
-
+    with _timed(timings, "data"):
+        data = data_stage.run(stages.data, progress)
+    with _timed(timings, "load_model"):
+        progress.start("load model", None)
+        loaded = load_model(config.model, dtype="float32")
+        progress.finish("load model")
     base = None
     if config.evaluate_base:
-        t = time.perf_counter()
-        base_model = prepare_for_inference(copy.deepcopy(loaded.model), config.eval.dtype)
-        base = _evaluate_model(
-            base_model, loaded.tokenizer, config, items, tools, run_dir / "eval" / "base", "base", progress
-        )
-        del base_model
-        timings["eval_base"] = time.perf_counter() - t
-
-    def on_step(step: int, total: int, loss: float) -> None:
-        if step == 1:
-            progress.start("train", total)
-        progress.advance("train", 1, loss=round(loss, 4))
-
-    train_budget = _training_budget(config, time.perf_counter() - started, timings.get("eval_base"))
-    t = time.perf_counter()
-    result = train(
-        config.train, conversations, run_dir, loaded.model, loaded.tokenizer, on_step=on_step,
-        max_seconds=train_budget,
-    )
-    progress.finish("train")
-    timings["train"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    tuned_model = prepare_for_inference(result.extra.pop("model"), config.eval.dtype)
-    tuned = _evaluate_model(
-        tuned_model, loaded.tokenizer, config, items, tools, run_dir / "eval" / "finetuned", "fine-tuned",
-        progress,
-    )
-    timings["eval_finetuned"] = time.perf_counter() - t
-
-    labelled = {"fine-tuned": tuned.metrics}
-    if base is not None:
-        labelled = {"base": base.metrics, "fine-tuned": tuned.metrics}
-    plots = [plot_loss([s for s, _ in result.losses], [v for _, v in result.losses], run_dir / "loss.png")]
-    plots.append(plot_per_tool(labelled, run_dir / "per_tool.png"))
-    for label, m in labelled.items():
-        slug = "finetuned" if label == "fine-tuned" else label
-        plots.append(plot_confusion(m, run_dir / f"confusion_{slug}.png", title=f"{label}: expected vs predicted"))
+        with _timed(timings, "eval_base"):
+            copy_for_eval = dataclasses.replace(loaded, model=copy.deepcopy(loaded.model))
+            base = eval_stage.run(stages.eval_base, progress, loaded=copy_for_eval)
+            del copy_for_eval
+    budget = _training_budget(config, time.perf_counter() - started, timings.get("eval_base"))
+    with _timed(timings, "train"):
+        trained = train_stage.run(stages.train.model_copy(update={"max_seconds": budget}), progress, loaded=loaded)
+    with _timed(timings, "eval_finetuned"):
+        tuned = eval_stage.run(stages.eval_finetuned, progress, loaded=dataclasses.replace(loaded, model=trained.model))
     timings["total"] = time.perf_counter() - started
 
-    metrics = {
+    extra = {
         "model": config.model,
-        "format": config.format,
-        "test_items": len(items),
-        "base": base.metrics.model_dump(mode="json") if base else None,
-        "finetuned": tuned.metrics.model_dump(mode="json"),
-        "train": {k: v for k, v in result.to_json().items() if k != "extra"},
-        "data": json.loads(Path(data.card_path).read_text()),
-        "timings_seconds": {k: round(v, 2) for k, v in timings.items()},
         "model_load": {"seconds": round(loaded.seconds, 2), "converted_now": loaded.converted},
         "time_budget": {
             "minutes": config.time_budget_minutes,
-            "train_seconds": round(train_budget, 1) if train_budget is not None else None,
-            "stopped_by_time_budget": result.stopped_by_time_budget,
+            "train_seconds": round(budget, 1) if budget is not None else None,
+            "stopped_by_time_budget": trained.stopped_by_time_budget,
         },
     }
-    (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-    report = render_report(
-        labelled,
-        title=f"toolschool run: {config.model} taught the {config.format} format",
-        context={
-            "run directory": str(run_dir),
-            "test items": f"{len(items)} (held-out template families)",
-            "training": f"{result.steps} of {result.planned_steps} planned steps"
-            + (f" (time budget {train_budget:.0f}s reached)" if result.stopped_by_time_budget else "")
-            + f", {result.n_examples} conversations, "
-            f"{result.tokens_per_second:.0f} tokens/s, loss {result.first_loss:.3f} -> {result.final_loss:.3f}",
-            "wall time": ", ".join(f"{k} {v:.0f}s" for k, v in timings.items()),
-        },
-        plots=[p.name for p in plots],
+    metrics, report_path, plots = write_comparison(
+        run_dir, f"toolschool run: {config.model} taught the {config.format} format", data, base, tuned,
+        trained, timings, extra,
     )
-    report_path = run_dir / "report.md"
-    report_path.write_text(report)
-    manifest = {
-        "created": datetime.now(timezone.utc).isoformat(),
-        "versions": _versions(),
-        "seeds": {"data": config.data.seed, "train": config.train.seed},
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "torch_threads": torch.get_num_threads()},
-        "timings_seconds": metrics["timings_seconds"],
-    }
-    (run_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    return RunResult(run_dir, metrics, report_path, plots, timings, base, tuned, result, data)
+    write_manifest(run_dir / "manifest.json", {"data": config.data.seed, "train": config.train.seed}, timings,
+                   layout=tuned.layout)
+    return RunResult(run_dir, metrics, report_path, plots, timings, data, base, tuned, trained)

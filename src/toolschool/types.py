@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -172,20 +171,37 @@ def iter_jsonl(path: str | os.PathLike[str], model: type[M]) -> Iterator[M]:
     """Yield ``model`` instances from a JSONL file, skipping blank lines.
 
     Raises:
-        DataError: naming the file, the 1-based line number and the problem.
+        DataError: the file does not exist, or a line is not JSON (file, line and column)
+            or not a valid ``model`` (file, line and field).
     """
     path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path} does not exist")
     with path.open(encoding="utf-8") as handle:
         for lineno, line in enumerate(handle, 1):
             if not line.strip():
                 continue
+            data = parse_json_line(path, lineno, line)
             try:
-                yield model.model_validate_json(line)
+                yield model.model_validate(data)
             except ValidationError as exc:
                 problems = "; ".join(
                     f"{'.'.join(str(p) for p in err['loc']) or '<line>'}: {err['msg']}" for err in exc.errors()
                 )
                 raise DataError(f"{path}:{lineno}: not a valid {model.__name__}: {problems}") from None
+
+
+def parse_json_line(path: str | os.PathLike[str], lineno: int, line: str) -> Any:
+    """The JSON value of one JSONL line.
+
+    Raises:
+        DataError: ``{path}:{lineno}: column {n}: invalid JSON ({reason})``, the column 1-based
+            within the line.
+    """
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{path}:{lineno}: column {exc.colno}: invalid JSON ({exc.msg})") from None
 
 
 def read_jsonl(path: str | os.PathLike[str], model: type[M]) -> list[M]:
@@ -204,21 +220,13 @@ def write_jsonl(path: str | os.PathLike[str], items: Iterable[BaseModel | dict[s
 
     Returns the number of lines written.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    from toolschool.files import atomic_writer
+
     count = 0
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            for item in items:
-                handle.write(_line(item) + "\n")
-                count += 1
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_writer(path) as handle:
+        for item in items:
+            handle.write(_line(item) + "\n")
+            count += 1
     return count
 
 

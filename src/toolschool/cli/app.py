@@ -6,8 +6,11 @@ import their stage lazily.
 
 from __future__ import annotations
 
+from typing import Optional
+
 import typer
 
+from toolschool.cli import config as config_cmd
 from toolschool.cli import data as data_cmd
 from toolschool.cli import eval as eval_cmd
 from toolschool.cli import formats as formats_cmd
@@ -21,11 +24,31 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from toolschool import __version__
+
+        typer.echo(f"toolschool {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Optional[bool] = typer.Option(
+        None, "--version", callback=_version, is_eager=True, help="print the version and exit"
+    ),
+) -> None:
+    """Teach small language models to call tools: data, LoRA training, evaluation."""
+
+
 app.command("run")(run_cmd.run)
 app.command("data")(data_cmd.data)
 app.command("train")(train_cmd.train)
 app.command("eval")(eval_cmd.eval_)
 app.add_typer(formats_cmd.app, name="formats")
+app.add_typer(config_cmd.app, name="config")
 
 
 def main() -> None:

@@ -8,24 +8,26 @@ from typing import Optional
 import typer
 
 from toolschool.cli.errors import user_errors
-from toolschool.cli.render import console
+from toolschool.cli.render import RichProgress, console
 
 
 def data(
-    out: Path = typer.Option(Path("data"), "--out", "-o", help="output directory"),
     overrides: Optional[list[str]] = typer.Argument(None, help="key=value overrides, e.g. n_train=800"),
     config: Optional[Path] = typer.Option(None, "--config", "-c", help="DataConfig YAML"),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="output directory (the config's out_dir)"),
 ) -> None:
-    """Write train.jsonl, val.jsonl, test.jsonl and data_card.json."""
+    """Write train.jsonl, val.jsonl, test.jsonl, data_card.json and config.yaml."""
     from rich.table import Table
 
     from toolschool.config import load_config
-    from toolschool.datagen import DataConfig, generate
+    from toolschool.datagen import DataConfig
+    from toolschool.datagen.stage import run as run_data
 
     with user_errors():
-        cfg = load_config(DataConfig, config, overrides or [])
-        result = generate(cfg, out)
-    table = Table(title=f"data written to {out}")
+        cfg = load_config(DataConfig, config, overrides or [], {"out_dir": str(out) if out else None})
+        with RichProgress() as progress:
+            result = run_data(cfg, progress)
+    table = Table(title=f"data written to {cfg.out_dir}")
     table.add_column("split")
     table.add_column("file")
     table.add_column("items", justify="right")

@@ -12,22 +12,29 @@ from toolschool.cli.render import RichProgress, console, metrics_table
 
 
 def eval_(
-    data: Path = typer.Option(..., "--data", "-d", help="eval items JSONL"),
-    model: str = typer.Option(..., "--model", "-m", help="run directory, bundled name, local dir or hub id"),
+    overrides: Optional[list[str]] = typer.Argument(None, help="key=value overrides, e.g. batch_size=8"),
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help="EvalConfig YAML"),
+    data: Optional[Path] = typer.Option(None, "--data", "-d", help="eval items JSONL"),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="run directory, bundled name, local dir or hub id"),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="output directory"),
     fmt: Optional[str] = typer.Option(None, "--format", "-f", help="wire format (default: the run's)"),
-    overrides: Optional[list[str]] = typer.Argument(None, help="key=value overrides, e.g. batch_size=8"),
 ) -> None:
     """Generate answers, parse them, and report tool-calling metrics."""
-    from toolschool.config import validate_config
-    from toolschool.config import apply_overrides
-    from toolschool.eval.stage import EvalConfig
+    from toolschool.config import load_config
+    from toolschool.eval.config import EvalConfig
     from toolschool.eval.stage import run as run_eval
 
     with user_errors():
-        base = {"data": str(data), "model": model, "out_dir": str(out) if out else None, "format": fmt}
-        cfg = validate_config(EvalConfig, apply_overrides(base, overrides or []), "eval options")
+        options = {"data": str(data) if data else None, "model": model,
+                   "out_dir": str(out) if out else None, "format": fmt}
+        cfg = load_config(EvalConfig, config, overrides or [], options).require()
         with RichProgress() as progress:
             result = run_eval(cfg, progress)
-    console.print(metrics_table({Path(model).name: result.metrics}, f"{data} ({result.metrics.n} items)"))
-    console.print(f"format {result.format}; {result.seconds:.0f}s; report: [bold]{result.report_path}[/]")
+    for warning in result.warnings:
+        console.print(f"[bold yellow]warning:[/] {warning}", highlight=False)
+    if result.metrics is None:
+        return
+    console.print(metrics_table({Path(str(cfg.model)).name: result.metrics},
+                                f"{cfg.data} ({result.metrics.n} items)"))
+    console.print(f"format {result.format}, layout {result.layout}; {result.seconds:.0f}s; "
+                  f"report: [bold]{result.report_path}[/]")

@@ -9,6 +9,7 @@ from typing import Optional
 
 import typer
 
+from toolschool.cli.errors import user_errors
 from toolschool.cli.render import console
 
 app = typer.Typer(
@@ -43,17 +44,13 @@ def parse(
 ) -> None:
     """Read model text from stdin; print the calls, content, errors and repairs as JSON.
 
-    Exit status 0 when the text parsed without errors, 1 when it has parse errors, 2 for an
+    Exit status 0 when the text parsed without errors, 3 when it has parse errors, 2 for an
     unknown format.
     """
-    from toolschool.errors import ToolschoolError
     from toolschool.formats import get_format
 
-    try:
+    with user_errors():
         format_ = get_format(fmt, lenient=lenient)
-    except ToolschoolError as exc:
-        console.print(f"[bold red]error:[/] {exc}", highlight=False)
-        raise typer.Exit(2) from None
     text = sys.stdin.read()
     if stream:
         parser = format_.stream()
@@ -79,7 +76,7 @@ def parse(
         }
         typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
     if result.errors:
-        raise typer.Exit(1)
+        raise typer.Exit(3)
 
 
 @app.command("check")
@@ -89,17 +86,24 @@ def check(
     fmt: Optional[str] = typer.Option(None, "--format", "-f", help="format to compare with (default: detected)"),
 ) -> None:
     """Detect which tool-call format a chat template speaks and whether toolschool renders
-    it byte for byte. Exit status 0 when every sample matches, 1 otherwise."""
+    it byte for byte. Exit status 0 when every sample matches, 3 when one differs, 2 for an
+    error (unknown format, a template that does not compile or has no tool-call format)."""
     from toolschool.chat.templates import check_template, detect_template_format
+    from toolschool.errors import ConfigError
+    from toolschool.formats import FORMATS
 
-    text = template.read_text(encoding="utf-8")
-    detected = detect_template_format(text)
-    name = fmt or detected
-    console.print(f"template {template.name}: speaks [bold]{detected or 'no tool-call format'}[/]")
-    if name is None:
-        console.print("nothing to compare: the template has no tool-call support toolschool knows")
-        raise typer.Exit(1)
-    result = check_template(text, name)
+    with user_errors():
+        text = template.read_text(encoding="utf-8")
+        _compile(template, text)
+        if fmt is not None:
+            FORMATS.get(fmt)
+        detected = detect_template_format(text)
+        name = fmt or detected
+        console.print(f"template {template.name}: speaks [bold]{detected or 'no tool-call format'}[/]")
+        if name is None:
+            raise ConfigError(f"{template}: nothing to compare, the template has no tool-call format "
+                              "toolschool knows (give one with -f)")
+        result = check_template(text, name)
     for sample in result.samples:
         mark = "[green]identical[/]" if sample.identical else "[red]differs[/]"
         console.print(f"  {sample.name}: {mark}")
@@ -108,4 +112,23 @@ def check(
     for name, why in result.skipped.items():
         console.print(f"  {name}: [yellow]skipped[/] (the template refuses it: {why})")
     if not result.identical:
-        raise typer.Exit(1)
+        raise typer.Exit(3)
+
+
+def _compile(path: Path, text: str) -> None:
+    """Compile ``text`` with transformers' sandboxed Jinja environment.
+
+    Raises:
+        ConfigError: the template does not compile (line and message).
+    """
+    from jinja2 import TemplateError
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    from toolschool.errors import ConfigError
+
+    try:
+        ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True,
+                                      extensions=["jinja2.ext.loopcontrols"]).parse(text)
+    except TemplateError as exc:
+        line = getattr(exc, "lineno", None)
+        raise ConfigError(f"{path}{f':{line}' if line else ''}: the template does not compile: {exc}") from None

@@ -9,6 +9,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 console = Console()
+err_console = Console(stderr=True)
 
 
 class RichProgress:

@@ -32,7 +32,7 @@ def run(
     tr = result.train
     console.print(
         f"training: {tr.steps} steps on {tr.n_examples} conversations, {tr.tokens_per_second:.0f} tokens/s, "
-        f"loss {tr.first_loss:.3f} → {tr.final_loss:.3f}"
+        f"loss {tr.first_loss:.3f} → {tr.final_loss:.3f}; layout {result.finetuned.layout}"
     )
     console.print("wall time: " + ", ".join(f"{k} {v:.0f}s" for k, v in result.timings.items()))
     console.print(f"report: [bold]{result.report_path}[/]")

@@ -12,10 +12,10 @@ from toolschool.cli.render import RichProgress, console
 
 
 def train(
-    data: Path = typer.Option(..., "--data", "-d", help="training conversations (JSONL)"),
-    out: Path = typer.Option(..., "--out", "-o", help="output directory (adapter, log, config)"),
     overrides: Optional[list[str]] = typer.Argument(None, help="key=value overrides, e.g. lora.r=8"),
     config: Optional[Path] = typer.Option(None, "--config", "-c", help="TrainConfig YAML"),
+    data: Optional[Path] = typer.Option(None, "--data", "-d", help="training conversations (the config's data)"),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="output directory (the config's out_dir)"),
 ) -> None:
     """Fine-tune a model with LoRA and assistant-only loss."""
     from toolschool.config import load_config
@@ -23,9 +23,10 @@ def train(
     from toolschool.train.stage import run as run_training
 
     with user_errors():
-        cfg = load_config(TrainConfig, config, overrides or [])
+        options = {"data": str(data) if data else None, "out_dir": str(out) if out else None}
+        cfg = load_config(TrainConfig, config, overrides or [], options)
         with RichProgress() as progress:
-            result = run_training(cfg, data, out, progress)
+            result = run_training(cfg, progress)
     console.print(
         f"{result.steps} steps, {result.n_examples} conversations, {result.tokens_per_second:.0f} tokens/s, "
         f"loss {result.first_loss:.3f} → {result.final_loss:.3f}; adapter: [bold]{result.adapter_dir}[/]"

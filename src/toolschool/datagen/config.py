@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from toolschool.chat.prompt import DEFAULT_SYSTEM as DEFAULT_SYSTEM_PROMPT
+from toolschool.config import StageConfig
 
 
 class CategoryMix(BaseModel):
@@ -37,41 +38,37 @@ class CategoryMix(BaseModel):
         return {"single": self.single, "parallel": self.parallel, "chained": self.chained, "no_tool": self.no_tool}
 
 
-class DataConfig(BaseModel):
-    """Config of :func:`toolschool.datagen.generate`.
+class DataConfig(StageConfig):
+    """Config of the data stage (:func:`toolschool.datagen.stage.run`).
 
-    Attributes:
-        seed: seeds every random choice (families held out, slots, noise, results).
-        toolkit: the toolkit whose tools the data teaches.
-        n_train, n_val, n_test: number of conversations / test items per split.
-        mix: category shares of the test split (see :class:`CategoryMix`); the report's
-            headline numbers are weighted by it.
-        train_mix: category shares of the train and val splits. Its default gives the
-            multi-call categories more weight than the test mix (parallel .25, chained .20
-            vs .15/.15): they are the hardest for a small model and longest to learn, while
-            test stays weighted like ordinary requests. ``None`` uses ``mix``.
-        noise: probability that a request gets surface noise (typos, lowercasing, fillers…).
-        test_family_share: share of families per (category, group) held out for test.
-        final_answer_share: share of tool-calling training conversations that continue
-            with the tool results and a short final answer.
-        system_prompt: recorded in the data card; not written into conversations (the
-            prompt builder adds the system prompt).
+    Everything the output depends on is here; ``out_dir`` and ``plugins`` say where and
+    with what, and are left out of the data card, so the same content gives the same card
+    wherever it is written.
     """
 
-    model_config = ConfigDict(extra="forbid")
-
-    seed: int = 0
-    toolkit: Literal["assistant"] = "assistant"
-    n_train: int = Field(800, ge=1)
-    n_val: int = Field(200, ge=0)
-    n_test: int = Field(300, ge=0)
-    mix: CategoryMix = Field(default_factory=CategoryMix)
+    out_dir: str = Field("data", description="where train.jsonl, val.jsonl, test.jsonl and data_card.json go")
+    seed: int = Field(0, description="seeds every random choice: held-out families, slots, noise, results")
+    toolkit: Literal["assistant"] = Field("assistant", description="the toolkit whose tools the data teaches")
+    n_train: int = Field(800, ge=1, description="training conversations")
+    n_val: int = Field(200, ge=0, description="validation conversations")
+    n_test: int = Field(300, ge=0, description="test items (from held-out families only)")
+    mix: CategoryMix = Field(default_factory=CategoryMix, description="category shares of the test split")
     train_mix: CategoryMix | None = Field(
-        default_factory=lambda: CategoryMix(single=0.30, parallel=0.25, chained=0.20, no_tool=0.25))
-    noise: float = Field(0.35, ge=0, le=1)
-    test_family_share: float = Field(0.25, gt=0, lt=1)
-    final_answer_share: float = Field(0.3, ge=0, le=1)
-    system_prompt: str = DEFAULT_SYSTEM_PROMPT
+        default_factory=lambda: CategoryMix(single=0.30, parallel=0.25, chained=0.20, no_tool=0.25),
+        description="category shares of train and val (more multi-call than test); None = mix",
+    )
+    noise: float = Field(0.35, ge=0, le=1, description="probability of surface noise on a request (typos, case…)")
+    test_family_share: float = Field(0.25, gt=0, lt=1, description="share of families per (category, group) held out")
+    final_answer_share: float = Field(
+        0.3, ge=0, le=1, description="share of tool-calling conversations that go on to a final answer"
+    )
+    system_prompt: str = Field(
+        DEFAULT_SYSTEM_PROMPT, description="recorded in the data card; the prompt builder adds it, not the data"
+    )
+
+    def card_config(self) -> dict[str, object]:
+        """The config as the data card records it: content settings only (no paths, plugins)."""
+        return self.model_dump(mode="json", exclude={"out_dir", "plugins"})
 
     def split_mix(self, split: str) -> CategoryMix:
         """The category mix of ``split`` (``"train"``, ``"val"`` or ``"test"``)."""

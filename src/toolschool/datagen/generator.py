@@ -219,7 +219,7 @@ def generate(config: DataConfig, out_dir: str | os.PathLike[str]) -> DataResult:
     card = {
         "seed": config.seed,
         "toolkit": config.toolkit,
-        "config": config.model_dump(mode="json"),
+        "config": config.card_config(),
         "counts": {split: _counts(built.samples[split]) for split in ("train", "val", "test")},
         "final_answer_conversations": finals,
         "families": {"all": _family_table(built.train_families + built.test_families),

@@ -36,7 +36,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from toolschool.errors import DataError
-from toolschool.types import Message, ToolCall, ToolSchema
+from toolschool.types import Message, ToolCall, ToolSchema, parse_json_line
 
 #: Categories of the dev set (``shared/eval/README.md``); other strings are allowed too.
 KNOWN_CATEGORIES = ("single", "parallel", "chained", "no_tool")
@@ -222,10 +222,7 @@ def _load(path: str | os.PathLike[str], model: type[EvalItem] | type[Prediction]
         for lineno, line in enumerate(handle, 1):
             if not line.strip():
                 continue
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DataError(f"{path}:{lineno}: not JSON: {exc.msg} (column {exc.colno})") from None
+            data = parse_json_line(path, lineno, line)
             if not isinstance(data, dict):
                 raise DataError(f"{path}:{lineno}: expected a JSON object, got {type(data).__name__}")
             try:

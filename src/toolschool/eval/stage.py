@@ -1,69 +1,81 @@
-"""The evaluation stage on its own: any model, any eval file, predictions and metrics.
+"""The evaluation stage: ``run(config, progress, loaded=None) -> EvalResult``.
 
-The model is a run directory (its ``config.yaml`` supplies the format and system prompt
-it was trained with, and its adapter is merged), or a model spec accepted by
-:func:`toolschool.models.load_model` (then ``format`` must be given or defaults).
-Output directory: ``predictions.jsonl``, ``metrics.json``, ``report.md``, ``confusion.png``,
+The model is a run directory (its training ``config.yaml`` supplies the format, layout and
+system prompt it was trained with, and its adapter is merged), a model name accepted by
+:func:`toolschool.models.load_model` (then ``format`` defaults to ``tool_use``), or a model
+already in memory (``loaded``, as the pipeline passes it). Output directory:
+``predictions.jsonl``, ``metrics.json``, ``config.yaml``, ``report.md``, ``confusion.png``,
 ``per_tool.png``.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict, Field
-
+from toolschool.config import dump_config
+from toolschool.eval.config import EvalConfig
+from toolschool.files import atomic_write_text
 from toolschool.progress import NullProgress, Progress
 
+if TYPE_CHECKING:
+    from toolschool.eval.items import Prediction
+    from toolschool.eval.metrics import Metrics
+    from toolschool.models import LoadedModel
 
-class EvalConfig(BaseModel):
-    """One evaluation run."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    data: str = Field(description="eval items JSONL")
-    model: str = Field(description="run directory, bundled name, local dir, .gguf or hub id")
-    out_dir: str | None = Field(None, description="default: <run>/eval/<data stem> or runs/eval-<stem>")
-    format: str | None = Field(None, description="wire format; default: the run's, else tool_use")
-    lenient: bool = Field(False, description="parse leniently (repairs counted as valid syntax; "
-                          "strict is the honest default)")
-    system_prompt: str | None = Field(None, description="default: the run's, else the built-in one")
-    toolkit: str = Field("assistant", description="tools for items that carry none")
-    batch_size: int = Field(16, ge=1)
-    max_new_tokens: int = Field(128, ge=1)
-    call_window: int | None = Field(
-        32, ge=1, description="stop an answer that has begun no tool call after this many tokens "
-        "(its calls cannot change; prose is cut); None decodes every answer in full"
-    )
-    dtype: Literal["auto", "bfloat16", "float32"] = Field(
-        "auto", description="weights for generation; auto = bfloat16 where the CPU has bf16 kernels"
-    )
-    limit: int | None = Field(None, ge=1)
+__all__ = ["EvalConfig", "EvalResult", "run"]
 
 
 @dataclass
-class EvalStageResult:
-    """Metrics and where everything was written."""
+class EvalResult:
+    """Metrics of one evaluation and where everything was written.
 
-    metrics: Any
+    Attributes:
+        metrics: the aggregate metrics (None when the eval file had no items).
+        predictions: one per item, in item order.
+        out_dir, predictions_path, report_path: the output.
+        seconds: wall time of generation and parsing.
+        format, layout, system_prompt: how the model was prompted and parsed.
+        model: the model evaluated, as named in the config.
+        warnings: things the user should know that did not stop the evaluation.
+    """
+
+    metrics: Metrics | None
+    predictions: list[Prediction]
     out_dir: Path
     predictions_path: Path
-    report_path: Path
+    report_path: Path | None
     seconds: float
     format: str
+    layout: str
+    system_prompt: str
     model: str
+    warnings: list[str] = field(default_factory=list)
 
 
-def run(config: EvalConfig, progress: Progress | None = None) -> EvalStageResult:
-    """Evaluate ``config.model`` on ``config.data``.
+def _default_out(config: EvalConfig, trained: bool) -> Path:
+    stem = Path(str(config.data)).stem
+    if trained:
+        return Path(str(config.model)) / "eval" / stem
+    return Path("runs") / f"eval-{stem}-{Path(str(config.model)).name.replace(':', '-')}"
+
+
+def run(config: EvalConfig, progress: Progress | None = None, loaded: LoadedModel | None = None) -> EvalResult:
+    """Evaluate ``config.model`` (or ``loaded``) on ``config.data``.
+
+    Args:
+        config: ``data`` and ``model`` must be set (``model`` names ``loaded`` when given).
+        progress: receives ``load model`` and ``eval`` progress.
+        loaded: a model already in memory (float32 or a peft-wrapped model; it is merged
+            and cast for generation in place). None loads ``config.model``.
 
     Raises:
-        DataError: the eval file is malformed; ModelLoadError: the model cannot be loaded.
+        ConfigError: ``data`` or ``model`` missing; DataError: the eval file is malformed;
+        ModelLoadError: the model cannot be loaded.
     """
     from toolschool.backends.local import LocalBackend, prepare_for_inference
+    from toolschool.chat import resolve_layout
     from toolschool.chat.prompt import DEFAULT_SYSTEM
     from toolschool.eval.items import load_items
     from toolschool.eval.plots import plot_confusion, plot_per_tool
@@ -73,50 +85,64 @@ def run(config: EvalConfig, progress: Progress | None = None) -> EvalStageResult
     from toolschool.models import is_run_dir, load_model, load_trained
     from toolschool.tools import get_toolkit
 
+    config.require()
     progress = progress or NullProgress()
-    items = load_items(config.data)
+    items = load_items(str(config.data))
     if config.limit:
         items = items[: config.limit]
-    stem = Path(config.data).stem
-    progress.start("load model", None)
-    if is_run_dir(config.model):
-        trained = load_trained(config.model, dtype=config.dtype)
-        model, tokenizer = trained.loaded.model, trained.loaded.tokenizer
-        fmt_name = config.format or trained.format
-        system = config.system_prompt if config.system_prompt is not None else trained.system_prompt
-        default_out = Path(config.model) / "eval" / stem
-    else:
-        loaded = load_model(config.model, dtype="float32")
-        model = prepare_for_inference(loaded.model, config.dtype)
-        tokenizer = loaded.tokenizer
-        fmt_name = config.format or "tool_use"
-        system = config.system_prompt if config.system_prompt is not None else DEFAULT_SYSTEM
-        default_out = Path("runs") / f"eval-{stem}-{Path(config.model).name}"
-    progress.finish("load model")
-    out = Path(config.out_dir) if config.out_dir else default_out
+    warnings = [] if items else [f"{config.data} has no eval items: nothing was evaluated"]
+    trained = loaded is None and is_run_dir(str(config.model))
+    fmt_name, system, layout_name = config.format, config.system_prompt, config.layout
+    if items:
+        progress.start("load model", None)
+        if trained:
+            run_model = load_trained(str(config.model), dtype="float32")
+            loaded = run_model.loaded
+            fmt_name = fmt_name or run_model.format
+            system = system if system is not None else run_model.system_prompt
+            layout_name = layout_name or run_model.layout
+        elif loaded is None:
+            loaded = load_model(str(config.model), dtype="float32")
+        progress.finish("load model")
+    fmt_name = fmt_name or "tool_use"
+    system = system if system is not None else DEFAULT_SYSTEM
+    out = Path(config.out_dir) if config.out_dir else _default_out(config, trained)
+    resolved = config.model_copy(update={"format": fmt_name, "system_prompt": system, "out_dir": str(out)})
+    dump_config(resolved, out / "config.yaml")
+    if not items:
+        return EvalResult(None, [], out, out / "predictions.jsonl", None, 0.0, fmt_name, layout_name or "",
+                          system, str(config.model), warnings)
+
+    assert loaded is not None
+    layout = resolve_layout(loaded.tokenizer, layout_name or loaded.layout)
+    model = prepare_for_inference(loaded.model, config.dtype)
     fmt = get_format(fmt_name, lenient=config.lenient)
     backend = LocalBackend(
-        model, tokenizer, fmt, system, config.batch_size, config.max_new_tokens,
-        call_window=config.call_window,
+        model, loaded.tokenizer, fmt, system, config.batch_size, config.max_new_tokens,
+        call_window=config.call_window, layout=layout,
     )
+    label = Path(str(config.model)).name
     progress.start("eval", len(items))
     outcome = evaluate(
-        items, backend, fmt, get_toolkit(config.toolkit), out, config.model,
+        items, backend, fmt, get_toolkit(config.toolkit), out, label,
         on_progress=lambda n: progress.advance("eval", n),
     )
     progress.finish("eval")
-    (out / "metrics.json").write_text(outcome.metrics.model_dump_json(indent=2) + "\n")
-    (out / "eval_config.json").write_text(json.dumps(config.model_dump(), indent=2) + "\n")
+    atomic_write_text(out / "metrics.json", outcome.metrics.model_dump_json(indent=2) + "\n")
+    stem = Path(str(config.data)).stem
     plots = [
-        plot_confusion(outcome.metrics, out / "confusion.png", title=f"{Path(config.model).name} on {stem}"),
-        plot_per_tool({Path(config.model).name: outcome.metrics}, out / "per_tool.png"),
+        plot_confusion(outcome.metrics, out / "confusion.png", title=f"{label} on {stem}"),
+        plot_per_tool({label: outcome.metrics}, out / "per_tool.png"),
     ]
     report = render_report(
-        {Path(config.model).name: outcome.metrics},
+        {label: outcome.metrics},
         title=f"toolschool eval: {config.model} on {config.data}",
-        context={"format": fmt_name, "items": str(len(items)), "wall time": f"{outcome.seconds:.0f}s"},
+        context={"format": fmt_name, "layout": layout.name, "items": str(len(items)),
+                 "wall time": f"{outcome.seconds:.0f}s"},
         plots=[p.name for p in plots],
     )
-    report_path = out / "report.md"
-    report_path.write_text(report)
-    return EvalStageResult(outcome.metrics, out, out / "predictions.jsonl", report_path, outcome.seconds, fmt_name, config.model)
+    report_path = atomic_write_text(out / "report.md", report)
+    return EvalResult(
+        outcome.metrics, outcome.predictions, out, out / "predictions.jsonl", report_path, outcome.seconds,
+        fmt_name, layout.name, system, str(config.model), warnings,
+    )

@@ -109,11 +109,13 @@ ARG_KEYS = ("parameters", "arguments")
 _SNIPPET = 60
 
 
-def decode_call(obj: Any, *, need_arguments: bool = True) -> ToolCall | str:
+def decode_llama3_call(obj: Any, *, need_arguments: bool = True) -> ToolCall | str:
     """A decoded object as a :class:`ToolCall`, or the reason it is not one.
 
     Accepts ``"parameters"`` or ``"arguments"`` (not both), as an object, a JSON string
     holding one, or ``null``; without either key, empty arguments unless ``need_arguments``.
+    Stricter than :func:`toolschool.formats.json_object.decode_call`, which takes the first
+    key present: the Llama templates write only ``"parameters"``, so both keys is a slip.
     """
     if not isinstance(obj, dict):
         return f"a tool call must be a JSON object, got {type(obj).__name__}"
@@ -432,7 +434,7 @@ class Llama3StreamParser(ContentRuleStreamParser):
             self._release(events, sc.end)
             return
         self._make_certain()
-        call = decode_call(obj, need_arguments=not self._tagged)
+        call = decode_llama3_call(obj, need_arguments=not self._tagged)
         if isinstance(call, str) and self.lenient and _name_only(obj):
             call = ToolCall(name=obj["name"], arguments={})
             fixes.append(('read an object with only a "name" as a call without arguments', where))
@@ -484,7 +486,7 @@ class Llama3StreamParser(ContentRuleStreamParser):
         """Lenient: emit the call ``json_repair`` makes of ``text`` (recording ``message``)."""
         if not self.lenient:
             return False
-        call = decode_call(mend_json(text), need_arguments=not self._tagged)
+        call = decode_llama3_call(mend_json(text), need_arguments=not self._tagged)
         if not isinstance(call, ToolCall) or not self._same_name(call):
             return False
         self._repair(message, offset)

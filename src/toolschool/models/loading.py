@@ -29,6 +29,7 @@ from typing import Any
 
 from toolschool.errors import ModelLoadError
 from toolschool.models.bundled import BUNDLED, cache_dir
+from toolschool.models.names import model_choices
 
 _DTYPES = ("float32", "bfloat16", "float16")
 
@@ -44,6 +45,8 @@ class LoadedModel:
         path: the local directory the weights were read from (None for ``tiny``).
         seconds: wall time of the load, including a first-time conversion.
         converted: True when this call converted a GGUF file into the cache.
+        layout: the chat turn layout its model entry names (bundled models whose weights
+            carry no chat template); None = detect it from the tokenizer.
     """
 
     model: Any
@@ -53,6 +56,7 @@ class LoadedModel:
     seconds: float
     converted: bool = False
     info: dict[str, Any] = field(default_factory=dict)
+    layout: str | None = None
 
 
 def _torch_dtype(name: str) -> Any:
@@ -127,6 +131,39 @@ def resolve_source(source: str) -> tuple[Path | None, bool]:
     return None, False
 
 
+#: seconds to wait for the hub to answer before a hub id counts as unreachable
+HUB_PROBE_SECONDS = 5.0
+
+
+def check_hub(repo_id: str) -> None:
+    """Fail fast when hub id ``repo_id`` can be neither read from the local cache nor fetched.
+
+    A cached model is used as is. Otherwise one metadata request (timeout
+    :data:`HUB_PROBE_SECONDS`) tells whether the hub answers and has the repository, so an
+    offline machine gets a clear error at once instead of transformers' download retries.
+
+    Raises:
+        ModelLoadError: not cached and the hub is offline, unreachable or has no such model.
+    """
+    from huggingface_hub import model_info, try_to_load_from_cache
+    from huggingface_hub.errors import RepositoryNotFoundError
+
+    if isinstance(try_to_load_from_cache(repo_id, "config.json"), str):
+        return
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes"):
+        raise ModelLoadError(f"model {repo_id!r} is not in the local hub cache and HF_HUB_OFFLINE is set; "
+                             f"{model_choices()}")
+    try:
+        model_info(repo_id, timeout=HUB_PROBE_SECONDS)
+    except RepositoryNotFoundError:
+        raise ModelLoadError(f"the hub has no model {repo_id!r}; {model_choices()}") from None
+    except Exception as exc:  # connection errors of several kinds
+        raise ModelLoadError(
+            f"model {repo_id!r} is not in the local hub cache and the hub cannot be reached "
+            f"({type(exc).__name__}: {exc}); {model_choices()}"
+        ) from None
+
+
 def _finish_tokenizer(tokenizer: Any) -> Any:
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
@@ -159,46 +196,64 @@ def load_model(source: str, dtype: str = "float32") -> LoadedModel:
     torch_dtype = _torch_dtype(dtype)
     path, converted = resolve_source(source)
     where = str(path) if path is not None else source
+    if path is None:
+        check_hub(source)
     try:
         tokenizer = AutoTokenizer.from_pretrained(where)
         model = AutoModelForCausalLM.from_pretrained(where, dtype=torch_dtype)
     except OSError as exc:
         raise ModelLoadError(
             f"cannot load model {source!r} from {where}: {exc}. Hub ids need network access; "
-            f"bundled models: {', '.join(BUNDLED)}"
+            f"{model_choices()}"
         ) from exc
     model.eval()
     return LoadedModel(
-        model, _finish_tokenizer(tokenizer), source, path, time.perf_counter() - start, converted=converted
+        model, _finish_tokenizer(tokenizer), source, path, time.perf_counter() - start, converted=converted,
+        layout=BUNDLED[source].layout if source in BUNDLED else None,
     )
 
 
 @dataclass
 class TrainedModel:
-    """A fine-tuned model loaded from a run directory, with the settings it was trained on.
+    """A fine-tuned model loaded from a run or train directory, with the settings it was trained on.
 
     Attributes:
         loaded: the base model with the adapter merged in (float32 unless asked otherwise).
-        format: the wire format the model was taught (from the run's ``config.yaml``).
+        format: the wire format the model was taught (from the training ``config.yaml``).
         system_prompt: the system prompt used in training.
+        run_dir: the directory asked for.
+        layout: the chat turn layout it was trained in (None: the model's own, detected).
     """
 
     loaded: LoadedModel
     format: str
     system_prompt: str
     run_dir: Path
+    layout: str | None = None
+
+
+def train_dir(path: str | os.PathLike[str]) -> Path | None:
+    """The directory holding the training ``config.yaml`` and ``adapter/`` of ``path``, or None.
+
+    That is ``path`` itself (a ``toolschool train`` output) or ``path/train`` (a
+    ``toolschool run`` directory).
+    """
+    for candidate in (Path(path), Path(path) / "train"):
+        if (candidate / "config.yaml").is_file() and (candidate / "adapter" / "adapter_config.json").is_file():
+            return candidate
+    return None
 
 
 def is_run_dir(path: str | os.PathLike[str]) -> bool:
-    """True when ``path`` is a toolschool run (or train) directory with an adapter."""
-    p = Path(path)
-    return (p / "config.yaml").is_file() and (p / "adapter" / "adapter_config.json").is_file()
+    """True when ``path`` is a toolschool run or train directory with an adapter."""
+    return train_dir(path) is not None
 
 
 def load_trained(run_dir: str | os.PathLike[str], dtype: str = "float32") -> TrainedModel:
-    """Load the base model named in ``run_dir/config.yaml`` and merge ``run_dir/adapter``.
+    """Load the base model named in the training ``config.yaml`` and merge its ``adapter/``.
 
-    ``dtype`` of the merged weights: ``float32``, ``bfloat16``, ``float16`` or ``auto``
+    ``run_dir`` is a run directory or a train directory (:func:`train_dir`). ``dtype`` of
+    the merged weights: ``float32``, ``bfloat16``, ``float16`` or ``auto``
     (:func:`toolschool.models.precision.resolve_weight_dtype`).
 
     Raises:
@@ -206,9 +261,12 @@ def load_trained(run_dir: str | os.PathLike[str], dtype: str = "float32") -> Tra
     """
     import yaml
 
-    run = Path(run_dir)
-    if not is_run_dir(run):
-        raise ModelLoadError(f"{run} is not a run directory (needs config.yaml and adapter/adapter_config.json)")
+    run = train_dir(run_dir)
+    if run is None:
+        raise ModelLoadError(
+            f"{run_dir} is not a run directory (needs config.yaml and adapter/adapter_config.json, "
+            "or train/ holding them)"
+        )
     config = yaml.safe_load((run / "config.yaml").read_text(encoding="utf-8")) or {}
     missing = [k for k in ("model", "format") if not config.get(k)]
     if missing:
@@ -224,8 +282,8 @@ def load_trained(run_dir: str | os.PathLike[str], dtype: str = "float32") -> Tra
         dtype = resolve_weight_dtype(dtype)
     merged = merged.to(_torch_dtype(dtype)).eval()
     loaded = LoadedModel(
-        merged, base.tokenizer, str(run), base.path, time.perf_counter() - start, base.converted,
-        info={"adapter": str(run / "adapter"), "base": config["model"]},
+        merged, base.tokenizer, str(run_dir), base.path, time.perf_counter() - start, base.converted,
+        info={"adapter": str(run / "adapter"), "base": config["model"]}, layout=base.layout,
     )
     system = config.get("system_prompt") or ""
-    return TrainedModel(loaded, config["format"], system, run)
+    return TrainedModel(loaded, config["format"], system, Path(run_dir), config.get("layout"))

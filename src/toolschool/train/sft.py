@@ -18,16 +18,22 @@ import json
 import math
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from toolschool.chat.masks import IGNORE_INDEX
 from toolschool.formats import get_format
+from toolschool.errors import ConfigError, DataError
+from toolschool.files import atomic_write_text
 from toolschool.models.precision import resolve_train_precision
-from toolschool.train.config import TrainConfig
+from toolschool.train.config import LoraConfig, TrainConfig
 from toolschool.train.dataset import count_batches, encode_conversations, iterate_batches
 from toolschool.types import Conversation, append_jsonl
+
+if TYPE_CHECKING:
+    import torch
+    from peft import PeftModel
 
 StepCallback = Callable[[int, int, float], None]
 
@@ -46,6 +52,8 @@ class TrainResult:
         trainable_parameters / total_parameters: LoRA vs whole model.
         planned_steps: steps the data and ``epochs``/``max_steps`` asked for; fewer were
             taken when ``stopped_by_time_budget``.
+        model: the trained peft-wrapped model (adapter not merged), in eval mode.
+        optimizer: the AdamW optimizer with its final learning rates.
     """
 
     adapter_dir: str
@@ -64,10 +72,12 @@ class TrainResult:
     computed_tokens: int = 0
     planned_steps: int = 0
     stopped_by_time_budget: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
+    model: PeftModel | None = field(default=None, repr=False, compare=False)
+    optimizer: torch.optim.Optimizer | None = field(default=None, repr=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """The numbers and paths (everything but ``model`` and ``optimizer``), JSON-ready."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("model", "optimizer")}
 
 
 def lr_factor(kind: str, step: int, warmup: int, progress: float) -> float:
@@ -257,6 +267,32 @@ def build_optimizer(model: Any, config: TrainConfig) -> Any:
     return torch.optim.AdamW(groups, lr=config.learning_rate, weight_decay=config.weight_decay)
 
 
+def lora_targets(model: Any, lora: LoraConfig) -> tuple[list[str], list[int] | None]:
+    """``(target module suffixes present in model, decoder layers to adapt or None)``.
+
+    ``model`` may be a weightless skeleton (:func:`toolschool.models.skeleton.model_skeleton`),
+    so a run checks its LoRA settings before loading weights or generating data.
+
+    Raises:
+        ConfigError: none of ``lora.target_modules`` exists in the model (the message lists
+            the linear layers it has), or ``lora.last_layers`` exceeds its decoder depth.
+    """
+    names = {n.rsplit(".", 1)[-1] for n, _ in model.named_modules()}
+    targets = [t for t in lora.target_modules if t in names]
+    if not targets:
+        raise ConfigError(
+            f"lora.target_modules {lora.target_modules} match no module of this model; "
+            f"linear layers seen: {sorted(n for n in names if n.endswith('proj'))}"
+        )
+    if lora.last_layers is None:
+        return targets, None
+    text_config = getattr(model.config, "get_text_config", lambda: model.config)()
+    depth = int(text_config.num_hidden_layers)
+    if lora.last_layers > depth:
+        raise ConfigError(f"lora.last_layers={lora.last_layers} but the model has only {depth} decoder layers")
+    return targets, list(range(depth - lora.last_layers, depth))
+
+
 def attach_lora(model: Any, config: TrainConfig) -> Any:
     """Wrap ``model`` with a fresh LoRA adapter (peft); only adapter weights train.
 
@@ -265,28 +301,13 @@ def attach_lora(model: Any, config: TrainConfig) -> Any:
     run the backward pass through the lower layers.
 
     Raises:
-        ValueError: none of ``config.lora.target_modules`` exists in the model, or
-            ``last_layers`` exceeds the model's number of decoder layers.
+        ConfigError: see :func:`lora_targets`.
     """
-    from peft import LoraConfig, get_peft_model
+    from peft import LoraConfig as PeftLoraConfig
+    from peft import get_peft_model
 
-    names = {n.rsplit(".", 1)[-1] for n, _ in model.named_modules()}
-    targets = [t for t in config.lora.target_modules if t in names]
-    if not targets:
-        raise ValueError(
-            f"lora.target_modules {config.lora.target_modules} match no module of this model; "
-            f"linear layers seen: {sorted(n for n in names if n.endswith('proj'))}"
-        )
-    layers = None
-    if config.lora.last_layers is not None:
-        text_config = getattr(model.config, "get_text_config", lambda: model.config)()
-        depth = int(text_config.num_hidden_layers)
-        if config.lora.last_layers > depth:
-            raise ValueError(
-                f"lora.last_layers={config.lora.last_layers} but the model has only {depth} decoder layers"
-            )
-        layers = list(range(depth - config.lora.last_layers, depth))
-    peft_config = LoraConfig(
+    targets, layers = lora_targets(model, config.lora)
+    peft_config = PeftLoraConfig(
         r=config.lora.r,
         layers_to_transform=layers,
         lora_alpha=config.lora.alpha,
@@ -322,11 +343,11 @@ def train(
             With a budget, how many steps run depends on the machine's speed.
 
     Returns:
-        :class:`TrainResult`; the peft-wrapped model is available as ``result.extra["model"]`` and
-        the optimizer (its final learning rates) as ``result.extra["optimizer"]``.
+        :class:`TrainResult`, with the peft-wrapped model and the optimizer.
 
     Raises:
-        ValueError: no conversation has a trainable token.
+        DataError: no conversation has a trainable token left within ``max_length``.
+        ConfigError: the LoRA settings do not fit the model (see :func:`lora_targets`).
     """
     import torch
 
@@ -341,7 +362,11 @@ def train(
     fmt = get_format(config.format)
     encoded = encode_conversations(conversations, tokenizer, fmt, config.system_prompt, config.max_length)
     if not encoded.examples:
-        raise ValueError("no training example has an assistant token to learn from")
+        raise DataError(
+            f"none of the {len(conversations)} training conversations has an assistant token within "
+            f"max_length={config.max_length} tokens ({encoded.n_truncated} were longer and cut before "
+            f"their first assistant token): raise max_length (this tokenizer needs more tokens per text)"
+        )
 
     model = attach_lora(model, config)
     model.train()
@@ -447,7 +472,7 @@ def train(
         planned_steps=total_steps,
         stopped_by_time_budget=stopped_by_budget,
     )
-    (out_dir / "train_result.json").write_text(json.dumps(result.to_json(), indent=2) + "\n")
-    result.extra["model"] = model
-    result.extra["optimizer"] = optimizer
+    atomic_write_text(out_dir / "train_result.json", json.dumps(result.to_json(), indent=2) + "\n")
+    result.model = model
+    result.optimizer = optimizer
     return result

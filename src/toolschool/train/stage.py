@@ -1,14 +1,16 @@
-"""The training stage on its own: load the model, read conversations, fine-tune, save.
+"""The training stage: ``run(config, progress, loaded=None) -> TrainResult``.
 
-Output directory: ``config.yaml`` (the resolved :class:`TrainConfig`; with ``adapter/`` it
-makes the directory loadable by :func:`toolschool.models.load_trained`), ``adapter/``,
-``train_log.jsonl``, ``train_result.json``, ``loss.png``.
+Reads ``config.data``, fine-tunes ``config.model`` and writes into ``config.out_dir``:
+``config.yaml`` (the resolved :class:`TrainConfig`; with ``adapter/`` it makes the
+directory loadable by :func:`toolschool.models.load_trained`, and ``toolschool train -c
+<out_dir>/config.yaml`` trains the same adapter again), ``adapter/``, ``train_log.jsonl``,
+``train_result.json``, ``loss.png``.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from toolschool.config import dump_config
 from toolschool.errors import DataError
@@ -16,40 +18,78 @@ from toolschool.progress import NullProgress, Progress
 from toolschool.train.config import TrainConfig
 from toolschool.train.sft import TrainResult, train
 
+if TYPE_CHECKING:
+    from toolschool.models import LoadedModel
+    from toolschool.types import Conversation
 
-def run(
-    config: TrainConfig, data: str | os.PathLike[str], out_dir: str | os.PathLike[str], progress: Progress | None = None
-) -> TrainResult:
-    """Fine-tune ``config.model`` on the conversations in ``data`` (JSONL) into ``out_dir``.
+
+def check(config: TrainConfig) -> None:
+    """Check what can fail before any weight is loaded: LoRA targets and depth of the model.
 
     Raises:
-        DataError: the data file is missing, malformed or empty.
-        ModelLoadError: the model cannot be loaded.
+        ConfigError: the LoRA settings do not fit the model's architecture.
+        ModelLoadError: the model's config cannot be read.
     """
-    from toolschool.eval.plots import plot_loss
-    from toolschool.models import load_model
+    from toolschool.models.skeleton import model_skeleton
+    from toolschool.train.sft import lora_targets
+
+    lora_targets(model_skeleton(config.model), config.lora)
+
+
+def read_conversations(path: str | Path) -> list[Conversation]:
+    """The training conversations in ``path``.
+
+    Raises:
+        DataError: the file is missing, malformed or empty.
+    """
     from toolschool.types import Conversation, read_jsonl
 
-    progress = progress or NullProgress()
-    path = Path(data)
-    if not path.is_file():
-        raise DataError(f"training data {path} does not exist")
-    conversations = read_jsonl(path, Conversation)
+    p = Path(path)
+    if not p.is_file():
+        raise DataError(f"training data {p} does not exist (write it with `toolschool data`, or set data=PATH)")
+    conversations = read_jsonl(p, Conversation)
     if not conversations:
-        raise DataError(f"training data {path} has no conversations")
-    out = Path(out_dir)
+        raise DataError(f"training data {p} has no conversations")
+    return conversations
+
+
+def run(config: TrainConfig, progress: Progress | None = None, loaded: LoadedModel | None = None) -> TrainResult:
+    """Fine-tune ``config.model`` on ``config.data`` into ``config.out_dir``.
+
+    Args:
+        config: the resolved training config.
+        progress: receives ``load model`` and ``train`` progress.
+        loaded: the model already in memory (float32; the pipeline loads it once for the
+            base evaluation and training); None loads ``config.model``. It is wrapped with
+            the adapter in place.
+
+    Raises:
+        DataError: the data file is missing, malformed or empty, or nothing fits ``max_length``.
+        ConfigError: the LoRA settings do not fit the model.
+        ModelLoadError: the model cannot be loaded.
+    """
+    from toolschool.chat import resolve_layout
+    from toolschool.eval.plots import plot_loss
+    from toolschool.models import load_model
+
+    progress = progress or NullProgress()
+    conversations = read_conversations(config.data)
+    if loaded is None:
+        check(config)
+    out = Path(config.out_dir)
     dump_config(config, out / "config.yaml")
-    progress.start("load model", None)
-    loaded = load_model(config.model, dtype="float32")
-    progress.finish("load model")
+    if loaded is None:
+        progress.start("load model", None)
+        loaded = load_model(config.model, dtype="float32")
+        progress.finish("load model")
+    layout = resolve_layout(loaded.tokenizer, config.layout or loaded.layout)
 
     def on_step(step: int, total: int, loss: float) -> None:
         if step == 1:
             progress.start("train", total)
         progress.advance("train", 1, loss=round(loss, 4))
 
-    result = train(config, conversations, out, loaded.model, loaded.tokenizer, on_step=on_step)
+    result = train(config, conversations, out, loaded.model, loaded.tokenizer, on_step=on_step, layout=layout)
     progress.finish("train")
-    result.extra.pop("model", None)
     plot_loss([s for s, _ in result.losses], [v for _, v in result.losses], out / "loss.png")
     return result

@@ -1,0 +1,80 @@
+"""``toolschool config``: every key of a stage's config, and checking a config file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from toolschool.cli.errors import user_errors
+from toolschool.cli.render import console
+
+app = typer.Typer(help="Stage configs: list their keys, check a file.", no_args_is_help=True,
+                  add_completion=False)
+
+#: stage name → "module:Class" of its config
+STAGES = {
+    "run": "toolschool.pipeline:RunConfig",
+    "data": "toolschool.datagen.config:DataConfig",
+    "train": "toolschool.train.config:TrainConfig",
+    "eval": "toolschool.eval.config:EvalConfig",
+}
+
+
+def config_class(stage: str) -> type:
+    """The config class of ``stage``.
+
+    Raises:
+        ConfigError: unknown stage (the message lists the stages).
+    """
+    import importlib
+
+    from toolschool.errors import ConfigError
+
+    if stage not in STAGES:
+        raise ConfigError(f"unknown stage {stage!r}; stages: {', '.join(STAGES)}")
+    module, _, name = STAGES[stage].partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def stage_of(path: Path) -> str:
+    """The stage a config file is for, from its folder (``configs/train/x.yaml``, ``<run>/data/config.yaml``), else run."""
+    for part in reversed(path.resolve().parent.parts):
+        if part in STAGES:
+            return part
+        if part == "finetuned" or part == "base":
+            return "eval"
+    return "run"
+
+
+@app.command("show")
+def show(stage: str = typer.Argument(..., help=f"one of: {', '.join(STAGES)}")) -> None:
+    """Print every key of STAGE's config with its default and a one-line description."""
+    from rich.table import Table
+
+    from toolschool.config import describe_config
+
+    with user_errors():
+        cls = config_class(stage)
+    table = Table(title=f"{stage} config ({cls.__name__})")
+    table.add_column("key", no_wrap=True)
+    table.add_column("default")
+    table.add_column("description")
+    for key in describe_config(cls):
+        table.add_row(key.key, key.default, key.description)
+    console.print(table)
+
+
+@app.command("validate")
+def validate(
+    file: Path = typer.Argument(..., help="a config YAML file"),
+    stage: Optional[str] = typer.Option(None, "--stage", "-s", help="default: from the file's folder, else run"),
+) -> None:
+    """Check FILE as a stage config without running anything (exit 0 valid, 2 invalid)."""
+    from toolschool.config import load_config
+
+    name = stage or stage_of(file)
+    with user_errors():
+        load_config(config_class(name), file)
+    console.print(f"{file}: a valid {name} config")

@@ -1,0 +1,59 @@
+"""Configuration of the evaluation stage (one config, used alone and inside a run)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from toolschool.config import StageConfig
+from toolschool.names import FormatName, LayoutName, ToolkitName, TrainedModelName
+
+
+class EvalConfig(StageConfig):
+    """One evaluation: a model answers the items of a JSONL file; predictions and metrics.
+
+    Inside a run (:class:`~toolschool.pipeline.RunConfig`) the run sets ``data``, ``model``,
+    ``out_dir``, ``format``, ``layout``, ``system_prompt`` and ``toolkit``.
+    """
+
+    data: str | None = Field(None, description="eval items JSONL (required when run alone)")
+    model: TrainedModelName | None = Field(
+        None, description="run directory, bundled name, tiny[:seed], local dir, .gguf or hub id (required)"
+    )
+    out_dir: str | None = Field(None, description="default: <run>/eval/<data stem>, else runs/eval-<stem>-<model>")
+    format: FormatName | None = Field(None, description="wire format; None = the run's, else tool_use")
+    layout: LayoutName = Field(None, description="chat turn layout; None = the run's, else the model's own")
+    system_prompt: str | None = Field(None, description="None = the run's, else the built-in one")
+    toolkit: ToolkitName = Field("assistant", description="tools for items that carry none")
+    lenient: bool = Field(False, description="parse leniently, repairs counted as valid syntax")
+    batch_size: int = Field(32, ge=1, description="prompts decoded together")
+    max_new_tokens: int = Field(128, ge=1, description="cap on generated tokens per answer")
+    call_window: int | None = Field(
+        32, ge=1, description="stop an answer with no tool call begun after this many tokens; None = off"
+    )
+    dtype: Literal["auto", "bfloat16", "float32"] = Field(
+        "auto", description="weights for generation; auto = bfloat16 where the CPU has bf16 kernels"
+    )
+    limit: int | None = Field(None, ge=1, description="evaluate only the first N items")
+
+    @field_validator("data")
+    @classmethod
+    def _data_exists(cls, value: str | None) -> str | None:
+        if value is not None and not Path(value).is_file():
+            raise ValueError(f"eval file {value} does not exist")
+        return value
+
+    def require(self) -> EvalConfig:
+        """Self, checked to have what a stand-alone evaluation needs.
+
+        Raises:
+            ConfigError: ``data`` or ``model`` is not set.
+        """
+        from toolschool.errors import ConfigError
+
+        missing = [k for k in ("data", "model") if getattr(self, k) is None]
+        if missing:
+            raise ConfigError(f"eval config: {', '.join(missing)} required (e.g. -d items.jsonl -m smollm2-135m)")
+        return self

@@ -1,0 +1,56 @@
+"""What a model name in a config may be, checked before any work starts.
+
+A model is named by one of: a bundled name (:data:`~toolschool.models.bundled.BUNDLED`),
+``tiny`` / ``tiny:<seed>`` (a random test model), an existing local model directory
+(``config.json``), an existing ``.gguf`` file, a toolschool run directory (where a
+trained model is accepted), or a hub id ``owner/name``. Nothing here loads weights.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
+
+
+def model_choices() -> str:
+    """One line naming every accepted kind of model name."""
+    from toolschool.models.bundled import BUNDLED
+
+    return (f"bundled models: {', '.join(BUNDLED)}; tiny or tiny:<seed>; a local model directory; "
+            "a .gguf file; a run directory (evaluation); a hub id 'owner/name'")
+
+
+def check_model_name(name: str, trained: bool = False) -> str:
+    """Return ``name`` if it names a model (see module docstring), else raise.
+
+    Args:
+        name: the config value.
+        trained: also accept a toolschool run or train directory (a fine-tuned model).
+
+    Raises:
+        ValueError: naming what is wrong and listing the accepted kinds.
+    """
+    from toolschool.models.bundled import BUNDLED
+    from toolschool.models.loading import is_run_dir
+
+    if name in BUNDLED or name == "tiny":
+        return name
+    if name.startswith("tiny:"):
+        if not name[5:].isdigit():
+            raise ValueError(f"model {name!r}: tiny:<seed> needs a whole-number seed, e.g. tiny:1")
+        return name
+    path = Path(name).expanduser()
+    if path.is_dir():
+        if (path / "config.json").is_file() or (trained and is_run_dir(path)):
+            return name
+        what = "a model directory (config.json)" + (" or a run directory (config.yaml + adapter/)" if trained else "")
+        raise ValueError(f"model {name!r} is a directory but not {what}")
+    if path.suffix == ".gguf" or name.startswith((".", "/", "~")):
+        if path.is_file() and path.suffix == ".gguf":
+            return name
+        raise ValueError(f"model path {name!r} does not exist")
+    if _HUB_ID.match(name):
+        return name
+    raise ValueError(f"unknown model {name!r}; {model_choices()}")
