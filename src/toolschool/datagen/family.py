@@ -156,9 +156,3 @@ def protected_values(segments: list[Segment]) -> list[tuple[str, str]]:
     """``(text, mode)`` of every protected segment, in order."""
     return [(s.text, s.protect) for s in segments if s.protect]
 
-
-def single(tool: str, pattern: str, make: Maker, templates: list[str] | tuple[str, ...],
-           lang: str = "en") -> Family:
-    """A single-call family named ``"<tool>.<pattern>"`` (``lang`` suffix for non-English)."""
-    name = f"{tool}.{pattern}" + ("" if lang == "en" else f".{lang}")
-    return Family(name, "single", tool, tool, lang, tuple(templates), make)

@@ -13,11 +13,12 @@ import datetime as dt
 import random
 
 from toolschool.datagen.dates import spell_date
-from toolschool.datagen.families_info import reader_call, search_call, wiki_call
-from toolschool.datagen.families_language import dictionary_call, translate_call
-from toolschool.datagen.families_math import calculator_call, conversion_call
-from toolschool.datagen.families_weather_time import pick_city, weather_call
-from toolschool.datagen.family import Call, Chain, Draw, Family, Maker, ci, exact
+from toolschool.datagen.makers_info import reader_call, search_call, wiki_call
+from toolschool.datagen.makers_language import dictionary_call, translate_call
+from toolschool.datagen.makers_math import calculator_call, conversion_call
+from toolschool.datagen.makers_weather_time import pick_city, weather_call
+from toolschool.datagen.family import Call, Chain, Draw, Maker, ci, exact
+from toolschool.datagen.makers import register_maker
 from toolschool.datagen.simulators import dictionary_content, search_content, weather_content, wiki_content
 from toolschool.datagen.slots import CAPITALS, CITIES, LANGUAGES, WORDS
 from toolschool.datagen.topics import BOOKS, EVENTS, LANDMARKS, NEWS_TOPICS, PEOPLE, random_url, slugify
@@ -47,6 +48,7 @@ def _event_date(rng: random.Random, year: int) -> tuple[str, dt.date, str, str, 
     return event, day, spelled, query, content
 
 
+@register_maker("chain_event", factory=True)
 def _event_chain(target: str) -> Maker:
     def make(rng: random.Random, lang: str) -> Draw:
         year = rng.choice([2026, 2027])
@@ -62,6 +64,7 @@ def _event_chain(target: str) -> Maker:
     return make
 
 
+@register_maker("chain_capital", factory=True)
 def _capital(target: str) -> Maker:
     def make(rng: random.Random, lang: str) -> Draw:
         country = rng.choice(CAPITALS)
@@ -79,6 +82,7 @@ def _capital(target: str) -> Maker:
     return make
 
 
+@register_maker("chain_person", factory=True)
 def _person(target: str) -> Maker:
     def make(rng: random.Random, lang: str) -> Draw:
         person = rng.choice(PEOPLE)
@@ -100,6 +104,7 @@ def _person(target: str) -> Maker:
 _NO_ARTICLE = {"Mount Everest", "Mont Blanc", "Kilimanjaro", "Big Ben", "Christ the Redeemer"}
 
 
+@register_maker("chain_landmark")
 def _landmark(rng: random.Random, lang: str) -> Draw:
     name, metres, measure = rng.choice(LANDMARKS)
     surface = name if name in _NO_ARTICLE else f"the {name}"
@@ -112,6 +117,7 @@ def _landmark(rng: random.Random, lang: str) -> Draw:
     return Draw(slots, [call], chain=Chain([first], [wiki_content(name, summary)], f"{metres} metres"))
 
 
+@register_maker("chain_weather_unit")
 def _weather_unit(rng: random.Random, lang: str) -> Draw:
     city = pick_city(rng, lang)
     place = city.local_name(lang)
@@ -142,6 +148,7 @@ _CURRENCIES: dict[str, tuple[str, float]] = {
 }
 
 
+@register_maker("chain_price_total")
 def _price_total(rng: random.Random, lang: str) -> Draw:
     product, query, kw = rng.choice(_PRODUCTS)
     k = rng.randint(2, 12)
@@ -153,6 +160,7 @@ def _price_total(rng: random.Random, lang: str) -> Draw:
                 chain=Chain([first], [content], price))
 
 
+@register_maker("chain_exchange")
 def _exchange(rng: random.Random, lang: str) -> Draw:
     src, dst = rng.sample(sorted(_CURRENCIES), 2)
     (src_word, src_per_usd), (dst_word, dst_per_usd) = _CURRENCIES[src], _CURRENCIES[dst]
@@ -166,6 +174,7 @@ def _exchange(rng: random.Random, lang: str) -> Draw:
     return Draw(slots, [calculator_call(f"{amount} * {rate}")], chain=Chain([first], [content], rate))
 
 
+@register_maker("chain_population")
 def _population(rng: random.Random, lang: str) -> Draw:
     country = rng.choice(CAPITALS)
     p = rng.choice([1, 5, 10, 15, 20, 25, 50])
@@ -176,6 +185,7 @@ def _population(rng: random.Random, lang: str) -> Draw:
                 chain=Chain([first], [wiki_content(country.name, summary)], country.population))
 
 
+@register_maker("chain_definition_translate")
 def _definition_translate(rng: random.Random, lang: str) -> Draw:
     entry = rng.choice(WORDS)
     code = rng.choice([c for c in LANGUAGES if c != "en"])
@@ -186,6 +196,7 @@ def _definition_translate(rng: random.Random, lang: str) -> Draw:
                 chain=Chain([first], [content], entry.definition))
 
 
+@register_maker("chain_search_read")
 def _search_read(rng: random.Random, lang: str) -> Draw:
     topic, kw = rng.choice(NEWS_TOPICS)
     query = f"{topic.removeprefix('the ')} latest news"
@@ -199,6 +210,7 @@ def _search_read(rng: random.Random, lang: str) -> Draw:
     return Draw({"topic": ci(topic)}, [reader_call(url, title)], chain=Chain([first], [content], url))
 
 
+@register_maker("chain_book_author")
 def _book_author(rng: random.Random, lang: str) -> Draw:
     book, author = rng.choice(BOOKS)
     query = f"{book} author"
@@ -209,6 +221,7 @@ def _book_author(rng: random.Random, lang: str) -> Draw:
                 chain=Chain([first], [content], author))
 
 
+@register_maker("chain_event_place")
 def _event_place(rng: random.Random, lang: str) -> Draw:
     event, city_name, _month = rng.choice([e for e in EVENTS if e[1]])
     query = f"where is {event.removeprefix('the ')} held"
@@ -217,109 +230,3 @@ def _event_place(rng: random.Random, lang: str) -> Draw:
     first = search_call(query, [event.removeprefix("the ").split()[0]], {"kind": "schedule"})
     return Draw({"event": ci(event)}, [weather_call(city_name, _CITY_BY_NAME.get(city_name))],
                 chain=Chain([first], [content], city_name))
-
-
-def _chained(tool: str, pattern: str, make: Maker, templates: list[str], lang: str = "en") -> Family:
-    name = f"chained.{pattern}" + ("" if lang == "en" else f".{lang}")
-    return Family(name, "chained", tool, tool, lang, tuple(templates), make)
-
-
-CHAINED: list[Family] = [
-    _chained("datetime", "event_weekday", _event_chain("weekday"), [
-        "What day of the week is {event} in {year}?", "Which weekday does {event} {year} fall on?",
-        "{event} {year} — what weekday is that?",
-        "Quick check: does {event} in {year} land on a Monday, a Friday, or what?"]),
-    _chained("datetime", "event_weekend_plan", _event_chain("weekday"), [
-        "I want to go to {event} in {year} but I can only travel on weekends. Is it on a weekend?",
-        "Will {event} {year} be on a weekday? I'd need to take time off.",
-        "My boss only lets me off on Fridays. Is {event} {year} on a Friday?",
-        "Can I make it to {event} {year} without missing work? I work Monday to Friday."]),
-    _chained("datetime", "event_countdown", _event_chain("diff"), [
-        "How many days until {event} {year}?", "How long do I have to wait for {event} in {year}, in days?",
-        "Countdown: days left until {event} {year}?",
-        "I'm so excited for {event} {year}! How many days away is it?"]),
-    _chained("datetime", "event_add_days", _event_chain("add_days"), [
-        "What's the date {n} days after {event} {year}?",
-        "My visa starts on the day of {event} {year} and lasts {n} days. When does it run out?",
-        "I arrive for {event} {year} and stay {n} days. What date do I leave?",
-        "Add {n} days to the date of {event} {year}."]),
-    _chained("datetime", "capital_time", _capital("time"), [
-        "What time is it in the capital of {country}?", "Is it night right now in the capital of {country}?",
-        "I need to call someone in the capital of {country}. What's the local time there?",
-        "Current time in {country}'s capital city?"]),
-    _chained("datetime", "birthday_weekday", _person("weekday"), [
-        "What day of the week was {person} born on?", "Was {person} born on a weekend?",
-        "On which weekday did {person} come into the world?",
-        "{person}'s birthday: what day of the week was it?"]),
-    _chained("weather", "capital_weather", _capital("weather"), [
-        "What's the weather like in the capital of {country}?",
-        "Is it raining in {country}'s capital right now?",
-        "Should I pack an umbrella for the capital of {country}? What's it like there now?",
-        "Current conditions in the capital city of {country}?"]),
-    _chained("weather", "birthplace_weather", _person("weather"), [
-        "What's the weather in the town where {person} was born?",
-        "I'm visiting {person}'s birthplace next week. What's the weather like there?",
-        "How's the weather today in {person}'s hometown?", "Is it sunny where {person} was born?"]),
-    _chained("weather", "event_location_weather", _event_place, [
-        "What's the weather like where {event} is held?",
-        "I'm going to {event}. What's the weather there now?",
-        "Weather check for the city that hosts {event}, please.",
-        "What should I wear to {event}? How's the weather in the host city?"]),
-    _chained("weather", "capital_weather", _capital("weather"), [
-        "¿Qué tiempo hace en la capital de {country}?", "¿Llueve ahora en la capital de {country}?",
-        "Dime el clima actual de la capital de {country}.",
-        "¿Hace frío en la capital de {country} hoy?"], lang="es"),
-    _chained("unit_converter", "landmark_height", _landmark, [
-        "How {measure} is {landmark} in {dst}?", "What's the size of {landmark} in {dst}?",
-        "Give me the height of {landmark}, converted to {dst}.",
-        "I think in {dst}. How {measure} is {landmark}?"]),
-    _chained("unit_converter", "temperature_fahrenheit", _weather_unit, [
-        "What's the temperature in {city} in Fahrenheit?", "How warm is it in {city}? Give it to me in °F.",
-        "Temperature in {city} right now, in degrees Fahrenheit please.",
-        "I'm American, so tell me the {city} temperature in Fahrenheit."]),
-    _chained("calculator", "price_total", _price_total, [
-        "How much would {k} {product} cost at today's price?",
-        "I want to buy {k} {product}. What's the total?",
-        "Total cost of {k} {product} at current prices?",
-        "Budget check: what would {k} {product} set me back today?"]),
-    _chained("calculator", "currency_exchange", _exchange, [
-        "How much is {amount} {src} in {dst} at today's rate?", "Convert {amount} {src} to {dst} for me.",
-        "I have {amount} {src}. How many {dst} is that today?",
-        "What do {amount} {src} come to in {dst} at the current rate?"]),
-    _chained("calculator", "population_share", _population, [
-        "What's {p}% of the population of {country}?", "If {p} percent of people in {country} signed up, how "
-        "many would that be?",
-        "How many people is {p}% of {country}'s population?",
-        "Take {p} percent of the number of people living in {country}."]),
-    _chained("translate", "definition_translate", _definition_translate, [
-        "Look up '{word}' and translate its definition into {lang}.",
-        "What does {word} mean? Give me the definition in {lang}.",
-        "I need the dictionary meaning of {word}, written in {lang}.",
-        "Get the definition of '{word}' and put it into {lang}."]),
-    _chained("translate", "definition_for_friend", _definition_translate, [
-        "My friend only speaks {lang}. Can you find the meaning of '{word}' and translate it for her?",
-        "Define {word}, then put the definition in {lang}.",
-        "Explain '{word}' to my cousin, who reads only {lang}: look it up and translate the meaning.",
-        "What's '{word}'? Please answer in {lang}, using the dictionary definition."]),
-    _chained("web_reader", "search_then_read", _search_read, [
-        "Find a recent article about {topic} and read it for me.",
-        "Search for news on {topic} and summarize the "
-        "top article.",
-        "Get me the latest on {topic} and read the best article.",
-        "What's new with {topic}? Find an article and go through it."]),
-    _chained("web_reader", "search_open_first", _search_read, [
-        "Look up {topic} and open the first result.",
-        "Can you find something on {topic} and tell me what the "
-        "first article says?",
-        "Search {topic}, click the top hit and summarize it.",
-        "Open the first search result about {topic}."]),
-    _chained("wikipedia", "book_author", _book_author, [
-        "Who wrote {book}? Tell me about the author.", "Find out who wrote {book} and give me their bio.",
-        "Who is the author of {book}? I'd like a short biography.", "Tell me about whoever wrote {book}."]),
-    _chained("wikipedia", "book_author_background", _book_author, [
-        "I just finished {book}. Who's the author and what's their background?",
-        "Background on the writer of {book}, please.",
-        "Loved {book}. What else should I know about the person who wrote it?",
-        "Who's behind {book}, and what's their story?"]),
-]
-
