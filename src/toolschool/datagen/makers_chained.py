@@ -1,10 +1,10 @@
-"""Chained families: the second call depends on the first call's result.
+"""Makers of the chained families (``data/families/chained.yaml``): a call uses a previous result.
 
 Each kind draws the whole exchange: the user request, the first call, a simulated result
 that carries a value (a date in a search snippet, a capital in a Wikipedia summary, a
 temperature in a weather report…), and the target call that uses that value. The result's
 ``evidence`` is the exact text the target argument derives from; tests check it is in the
-tool message. Families are grouped for splitting by the target tool.
+tool message. The families are grouped for splitting by the target tool (their ``tool``).
 """
 
 from __future__ import annotations
@@ -19,12 +19,20 @@ from toolschool.datagen.makers_math import calculator_call, conversion_call
 from toolschool.datagen.makers_weather_time import pick_city, weather_call
 from toolschool.datagen.family import Call, Chain, Draw, Maker, ci, exact
 from toolschool.datagen.makers import register_maker
+from toolschool.datagen.resources import PoolFile
 from toolschool.datagen.simulators import dictionary_content, search_content, weather_content, wiki_content
 from toolschool.datagen.slots import CAPITALS, CITIES, LANGUAGES, WORDS
 from toolschool.datagen.topics import BOOKS, EVENTS, LANDMARKS, NEWS_TOPICS, PEOPLE, random_url, slugify
 
+_CHAINED_POOLS = PoolFile("pools/chained.yaml")
+_SITES: list[str] = _CHAINED_POOLS.get("sites", list[str])
+_NO_ARTICLE: set[str] = _CHAINED_POOLS.get("no_article", set[str])
+_PRODUCTS: list[tuple[str, str, str]] = _CHAINED_POOLS.get("products", list[tuple[str, str, str]])
+#: code → (what users call it, approximate units per US dollar)
+_CURRENCIES: dict[str, tuple[str, float]] = _CHAINED_POOLS.get("currencies", dict[str, tuple[str, float]])
+_CHAINED_POOLS.done()
+
 _CITY_BY_NAME = {c.name: c for c in CITIES}
-_SITES = ["www.reuters.com", "www.bbc.com", "apnews.com", "www.timeout.com", "www.lonelyplanet.com"]
 
 
 def _dt(arguments: dict) -> Call:
@@ -101,9 +109,6 @@ def _person(target: str) -> Maker:
     return make
 
 
-_NO_ARTICLE = {"Mount Everest", "Mont Blanc", "Kilimanjaro", "Big Ben", "Christ the Redeemer"}
-
-
 @register_maker("chain_landmark")
 def _landmark(rng: random.Random, lang: str) -> Draw:
     name, metres, measure = rng.choice(LANDMARKS)
@@ -127,25 +132,6 @@ def _weather_unit(rng: random.Random, lang: str) -> Draw:
     call = conversion_call(float(temp), "°C", "°F")
     return Draw({"city": ci(place)}, [call], chain=Chain([weather_call(place, city)], [content],
                                                          f"\"temperature_c\": {temp}"))
-
-
-_PRODUCTS: list[tuple[str, str, str]] = [
-    ("Nintendo Switch 2 consoles", "Nintendo Switch 2 price", "Switch 2"), ("Steam Decks", "Steam Deck price",
-    "Steam"),
-    ("MacBook Airs", "MacBook Air price", "MacBook"), ("Eurail passes", "Eurail pass price", "Eurail"),
-    ("Disneyland tickets", "Disneyland ticket price", "Disneyland"), ("ounces of gold",
-    "gold price per ounce", "gold"),
-    ("shares of Nvidia", "Nvidia stock price", "Nvidia"), ("shares of Apple", "Apple stock price", "Apple"),
-    ("Kindle Paperwhites", "Kindle Paperwhite price", "Kindle"), ("LEGO Millennium Falcons",
-                                                                  "LEGO Millennium Falcon price",
-                                                                  "Millennium"),
-]
-#: code → (what users call it, approximate units per US dollar)
-_CURRENCIES: dict[str, tuple[str, float]] = {
-    "USD": ("US dollars", 1.0), "EUR": ("euros", 0.92), "GBP": ("British pounds", 0.79), "JPY": ("yen", 151.0),
-    "CHF": ("Swiss francs", 0.88), "BRL": ("Brazilian reais", 5.4), "MXN": ("Mexican pesos", 18.5),
-    "CAD": ("Canadian dollars", 1.37), "AUD": ("Australian dollars", 1.52), "INR": ("Indian rupees", 83.0),
-}
 
 
 @register_maker("chain_price_total")

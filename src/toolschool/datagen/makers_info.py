@@ -1,4 +1,4 @@
-"""Single-call families for ``web_search``, ``wikipedia`` and ``web_reader``.
+"""Makers of the ``web_search``, ``wikipedia`` and ``web_reader`` families (phrasing in ``data/families``).
 
 Search and Wikipedia queries are free text, so their calls carry ``keywords`` (the
 entity words any acceptable query must contain) rather than one exact string. Current
@@ -13,6 +13,7 @@ import random
 
 from toolschool.datagen.family import Call, Draw, Maker, ci, exact
 from toolschool.datagen.makers import register_maker
+from toolschool.datagen.resources import PoolFile
 from toolschool.datagen.slots import CITIES
 from toolschool.datagen.topics import (
     BOOKS,
@@ -28,6 +29,23 @@ from toolschool.datagen.topics import (
     TOPICS,
     random_url,
 )
+
+_SEARCH_POOLS = PoolFile("pools/search.yaml")
+_WIKIPEDIA_POOLS = PoolFile("pools/wikipedia.yaml")
+_NAMED_NEWS: set[str] = _SEARCH_POOLS.get("named_news", set[str])
+#: (product as users name it, keyword a query must contain) — things people read reviews of or shop for.
+_PRODUCTS: list[tuple[str, str]] = _SEARCH_POOLS.get("products", list[tuple[str, str]])
+#: Online services people check for outages.
+_SERVICES: list[str] = _SEARCH_POOLS.get("services", list[str])
+#: (kind of place, keyword) for opening hours and "best X near Y".
+_SHOPS: list[tuple[str, str]] = _SEARCH_POOLS.get("shops", list[tuple[str, str]])
+_NEARBY: list[str] = _SEARCH_POOLS.get("nearby", list[str])
+_STOP: set[str] = _WIKIPEDIA_POOLS.get("stopwords", set[str])
+_WITH_THE: set[str] = _WIKIPEDIA_POOLS.get("with_the", set[str])
+_LIVING: set[str] = _WIKIPEDIA_POOLS.get("living", set[str])
+#: (article title, how users write it, past-tense verb, summary) — inventions and discoveries.
+_INVENTIONS: list[tuple[str, str, str, str]] = _WIKIPEDIA_POOLS.get("inventions", list[tuple[str, str, str, str]])
+_SEARCH_POOLS.done()
 
 # ------------------------------------------------------------------ web_search
 
@@ -68,10 +86,6 @@ def _score(rng: random.Random, lang: str) -> Draw:
     call = search_call(query, [a, b], {"kind": "score", "teams": [a, b]})
     slots = {"topic": ci(phrase), "a": ci(a), "b": ci(b), "ta": ci(the + a), "tb": ci(the + b), "query": ci(query)}
     return Draw(slots, [call])
-
-
-_NAMED_NEWS = {"Artemis", "AI Act", "James Webb", "OpenAI", "Starliner", "Zelda", "Taylor Swift", "Eurovision",
-               "Linux kernel", "Suez", "Great Barrier Reef", "Rust"}
 
 
 @register_maker("search_news")
@@ -119,29 +133,6 @@ def _company(rng: random.Random, lang: str) -> Draw:
     company = rng.choice(COMPANIES)
     query = f"{company} customer service phone number"
     return Draw({"company": ci(company)}, [search_call(query, [company], {"kind": "contact"})])
-
-
-#: (product as users name it, keyword a query must contain) — things people read reviews of or shop for.
-_PRODUCTS: list[tuple[str, str]] = [
-    ("the Sony WH-1000XM6", "WH-1000XM6"), ("the Kindle Paperwhite", "Kindle"), ("the Framework Laptop", "Framework"),
-    ("the Dyson V15", "Dyson V15"), ("the Pixel 10", "Pixel 10"), ("the Meta Quest 3", "Quest 3"),
-    ("the AirPods Pro", "AirPods Pro"), ("the Steam Deck OLED", "Steam Deck"), ("the Garmin Forerunner 965", "Forerunner"),
-    ("the Roborock S8", "Roborock"), ("the Fujifilm X100VI", "X100VI"), ("the Galaxy S25", "Galaxy S25"),
-    ("the iPad Air", "iPad Air"), ("the Nintendo Switch 2", "Switch 2"), ("the Breville Barista Express", "Breville"),
-]
-
-#: Online services people check for outages.
-_SERVICES: list[str] = ["Gmail", "Discord", "Slack", "Instagram", "GitHub", "WhatsApp", "Steam", "Netflix",
-                        "Outlook", "Spotify", "Zoom", "ChatGPT", "YouTube", "Reddit", "PlayStation Network"]
-
-#: (kind of place, keyword) for opening hours and "best X near Y".
-_SHOPS: list[tuple[str, str]] = [
-    ("post office", "post office"), ("IKEA", "IKEA"), ("Apple Store", "Apple Store"), ("farmers market", "market"),
-    ("public library", "library"), ("DMV", "DMV"), ("Decathlon", "Decathlon"), ("bank", "bank"),
-    ("supermarket", "supermarket"), ("swimming pool", "pool"), ("Lidl", "Lidl"), ("recycling centre", "recycling"),
-]
-_NEARBY: list[str] = ["sushi", "coffee shop", "pizza", "brunch spot", "bookstore", "climbing gym", "tapas bar",
-                      "bakery", "Thai food", "vintage shop", "burger joint", "wine bar"]
 
 
 @register_maker("search_review")
@@ -192,13 +183,7 @@ def draw_search_topic(rng: random.Random, lang: str) -> Draw:
     return rng.choice([_price, _score, _news, _schedule, _release, _local])(rng, lang)
 
 
-
 # ------------------------------------------------------------------ wikipedia
-_STOP = {"of", "the", "and", "de", "van", "da", "jr.", "von", "del"}
-_WITH_THE = {"Great Barrier Reef", "Sahara", "Galápagos Islands", "Alhambra", "Chernobyl disaster",
-             "French Revolution", "Fall of the Berlin Wall", "Black Death", "Industrial Revolution",
-             "Meiji Restoration", "Treaty of Tordesillas", "Carnation Revolution", "Red Cross", "European Union",
-             "Bauhaus", "Byzantine Empire", "Rosetta Stone", "Hanseatic League"}
 
 
 _PERSON_NAMES = {p.name for p in PEOPLE} | {t.title for t in TOPICS if t.kind == "person"}
@@ -212,9 +197,6 @@ def wiki_keywords(title: str, person: bool = False) -> list[str]:
     if person or title in _PERSON_NAMES or len(words) == 1:
         return [words[-1]]
     return [words[0], words[-1]]
-
-
-_LIVING = {"Hayao Miyazaki", "Paulo Coelho", "Haruki Murakami"}
 
 
 def wiki_call(title: str, summary: str, person: bool = False) -> Call:
@@ -256,57 +238,18 @@ def _wiki_people(rng: random.Random, lang: str) -> Draw:
     return Draw({"topic": ci(title)}, [wiki_call(title, summary, person=True)])
 
 
-#: (article title, how users write it, past-tense verb, summary) — inventions and discoveries.
-_INVENTIONS: list[tuple[str, str, str, str]] = [
-    ("Telephone", "the telephone", "invented", "a device that converts sound into signals sent over a distance"),
-    ("Printing press", "the printing press", "invented", "a machine for printing text, developed by Gutenberg "
-     "around 1440"),
-    ("Penicillin", "penicillin", "discovered", "an antibiotic discovered by Alexander Fleming in 1928"),
-    ("World Wide Web", "the World Wide Web", "invented", "an information system created by Tim Berners-Lee in 1989"),
-    ("Radium", "radium", "discovered", "a radioactive element discovered by Marie and Pierre Curie in 1898"),
-    ("Periodic table", "the periodic table", "came up with", "a tabular arrangement of the chemical elements"),
-    ("Light bulb", "the light bulb", "invented", "an electric light that produces light from a heated filament"),
-    ("Steam engine", "the steam engine", "invented", "a heat engine that performs work using steam"),
-    ("Vaccine", "the first vaccine", "developed", "a preparation that provides immunity, pioneered by Edward "
-     "Jenner"),
-    ("Pythagorean theorem", "the Pythagorean theorem", "discovered", "a relation among the sides of a right "
-     "triangle"),
-    ("Insulin", "insulin", "discovered", "a hormone whose therapeutic use was discovered in Toronto in 1921"),
-    ("Neptune", "Neptune", "discovered", "the eighth planet from the Sun, first observed in 1846"),
-    ("Airplane", "the airplane", "invented", "a powered fixed-wing aircraft, first flown by the Wright brothers"),
-    ("Braille", "Braille", "invented", "a tactile writing system created by Louis Braille"),
-]
-
 #: (article title, past-tense verb, past participle, maker noun, summary) — authored works.
 _AUTHORED: list[tuple[str, str, str, str, str]] = [
     *[(book, "wrote", "written", "author", f"a novel by {author}") for book, author in BOOKS],
-    ("Mona Lisa", "painted", "painted", "painter", "a portrait by Leonardo da Vinci"),
-    ("The Persistence of Memory", "painted", "painted", "painter", "a 1931 painting by Salvador Dalí"),
-    ("The Scream", "painted", "painted", "painter", "an 1893 painting by Edvard Munch"),
-    ("Girl with a Pearl Earring", "painted", "painted", "painter", "an oil painting by Johannes Vermeer"),
-    ("The Birth of Venus", "painted", "painted", "painter", "a painting by Sandro Botticelli"),
-    ("The Night Watch", "painted", "painted", "painter", "a 1642 painting by Rembrandt"),
-    ("The Four Seasons", "composed", "composed", "composer", "a set of violin concertos by Antonio Vivaldi"),
-    ("Boléro", "composed", "composed", "composer", "a 1928 orchestral piece by Maurice Ravel"),
-    ("Clair de lune", "composed", "composed", "composer", "a piano piece by Claude Debussy"),
-    ("Metropolis", "directed", "directed", "director", "a 1927 German silent science-fiction film by Fritz Lang"),
-    ("Seven Samurai", "directed", "directed", "director", "a 1954 Japanese film by Akira Kurosawa"),
-    ("The Thinker", "sculpted", "sculpted", "sculptor", "a bronze sculpture by Auguste Rodin"),
+    *_WIKIPEDIA_POOLS.get("authored", list[tuple[str, str, str, str, str]]),
 ]
 
 #: (article title, how users write it, summary) — organisations people ask the founding of.
 _FOUNDED: list[tuple[str, str, str]] = [
     *[(t.title, _surface(t.title), t.summary) for t in TOPICS if t.kind == "organisation"],
-    ("Nobel Prize", "the Nobel Prize", "a set of annual awards established by the will of Alfred Nobel"),
-    ("United Nations", "the United Nations", "an intergovernmental organisation founded in 1945"),
-    ("Doctors Without Borders", "Doctors Without Borders", "a humanitarian medical organisation founded in 1971"),
-    ("International Olympic Committee", "the International Olympic Committee", "the governing body of the "
-     "Olympic movement, founded in 1894"),
-    ("Greenpeace", "Greenpeace", "an environmental organisation founded in Vancouver in 1971"),
-    ("Studio Ghibli", "Studio Ghibli", "a Japanese animation studio founded in 1985"),
-    ("Royal Society", "the Royal Society", "a learned society for science founded in London in 1660"),
-    ("Salvation Army", "the Salvation Army", "a Protestant church and charity founded in London in 1865"),
+    *_WIKIPEDIA_POOLS.get("founded", list[tuple[str, str, str]]),
 ]
+_WIKIPEDIA_POOLS.done()
 
 
 @register_maker("wiki_invention")
@@ -325,8 +268,6 @@ def _authored(rng: random.Random, lang: str) -> Draw:
 def _founded(rng: random.Random, lang: str) -> Draw:
     title, surface, summary = rng.choice(_FOUNDED)
     return Draw({"org": ci(surface)}, [wiki_call(title, summary)])
-
-
 
 
 # ------------------------------------------------------------------ web_reader

@@ -1,4 +1,4 @@
-"""Single-call families for ``dictionary`` and ``translate``.
+"""Makers of the ``dictionary`` and ``translate`` families (phrasing in ``data/families``).
 
 Dictionary calls take the English word exactly as written. Translate calls copy the text
 from between the quotes (or after the colon) and turn the target language, however
@@ -11,7 +11,7 @@ import random
 
 from toolschool.datagen.family import Call, Draw, Maker, ci, exact
 from toolschool.datagen.makers import register_maker
-from toolschool.datagen.slots import FOREIGN_PHRASES, LANGUAGES, PHRASES, WORDS, language_accept
+from toolschool.datagen.slots import FOREIGN_PHRASES, LANGUAGES, PHRASES, SIMPLE_WORDS, WORDS, language_accept
 
 # ------------------------------------------------------------------ dictionary
 
@@ -63,12 +63,6 @@ def phrase_to(source: str) -> Maker:
     return make
 
 
-#: Everyday English words people want in another language.
-SIMPLE_WORDS: list[str] = [
-    "butterfly", "library", "cheese", "umbrella", "Thursday", "grandmother", "apple", "train station", "friendship",
-    "kitchen", "homework", "beach", "strawberry", "key", "bicycle", "cloud", "thank you", "good night", "spoon",
-    "mountain", "birthday", "dog", "breakfast", "pharmacy", "window", "love", "cat", "car", "rain", "moon",
-]
 
 
 @register_maker("simple_word")

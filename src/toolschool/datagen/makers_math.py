@@ -1,4 +1,4 @@
-"""Single-call families for ``calculator`` and ``unit_converter``.
+"""Makers of the ``calculator`` and ``unit_converter`` families (phrasing in ``data/families``).
 
 Calculator requests come as symbols ("(12 + 8) * 3.5"), as words ("45 times 12", "15 % de
 80", "2 hoch 10") or as word problems whose expression follows from the numbers in the
@@ -16,6 +16,7 @@ import random
 from toolschool.datagen.arithmetic import evaluate
 from toolschool.datagen.family import Call, Draw, Maker, ci, exact
 from toolschool.datagen.makers import register_maker
+from toolschool.datagen.resources import PoolFile
 from toolschool.datagen.units import (
     COMMON_PAIRS,
     UNIT_BY_ABBR,
@@ -26,19 +27,9 @@ from toolschool.datagen.units import (
 )
 
 # ------------------------------------------------------------------ calculator
-_WORDS = {
-    "en": {"*": ["times", "multiplied by"], "/": ["divided by", "over"], "+": ["plus", "and"],
-           "-": ["minus", "take away"], "pow": ["{a} to the power of {b}", "{a} raised to {b}"],
-           "pct": ["{p} percent of {n}", "{p}% of {n}"]},
-    "es": {"*": ["por", "multiplicado por"], "/": ["entre", "dividido por"], "+": ["más"], "-": ["menos"],
-           "pow": ["{a} elevado a {b}"], "pct": ["el {p}% de {n}", "el {p} por ciento de {n}"]},
-    "fr": {"*": ["fois", "multiplié par"], "/": ["divisé par"], "+": ["plus"], "-": ["moins"],
-           "pow": ["{a} puissance {b}"], "pct": ["{p} % de {n}", "{p} pour cent de {n}"]},
-    "de": {"*": ["mal"], "/": ["geteilt durch"], "+": ["plus"], "-": ["minus"], "pow": ["{a} hoch {b}"],
-           "pct": ["{p} % von {n}", "{p} Prozent von {n}"]},
-    "pt": {"*": ["vezes", "multiplicado por"], "/": ["dividido por"], "+": ["mais"], "-": ["menos"],
-           "pow": ["{a} elevado a {b}"], "pct": ["{p}% de {n}", "{p} por cento de {n}"]},
-}
+_MATH_POOLS = PoolFile("pools/math.yaml")
+_WORDS: dict[str, dict[str, list[str]]] = _MATH_POOLS.get("operator_words", dict[str, dict[str, list[str]]])
+_MATH_POOLS.done()
 
 
 def _num(rng: random.Random, low: int = 2, high: int = 999, decimal: float = 0.25) -> str:

@@ -1,4 +1,4 @@
-"""Single-call families for ``weather`` and ``datetime``.
+"""Makers of the ``weather`` and ``datetime`` families (phrasing: ``data/families/weather.yaml``, ``datetime.yaml``).
 
 Weather locations are the place as the user wrote it (an exonym such as "Londres" in a
 Spanish request stays "Londres"; the English name is also accepted). Datetime calls use

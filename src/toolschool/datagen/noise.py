@@ -8,6 +8,8 @@ dropped, doubled or swapped letters, missing accents), a filler before or after 
 Protected segments (:class:`~toolschool.datagen.family.Segment` with ``protect`` set) are
 never altered, except that ``"ci"`` segments follow lowercasing and shouting. So every
 value an argument is checked against still appears in the request.
+
+The filler phrases per language are data (``data/pools/noise.yaml``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import unicodedata
 from collections.abc import Callable
 
 from toolschool.datagen.family import Segment
+from toolschool.datagen.resources import PoolFile
 
 _QWERTY_ROWS = ["qwertyuiop", "asdfghjkl", "zxcvbnm"]
 _NEIGHBOURS: dict[str, str] = {}
@@ -29,34 +32,11 @@ for _r, _row in enumerate(_QWERTY_ROWS):
                 near += _QWERTY_ROWS[_other][max(0, _i - 1):_i + 1]
         _NEIGHBOURS[_ch] = near
 
-PREFIXES: dict[str, list[str]] = {
-    "en": ["hey, ", "hi! ", "quick question: ", "ok so ", "hmm, ", "yo ", "hello there. ", "sorry to bother you, ",
-           "btw ", "one more thing: ", "hi, ", "good morning! ", "so, ", "question: ", "hey assistant, ",
-           "please help: ", "um ", "alright, "],
-    "es": ["oye, ", "hola, ", "una pregunta: ", "perdona, ", "buenas, "],
-    "fr": ["salut, ", "bonjour, ", "petite question : ", "dis, ", "excuse-moi, "],
-    "de": ["hey, ", "hallo, ", "kurze Frage: ", "sag mal, ", "moin, "],
-    "pt": ["oi, ", "olá, ", "uma pergunta: ", "ei, ", "bom dia, "],
-}
-SUFFIXES: dict[str, list[str]] = {
-    "en": [" thanks!", " thx", " please", " ty", " cheers", " :)", " asap", " thank you!", " pls", " lol",
-           " thanks in advance", " if you can", " 🙏"],
-    "es": [" gracias!", " porfa", " por favor", " :)"],
-    "fr": [" merci !", " stp", " s'il te plaît", " :)"],
-    "de": [" danke!", " bitte", " danke dir", " :)"],
-    "pt": [" obrigado!", " por favor", " valeu", " :)"],
-}
-CONTEXT: dict[str, list[str]] = {
-    "en": ["I just got back from the gym.", "My cat is sitting on my keyboard right now.",
-           "Sorry if this is a dumb question.", "It's been a long day at work.", "I'm on my phone, excuse typos.",
-           "My coffee went cold while I was typing this.", "I've got five minutes before my next call.",
-           "The kids are finally asleep.", "I'm on the train right now.", "Random one for you.",
-           "I asked my friend but she didn't know either.", "This has been bugging me all day."],
-    "es": ["Acabo de llegar a casa.", "Estoy en el tren.", "Perdona si es una pregunta tonta."],
-    "fr": ["Je viens de rentrer du travail.", "Je suis dans le train.", "Désolé si la question est bête."],
-    "de": ["Ich bin gerade im Zug.", "Sorry, falls die Frage blöd ist.", "Ich komme gerade von der Arbeit."],
-    "pt": ["Acabei de chegar em casa.", "Estou no ônibus agora.", "Desculpa se a pergunta for boba."],
-}
+_NOISE_POOLS = PoolFile("pools/noise.yaml")
+PREFIXES: dict[str, list[str]] = _NOISE_POOLS.get("prefixes", dict[str, list[str]])
+SUFFIXES: dict[str, list[str]] = _NOISE_POOLS.get("suffixes", dict[str, list[str]])
+CONTEXT: dict[str, list[str]] = _NOISE_POOLS.get("context", dict[str, list[str]])
+_NOISE_POOLS.done()
 _OPS = ["lower", "punct", "typo", "typo", "prefix", "suffix", "context", "accents", "shout"]
 _OP_WEIGHTS = [0.24, 0.16, 0.22, 0.08, 0.16, 0.14, 0.1, 0.06, 0.02]
 _WORD = re.compile(r"[A-Za-zÀ-ÿ]{4,}")

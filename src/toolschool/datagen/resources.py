@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from toolschool.errors import ConfigError
 
@@ -85,3 +85,42 @@ def validate(model: type[M], data: Any, source: str) -> M:
 def load_model(model: type[M], relative: str) -> M:
     """Shipped data file ``relative`` validated by ``model`` (once per process)."""
     return validate(model, load_data(relative), relative)
+
+
+class PoolFile:
+    """A shipped pool file (``pools/<name>.yaml``): a mapping of named pools.
+
+    :meth:`get` validates one entry against a type (lists, tuples, dicts, dataclasses) with
+    pydantic; :meth:`done` rejects entries nobody read, so a misspelt key is an error, not
+    a silently ignored pool.
+    """
+
+    def __init__(self, relative: str):
+        self.relative = relative
+        data = load_data(relative)
+        if not isinstance(data, dict):
+            raise ConfigError(f"{relative}: expected a mapping of pool names to entries")
+        self.data: dict[str, Any] = data
+        self.used: set[str] = set()
+
+    def get(self, key: str, type_: Any) -> Any:
+        """Entry ``key`` validated as ``type_``.
+
+        Raises:
+            ConfigError: the entry is missing or does not validate (file, entry and row named).
+        """
+        if key not in self.data:
+            raise ConfigError(f"{self.relative}: missing pool {key!r}")
+        self.used.add(key)
+        try:
+            return TypeAdapter(type_).validate_python(self.data[key])
+        except ValidationError as exc:
+            lines = [f"{self.relative}: {key} {describe_location(tuple(e['loc']), None)}: {e['msg']}"
+                     for e in exc.errors()]
+            raise ConfigError("\n".join(lines)) from None
+
+    def done(self) -> None:
+        """Raise :class:`ConfigError` if the file has entries no :meth:`get` asked for."""
+        unknown = sorted(set(self.data) - self.used)
+        if unknown:
+            raise ConfigError(f"{self.relative}: unknown pools {unknown}; known: {sorted(self.used)}")
