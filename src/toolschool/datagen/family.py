@@ -122,37 +122,38 @@ class Family:
 
 
 @dataclass(frozen=True)
-class Segment:
+class RequestPiece:
     """A piece of a rendered request; ``protect`` as in :class:`Slot` (None = free text)."""
 
     text: str
     protect: str | None = None
 
 
-def render(family: Family, template: str, draw: Draw, rng: random.Random) -> list[Segment]:
+def render(family: Family, template: str, draw: Draw, rng: random.Random) -> list[RequestPiece]:
     """Fill ``template`` from ``draw.slots`` and decorations; return the segments.
 
     Raises:
         KeyError: the template names a placeholder that is neither a slot nor a decoration
             (a bug in the family, reported with its name).
     """
-    segments: list[Segment] = []
+    segments: list[RequestPiece] = []
     for literal, name, _spec, _conv in _FORMATTER.parse(template):
         if literal:
-            segments.append(Segment(literal))
+            segments.append(RequestPiece(literal))
         if name is None:
             continue
         if name in draw.slots:
             value = draw.slots[name]
-            segments.append(Segment(value.text, value.protect) if isinstance(value, Slot) else Segment(value))
+            segments.append(RequestPiece(value.text, value.protect) if isinstance(value, Slot)
+                            else RequestPiece(value))
         elif name in DECOR.get(family.lang, {}):
-            segments.append(Segment(rng.choice(DECOR[family.lang][name])))
+            segments.append(RequestPiece(rng.choice(DECOR[family.lang][name])))
         else:
             raise KeyError(f"family {family.name!r}: template {template!r} uses unknown slot {{{name}}}")
     return segments
 
 
-def protected_values(segments: list[Segment]) -> list[tuple[str, str]]:
+def protected_values(segments: list[RequestPiece]) -> list[tuple[str, str]]:
     """``(text, mode)`` of every protected segment, in order."""
     return [(s.text, s.protect) for s in segments if s.protect]
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 
-from toolschool.datagen.arithmetic import evaluate
+from toolschool.datagen.arithmetic import evaluate_arithmetic
 from toolschool.datagen.family import Call, Draw, Maker, ci, exact
 from toolschool.datagen.makers import register_maker
 from toolschool.datagen.resources import PoolFile
@@ -44,7 +44,7 @@ def _spoken_num(text: str, lang: str) -> str:
 
 def calculator_call(expression: str) -> Call:
     """A calculator call with its numeric value and a no-spaces variant accepted."""
-    value = evaluate(expression)
+    value = evaluate_arithmetic(expression)
     compact = expression.replace(" ", "")
     return Call("calculator", {"expression": expression}, accept={"expression": [compact]},
                 numeric={"expression": value}, hint={"value": value})

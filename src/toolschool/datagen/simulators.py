@@ -16,7 +16,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from toolschool.datagen.arithmetic import evaluate, format_number
+from toolschool.datagen.arithmetic import evaluate_arithmetic, format_number
 from toolschool.datagen.dates import WEEKDAYS, spell_date
 from toolschool.datagen.family import Call
 from toolschool.datagen.slots import LANGUAGES
@@ -136,7 +136,7 @@ def _datetime(call: Call, rng: random.Random, lang: str, today: dt.date) -> Outc
 
 def _calculator(call: Call, rng: random.Random, lang: str, today: dt.date) -> Outcome:
     expression = call.arguments["expression"]
-    value = format_number(evaluate(expression))
+    value = format_number(evaluate_arithmetic(expression))
     return Outcome(dumps({"expression": expression, "result": value}), f"{expression} = {value}.")
 
 
