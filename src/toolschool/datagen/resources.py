@@ -23,7 +23,10 @@ M = TypeVar("M", bound=BaseModel)
 
 def data_path(relative: str) -> Any:
     """The shipped data file ``relative`` (e.g. ``"pools/places.yaml"``) as a resource."""
-    return resources.files("toolschool.datagen").joinpath("data", *relative.split("/"))
+    resource = resources.files("toolschool.datagen") / "data"
+    for part in relative.split("/"):
+        resource = resource / part
+    return resource
 
 
 def parse_yaml(text: str, source: str) -> Any:
@@ -58,8 +61,15 @@ def read_path(path: str | Path) -> Any:
 
 
 def describe_location(loc: tuple[Any, ...], data: Any) -> str:
-    """A readable location of a validation error: ``cities 4 -> tz`` (entries counted from 1)."""
+    """A readable location of a validation error: ``cities 4 -> tz`` (entries counted from 1);
+    an entry of a family file's ``families`` list reads ``family 3 ('terse') -> maker``."""
     parts: list[str] = []
+    if len(loc) >= 2 and loc[0] == "families" and isinstance(loc[1], int):
+        entries = data.get("families") if isinstance(data, dict) else None
+        entry = entries[loc[1]] if isinstance(entries, list) and loc[1] < len(entries) else None
+        pattern = entry.get("pattern") if isinstance(entry, dict) else None
+        parts.append(f"family {loc[1] + 1}" + (f" ({pattern!r})" if pattern else ""))
+        loc = loc[2:]
     for key in loc:
         if isinstance(key, int):
             parts.append(str(key + 1))
@@ -77,7 +87,8 @@ def validate(model: type[M], data: Any, source: str) -> M:
     try:
         return model.model_validate(data if data is not None else {})
     except ValidationError as exc:
-        lines = [f"{source}: {describe_location(tuple(e['loc']), data)}: {e['msg']}" for e in exc.errors()]
+        lines = [f"{source}: {describe_location(tuple(e['loc']), data)}: {e['msg'].removeprefix('Value error, ')}"
+                 for e in exc.errors()]
         raise ConfigError("\n".join(lines)) from None
 
 
