@@ -43,21 +43,21 @@ def test_unknown_maker_names_file_entry_and_known_makers():
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("families:\n  - pattern: x\n    category: single\n    tool: weather\n    maker: city_weather\n"
-     "    templates: [a]\n    colour: red\n", "family 1 ('x') -> colour: Extra inputs are not permitted"),
+    (("families:\n  - pattern: x\n    category: single\n    tool: weather\n    maker: city_weather\n"
+      "    templates: [a]\n    colour: red\n"), "family 1 ('x') -> colour: Extra inputs are not permitted"),
     ("families:\n  - pattern: x\n    category: single\n    tool: weather\n    maker: city_weather\n",
      "templates: required"),
-    ("families:\n  - pattern: x\n    category: no_tool\n    tool: no_tool\n    templates: [hi]\n"
-     "    maker: now\n    answers: [hello]\n", "needs exactly one of maker, answers, pairs"),
+    (("families:\n  - pattern: x\n    category: no_tool\n    tool: no_tool\n    templates: [hi]\n"
+      "    maker: now\n    answers: [hello]\n"), "needs exactly one of maker, answers, pairs"),
     ("families:\n  - pattern: x\n    category: sideways\n    tool: weather\n    maker: now\n    templates: [a]\n",
      "family 1 ('x') -> category"),
     ("families:\n  - pattern: x\n    maker: now\n    templates: [a]\n", "category and tool are required"),
-    ("families:\n  - pattern: x\n    category: no_tool\n    tool: no_tool\n    group: chat\n    templates: [hi]\n"
-     "    answers: ['{Subject}']\n    pools: {subject: subjectz}\n", "unknown pool 'subjectz'"),
-    ("families:\n  - pattern: x\n    category: single\n    tool: datetime\n    templates: [a]\n"
-     "    maker: {name: weekday, args: {first: 2024, lats: 2028}}\n", "maker 'weekday': bad args"),
-    ("families:\n  - pattern: x\n    category: single\n    tool: weather\n    templates: [a]\n"
-     "    maker: {name: city_weather, args: {n: 2}}\n", "maker 'city_weather' takes no args"),
+    (("families:\n  - pattern: x\n    category: no_tool\n    tool: no_tool\n    group: chat\n    templates: [hi]\n"
+      "    answers: ['{Subject}']\n    pools: {subject: subjectz}\n"), "unknown pool 'subjectz'"),
+    (("families:\n  - pattern: x\n    category: single\n    tool: datetime\n    templates: [a]\n"
+      "    maker: {name: weekday, args: {first: 2024, lats: 2028}}\n"), "maker 'weekday': bad args"),
+    (("families:\n  - pattern: x\n    category: single\n    tool: weather\n    templates: [a]\n"
+      "    maker: {name: city_weather, args: {n: 2}}\n"), "maker 'city_weather' takes no args"),
     ("families: [\n", "not valid YAML"),
 ])
 def test_malformed_family_files_fail_clearly(text: str, expected: str):

@@ -50,7 +50,7 @@ def text_pools() -> dict[str, list[str]]:
     return pools
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_family_file(name: str) -> tuple[Family, ...]:
     """The families of shipped file ``families/<name>.yaml`` (loaded once)."""
     relative = f"families/{name}.yaml"

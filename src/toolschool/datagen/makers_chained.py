@@ -13,12 +13,12 @@ import datetime as dt
 import random
 
 from toolschool.datagen.dates import spell_date
+from toolschool.datagen.family import Call, Chain, Draw, Maker, ci, exact
+from toolschool.datagen.makers import register_maker
 from toolschool.datagen.makers_info import reader_call, search_call, wiki_call
 from toolschool.datagen.makers_language import dictionary_call, translate_call
 from toolschool.datagen.makers_math import calculator_call, conversion_call
 from toolschool.datagen.makers_weather_time import pick_city, weather_call
-from toolschool.datagen.family import Call, Chain, Draw, Maker, ci, exact
-from toolschool.datagen.makers import register_maker
 from toolschool.datagen.resources import PoolFile
 from toolschool.datagen.simulators import dictionary_content, search_content, weather_content, wiki_content
 from toolschool.datagen.slots import CAPITALS, CITIES, LANGUAGES, WORDS

@@ -41,7 +41,7 @@ def parse_yaml(text: str, source: str) -> Any:
         raise ConfigError(f"{source}: not valid YAML: {exc}") from None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_data(relative: str) -> Any:
     """The parsed content of shipped data file ``relative`` (parsed once per process).
 
@@ -92,7 +92,7 @@ def validate(model: type[M], data: Any, source: str) -> M:
         raise ConfigError("\n".join(lines)) from None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_model(model: type[M], relative: str) -> M:
     """Shipped data file ``relative`` validated by ``model`` (once per process)."""
     return validate(model, load_data(relative), relative)
