@@ -115,3 +115,22 @@ def test_a_users_own_family_file_with_its_own_maker(tmp_path: Path):
     sample = draw_sample(families[0], random.Random(0), 0.0)
     topping = sample.draw.calls[0].arguments["topping"]
     assert topping in sample.text and sample.draw.calls[0].name == "order_pizza"
+
+
+def test_a_users_no_tool_family_can_use_the_shipped_phrase_pools(tmp_path: Path):
+    path = tmp_path / "poems.yaml"
+    path.write_text(textwrap.dedent("""
+        families:
+          - pattern: limerick
+            category: no_tool
+            tool: no_tool
+            group: writing
+            templates: ["Write a limerick about {subject}."]
+            answers: ["{Subject} once went out for a stroll..."]
+            pools: {subject: subjects}
+    """), encoding="utf-8")
+    family, = load_family_path(path)
+    sample = draw_sample(family, random.Random(1), 0.0)
+    subject = sample.draw.slots["subject"]
+    assert sample.text == f"Write a limerick about {subject}."
+    assert sample.draw.answer.startswith(subject[0].upper() + subject[1:])

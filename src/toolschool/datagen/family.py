@@ -4,7 +4,9 @@ A :class:`Family` is one phrasing pattern (e.g. "indirect weather need: packing 
 trip") for one category and tool, in one language. It holds a few close variants of the
 pattern (``templates``) and a ``make`` function that draws slot values and the tool calls
 they imply (a :class:`Draw`). Splits hold out whole families, so test requests use
-phrasings the model never saw in training.
+phrasings the model never saw in training. Families are written as data
+(``data/families/*.yaml``, read by :mod:`toolschool.datagen.family_files`); their makers
+are Python functions registered by name (:mod:`toolschool.datagen.makers`).
 
 Templates are ``str.format`` strings. A placeholder is filled from the draw's ``slots``;
 names not in the draw come from :data:`toolschool.datagen.slots.DECOR` (free phrases

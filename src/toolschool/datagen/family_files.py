@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from toolschool.datagen.family import CATEGORIES, Family, Maker
+from toolschool.datagen.family import Family, Maker
 from toolschool.datagen.makers import answer_maker, build_maker, combine, pair_maker
 from toolschool.datagen.resources import read_path, validate
 from toolschool.errors import ConfigError
@@ -215,9 +215,6 @@ def build_families(data: Any, source: str, pools: dict[str, list[str]] | None = 
                 raise ConfigError(f"{source}: mixed sets {i + 1} {tools}: {exc}") from None
             families.append(Family(f"parallel.mixed.{'+'.join(tools)}", "parallel", "multi_tool", "mixed", "en",
                                    tuple(mixed_templates(mixed, tools)), make))
-    for family in families:
-        if family.category not in CATEGORIES:  # pragma: no cover - guarded by the schema
-            raise ConfigError(f"{source}: family {family.name!r}: unknown category {family.category!r}")
     return families
 
 
@@ -247,5 +244,13 @@ def _make(entry: FamilySpec, pools: dict[str, list[str]]) -> Maker:
 
 
 def load_family_path(path: str | Path, pools: dict[str, list[str]] | None = None) -> list[Family]:
-    """The families of a family file on disk (e.g. a user's own tool); errors name the path."""
+    """The families of a family file on disk (e.g. a user's own tool); errors name the path.
+
+    ``pools`` defaults to the shipped phrase pools (:func:`toolschool.datagen.catalog.text_pools`).
+    Register the file's makers (import their module) before calling.
+    """
+    if pools is None:
+        from toolschool.datagen.catalog import text_pools
+
+        pools = text_pools()
     return build_families(read_path(path), str(path), pools)
