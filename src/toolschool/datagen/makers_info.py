@@ -40,6 +40,10 @@ _SERVICES: list[str] = _SEARCH_POOLS.get("services", list[str])
 #: (kind of place, keyword) for opening hours and "best X near Y".
 _SHOPS: list[tuple[str, str]] = _SEARCH_POOLS.get("shops", list[tuple[str, str]])
 _NEARBY: list[str] = _SEARCH_POOLS.get("nearby", list[str])
+#: How requests name a search topic, per kind: "the latest on {topic}".
+_PHRASES: dict[str, list[str]] = _SEARCH_POOLS.get("phrases", dict[str, list[str]])
+#: The query a call searches for, per kind and request language: "resultado {a} {b}".
+_QUERIES: dict[str, dict[str, str]] = _SEARCH_POOLS.get("queries", dict[str, dict[str, str]])
 _STOP: set[str] = _WIKIPEDIA_POOLS.get("stopwords", set[str])
 _WITH_THE: set[str] = _WIKIPEDIA_POOLS.get("with_the", set[str])
 _LIVING: set[str] = _WIKIPEDIA_POOLS.get("living", set[str])
@@ -65,7 +69,7 @@ def _bare(item: str) -> str:
 @register_maker("search_price")
 def _price(rng: random.Random, lang: str) -> Draw:
     item, kw = rng.choice(PRICE_ITEMS)
-    phrase = rng.choice(["the price of {i}", "the current price of {i}", "today's price of {i}"]).format(i=item)
+    phrase = rng.choice(_PHRASES["price"]).format(item=item)
     call = search_call(f"{_bare(item)} price today", [kw], {"kind": "price", "item": _bare(item)})
     return Draw({"topic": ci(phrase), "item": ci(item), "query": ci(call.arguments["query"])}, [call])
 
@@ -79,10 +83,8 @@ def _teams(rng: random.Random) -> tuple[str, str, str]:
 @register_maker("search_score")
 def _score(rng: random.Random, lang: str) -> Draw:
     a, b, the = _teams(rng)
-    phrase = rng.choice(["the score of the {a} vs {b} game", "the result of {t}{a} against {t}{b}",
-                         "the final score of {a} vs {b}"]).format(a=a, b=b, t=the)
-    query = {"en": f"{a} vs {b} score", "es": f"resultado {a} {b}", "fr": f"score {a} {b}",
-             "de": f"{a} gegen {b} Ergebnis", "pt": f"resultado {a} x {b}"}[lang]
+    phrase = rng.choice(_PHRASES["score"]).format(a=a, b=b, the=the)
+    query = _QUERIES["score"][lang].format(a=a, b=b)
     call = search_call(query, [a, b], {"kind": "score", "teams": [a, b]})
     slots = {"topic": ci(phrase), "a": ci(a), "b": ci(b), "ta": ci(the + a), "tb": ci(the + b), "query": ci(query)}
     return Draw(slots, [call])
@@ -92,9 +94,8 @@ def _score(rng: random.Random, lang: str) -> Draw:
 def _news(rng: random.Random, lang: str) -> Draw:
     pool = NEWS_TOPICS if lang == "en" else [t for t in NEWS_TOPICS if t[1] in _NAMED_NEWS]
     topic, kw = rng.choice(pool)
-    phrase = rng.choice(["the latest news about {t}", "the latest on {t}", "recent updates on {t}"]).format(t=topic)
-    query = {"en": f"{_bare(topic)} latest news", "es": f"noticias {kw}", "fr": f"actualités {kw}",
-             "de": f"{kw} Nachrichten", "pt": f"notícias {kw}"}[lang]
+    phrase = rng.choice(_PHRASES["news"]).format(topic=topic)
+    query = _QUERIES["news"][lang].format(bare=_bare(topic), kw=kw)
     call = search_call(query, [kw], {"kind": "news", "topic": kw})
     return Draw({"topic": ci(phrase), "news": ci(topic), "kw": ci(kw), "query": ci(query)}, [call])
 
@@ -138,8 +139,7 @@ def _company(rng: random.Random, lang: str) -> Draw:
 @register_maker("search_review")
 def _review(rng: random.Random, lang: str) -> Draw:
     product, kw = rng.choice(_PRODUCTS)
-    query = {"en": f"{_bare(product)} review", "es": f"{_bare(product)} opiniones", "fr": f"{_bare(product)} avis",
-             "de": f"{_bare(product)} Test", "pt": f"{_bare(product)} review"}[lang]
+    query = _QUERIES["review"][lang].format(bare=_bare(product))
     call = search_call(query, [kw], {"kind": "review", "topic": kw})
     return Draw({"product": ci(product), "bare": ci(_bare(product)), "query": ci(query)}, [call])
 
@@ -155,8 +155,7 @@ def _deal(rng: random.Random, lang: str) -> Draw:
 @register_maker("search_outage")
 def _outage(rng: random.Random, lang: str) -> Draw:
     service = rng.choice(_SERVICES)
-    query = {"en": f"is {service} down", "es": f"{service} caído", "fr": f"{service} en panne",
-             "de": f"{service} Störung", "pt": f"{service} fora do ar"}[lang]
+    query = _QUERIES["outage"][lang].format(service=service)
     return Draw({"service": ci(service)}, [search_call(query, [service], {"kind": "status", "topic": service})])
 
 

@@ -3,7 +3,8 @@
 Most no-tool families need no maker: their requests and answers are data
 (``answers``/``pairs`` in ``data/families/no_tool_*.yaml``). These two build the request
 from drawn numbers or places: math the user already solved, and a weather report the user
-pasted in themselves. Both answer in plain text.
+pasted in themselves (its request/answer pairs are data: ``data/pools/no_tool.yaml``). Both
+answer in plain text.
 """
 
 from __future__ import annotations
@@ -12,9 +13,14 @@ import random
 
 from toolschool.datagen.family import Draw
 from toolschool.datagen.makers import register_maker
+from toolschool.datagen.resources import PoolFile
 from toolschool.datagen.slots import CITIES
 
 _CITY_NAMES = [c.name for c in CITIES]
+_NO_TOOL_POOLS = PoolFile("pools/no_tool.yaml")
+#: (request, answer) about weather the user already knows; ``{city}`` and ``{temp}`` are drawn.
+_REPORTED_WEATHER: list[tuple[str, str]] = _NO_TOOL_POOLS.get("reported_weather", list[tuple[str, str]])
+_NO_TOOL_POOLS.done()
 
 
 @register_maker("solved_math")
@@ -46,18 +52,5 @@ def _solved_math(rng: random.Random, lang: str) -> Draw:
 @register_maker("reported_weather")
 def _reported_weather(rng: random.Random, lang: str) -> Draw:
     city, temp = rng.choice(_CITY_NAMES), rng.randint(12, 24)
-    pairs = [
-        (f"Here's the forecast I got: {city}, {temp}°C and cloudy. Should I bring a jacket?",
-         f"At {temp}°C and cloudy, a light jacket or a sweater is a good idea, especially for the evening."),
-        (f"It's pouring here in {city}, ugh. Any tips to dry my shoes quickly?",
-         "Stuff them with newspaper, swap it out every couple of hours, and keep them near (not on) a heater."),
-        (f"It's 35 degrees in {city} today and I have no AC. How can I keep cool?",
-         "Close the blinds during the day, open windows at night, use a fan with a bowl of ice, and drink plenty "
-         "of water."),
-        (f"It's snowing in {city} and I have to drive. Any tips for driving on snow?",
-         "Drive slowly, leave lots of distance, brake and steer gently, and make sure your tyres are suitable."),
-        (f"The app says it will rain in {city} all weekend. What can I do indoors with kids?",
-         "Try a blanket fort, a baking session, a board game tournament or a living-room treasure hunt."),
-    ]
-    q, a = rng.choice(pairs)
-    return Draw({"q": q}, answer=a)
+    q, a = rng.choice(_REPORTED_WEATHER)
+    return Draw({"q": q.format(city=city, temp=temp)}, answer=a.format(city=city, temp=temp))
