@@ -30,6 +30,10 @@ _NO_ARTICLE: set[str] = _CHAINED_POOLS.get("no_article", set[str])
 _PRODUCTS: list[tuple[str, str, str]] = _CHAINED_POOLS.get("products", list[tuple[str, str, str]])
 #: code → (what users call it, approximate units per US dollar)
 _CURRENCIES: dict[str, tuple[str, float]] = _CHAINED_POOLS.get("currencies", dict[str, tuple[str, float]])
+#: Search snippets announcing an event's date (``{Event}``: capitalised).
+_EVENT_SNIPPETS: list[str] = _CHAINED_POOLS.get("event_snippets", list[str])
+#: Headlines of the news article a search finds.
+_HEADLINES: list[str] = _CHAINED_POOLS.get("headlines", list[str])
 _CHAINED_POOLS.done()
 
 _CITY_BY_NAME = {c.name: c for c in CITIES}
@@ -49,9 +53,7 @@ def _event_date(rng: random.Random, year: int) -> tuple[str, dt.date, str, str, 
     day = dt.date(year, month, rng.randint(1, 28))
     spelled = spell_date(day, "en", rng)
     query = f"{event.removeprefix('the ')} {year} date"
-    snippet = rng.choice([f"{event[0].upper() + event[1:]} will take place on {spelled}.",
-                          f"Mark your calendars: {event} is scheduled for {spelled}.",
-                          f"Organisers confirmed that {event} happens on {spelled} this year."])
+    snippet = rng.choice(_EVENT_SNIPPETS).format(Event=event[0].upper() + event[1:], event=event, spelled=spelled)
     content = search_content(query, [(f"{event} {year}: dates and tickets", _result_url(rng, event), snippet)])
     return event, day, spelled, query, content
 
@@ -186,9 +188,7 @@ def _definition_translate(rng: random.Random, lang: str) -> Draw:
 def _search_read(rng: random.Random, lang: str) -> Draw:
     topic, kw = rng.choice(NEWS_TOPICS)
     query = f"{topic.removeprefix('the ')} latest news"
-    headline = rng.choice(["{t}: what we know so far", "What's next for {t}", "{t}, explained",
-                           "Inside {t}",
-                           "Five things to know about {t}"]).format(t=topic.removeprefix("the "))
+    headline = rng.choice(_HEADLINES).format(topic=topic.removeprefix("the "))
     url, title = random_url(rng, "news", headline[0].upper() + headline[1:])
     content = search_content(query, [(title, url, f"The latest on {topic}, with reactions and analysis."),
                                      ("More coverage", _result_url(rng, query), "Live updates and analysis.")])
