@@ -64,7 +64,8 @@ def file_hashes(config: DataConfig, out: Path) -> dict[str, str]:
 
 def catalog_hash() -> str:
     """sha256 of a canonical dump of every family's fields, in catalogue order."""
-    rows = [[f.name, f.category, f.tool, f.group, f.lang, list(f.templates)] for f in families_for("assistant")]
+    rows = [[f.name, f.category, f.tool, f.group, f.lang, list(f.templates)]
+            for f in families_for("assistant")]
     return _sha(json.dumps(rows, ensure_ascii=False).encode("utf-8"))
 
 

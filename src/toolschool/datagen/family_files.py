@@ -123,7 +123,8 @@ class MixedSpec(BaseModel):
         for i, tools in enumerate(self.sets):
             unknown = [t for t in tools if t not in self.clauses]
             if unknown or len(tools) not in (2, 3):
-                raise ValueError(f"sets {i + 1} {tools}: needs 2 or 3 tools with clauses (unknown: {unknown})")
+                raise ValueError(f"sets {i + 1} {tools}: needs 2 or 3 tools with clauses "
+                                 f"(unknown: {unknown})")
         return self
 
 
@@ -141,7 +142,8 @@ def default_name(category: str, tool: str, pattern: str, lang: str) -> str:
     """The family name when a file gives none: ``<prefix>.<pattern>``, plus ``.<lang>``
     outside English; the prefix is the tool (single), ``parallel.<tool>``, ``chained`` or
     ``no_tool``."""
-    prefix = {"single": tool, "parallel": f"parallel.{tool}", "chained": "chained", "no_tool": "no_tool"}[category]
+    prefixes = {"single": tool, "parallel": f"parallel.{tool}", "chained": "chained", "no_tool": "no_tool"}
+    prefix = prefixes[category]
     return f"{prefix}.{pattern}" + ("" if lang == "en" else f".{lang}")
 
 
@@ -213,7 +215,8 @@ def build_families(data: Any, source: str, pools: dict[str, list[str]] | None = 
                 make = combine(*(build_maker(_plain(mixed.clauses[t].maker)) for t in tools))
             except ConfigError as exc:
                 raise ConfigError(f"{source}: mixed sets {i + 1} {tools}: {exc}") from None
-            families.append(Family(f"parallel.mixed.{'+'.join(tools)}", "parallel", "multi_tool", "mixed", "en",
+            name = f"parallel.mixed.{'+'.join(tools)}"
+            families.append(Family(name, "parallel", "multi_tool", "mixed", "en",
                                    tuple(mixed_templates(mixed, tools)), make))
     return families
 
@@ -238,7 +241,8 @@ def _make(entry: FamilySpec, pools: dict[str, list[str]]) -> Maker:
         elif pool in pools:
             resolved[slot] = pools[pool]
         else:
-            raise ConfigError(f"pools: unknown pool {pool!r} for {{{slot}}}; known: {', '.join(sorted(pools))}")
+            known = ", ".join(sorted(pools))
+            raise ConfigError(f"pools: unknown pool {pool!r} for {{{slot}}}; known: {known}")
     assert entry.answers is not None
     return answer_maker(entry.answers, resolved or None)
 

@@ -94,8 +94,8 @@ def build_maker(spec: str | Mapping[str, Any] | Sequence[Any]) -> Maker:
     try:
         inspect.signature(entry.fn).bind(**args)
     except TypeError as exc:
-        raise ConfigError(f"maker {name!r}: bad args {args}: {exc}; signature: {name}{inspect.signature(entry.fn)}") \
-            from None
+        signature = f"{name}{inspect.signature(entry.fn)}"
+        raise ConfigError(f"maker {name!r}: bad args {args}: {exc}; signature: {signature}") from None
     return entry.fn(**args)
 
 

@@ -53,7 +53,8 @@ def _event_date(rng: random.Random, year: int) -> tuple[str, dt.date, str, str, 
     day = dt.date(year, month, rng.randint(1, 28))
     spelled = spell_date(day, "en", rng)
     query = f"{event.removeprefix('the ')} {year} date"
-    snippet = rng.choice(_EVENT_SNIPPETS).format(Event=event[0].upper() + event[1:], event=event, spelled=spelled)
+    snippet = rng.choice(_EVENT_SNIPPETS).format(Event=event[0].upper() + event[1:], event=event,
+                                                  spelled=spelled)
     content = search_content(query, [(f"{event} {year}: dates and tickets", _result_url(rng, event), snippet)])
     return event, day, spelled, query, content
 

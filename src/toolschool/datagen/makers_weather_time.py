@@ -1,4 +1,4 @@
-"""Makers of the ``weather`` and ``datetime`` families (phrasing: ``data/families/weather.yaml``, ``datetime.yaml``).
+"""Makers of the ``weather`` and ``datetime`` families (phrasing in ``data/families``).
 
 Weather locations are the place as the user wrote it (an exonym such as "Londres" in a
 Spanish request stays "Londres"; the English name is also accepted). Datetime calls use

@@ -87,8 +87,8 @@ def validate(model: type[M], data: Any, source: str) -> M:
     try:
         return model.model_validate(data if data is not None else {})
     except ValidationError as exc:
-        lines = [f"{source}: {describe_location(tuple(e['loc']), data)}: {e['msg'].removeprefix('Value error, ')}"
-                 for e in exc.errors()]
+        lines = [f"{source}: {describe_location(tuple(e['loc']), data)}: "
+                 f"{e['msg'].removeprefix('Value error, ')}" for e in exc.errors()]
         raise ConfigError("\n".join(lines)) from None
 
 
