@@ -38,7 +38,7 @@ def parse_yaml(text: str, source: str) -> Any:
         ConfigError: the text is not valid YAML.
     """
     try:
-        return yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader (libyaml's when available)
+        return yaml.load(text, Loader=_LOADER)  # a safe loader (libyaml's when available)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{source}: not valid YAML: {exc}") from None
 
