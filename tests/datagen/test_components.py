@@ -7,10 +7,10 @@ import random
 
 import pytest
 
-from toolschool.datagen.arithmetic import evaluate
+from toolschool.datagen.arithmetic import evaluate_arithmetic
 from toolschool.datagen.catalog import families_for
 from toolschool.datagen.dates import parse_date, spell_date
-from toolschool.datagen.family import Segment
+from toolschool.datagen.family import RequestPiece
 from toolschool.datagen.noise import add_noise, join_segments
 from toolschool.datagen.splits import RequestDeduplicator, leakage_report, normalise_request, split_families
 from toolschool.datagen.units import accepted_spellings, convert
@@ -21,13 +21,13 @@ from toolschool.datagen.units import accepted_spellings, convert
     ("1000 * (1 + 5/100)^2", 1102.5), ("-3 + 2", -1), ("10 / 4", 2.5),
 ])
 def test_evaluate(expression, value):
-    assert evaluate(expression) == pytest.approx(value)
+    assert evaluate_arithmetic(expression) == pytest.approx(value)
 
 
 @pytest.mark.parametrize("bad", ["__import__('os')", "1/0", "", "x + 1"])
 def test_evaluate_refuses_non_arithmetic(bad):
     with pytest.raises(ValueError):
-        evaluate(bad)
+        evaluate_arithmetic(bad)
 
 
 def test_dates_round_trip_in_every_language():
@@ -51,8 +51,9 @@ def test_units_convert_and_spellings():
 
 def test_noise_keeps_protected_segments():
     rng = random.Random(1)
-    segments = [Segment("What's the weather like in "), Segment("Paris", "ci"), Segment(" and translate "),
-                Segment("\"Good morning, friend\"", "exact"), Segment(" to German please?")]
+    segments = [RequestPiece("What's the weather like in "), RequestPiece("Paris", "ci"),
+                RequestPiece(" and translate "), RequestPiece("\"Good morning, friend\"", "exact"),
+                RequestPiece(" to German please?")]
     changed = 0
     for _ in range(300):
         text = join_segments(add_noise(segments, rng, "en"))

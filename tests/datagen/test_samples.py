@@ -12,11 +12,11 @@ from collections import Counter
 import pytest
 
 from toolschool.datagen import DataConfig
-from toolschool.datagen.arithmetic import evaluate
+from toolschool.datagen.arithmetic import evaluate_arithmetic
 from toolschool.datagen.catalog import families_for
 from toolschool.datagen.dates import HOLIDAYS, parse_date
 from toolschool.datagen.generator import build
-from toolschool.datagen.records import Sample, draw_sample, expected_call, to_test_item
+from toolschool.datagen.records import GeneratedRequest, draw_sample, expected_call, to_test_item
 from toolschool.datagen.slots import LANGUAGES
 from toolschool.tools.toolkits import get_toolkit
 
@@ -29,7 +29,7 @@ def noisy_build():
     return build(DataConfig(seed=11, n_train=900, n_val=0, n_test=300, noise=1.0))
 
 
-def _all(built) -> list[Sample]:
+def _all(built) -> list[GeneratedRequest]:
     return [s for split in built.samples.values() for s in split]
 
 
@@ -117,7 +117,7 @@ def _accepts(entry: dict, call) -> bool:
             if not all(k.casefold() in str(value).casefold() for k in entry["_keywords"][arg]):
                 return False
         elif arg in entry.get("_numeric", {}):
-            if abs(evaluate(value) - entry["_numeric"][arg]) > 1e-6:
+            if abs(evaluate_arithmetic(value) - entry["_numeric"][arg]) > 1e-6:
                 return False
         elif value not in entry["arguments"][arg]:
             return False

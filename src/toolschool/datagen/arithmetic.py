@@ -9,7 +9,7 @@ from __future__ import annotations
 from toolschool.tools.arithmetic import evaluate_expression
 
 
-def evaluate(expression: str) -> float:
+def evaluate_arithmetic(expression: str) -> float:
     """Value of a calculator expression, rounded to 10 decimals (for stable generated text).
 
     Raises:

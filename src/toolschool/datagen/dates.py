@@ -5,6 +5,8 @@
 to a date, which is how tests and chained items check that a ``date`` argument follows
 from the text. Numeric day/month spellings are only produced when the day is above 12,
 so they are never ambiguous between US and European order.
+
+Month and weekday names and the fixed-date holidays are data (``data/pools/dates.yaml``).
 """
 
 from __future__ import annotations
@@ -13,38 +15,15 @@ import datetime as dt
 import random
 import re
 
-MONTHS: dict[str, list[str]] = {
-    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December"],
-    "es": ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre",
-           "octubre", "noviembre", "diciembre"],
-    "fr": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-           "octobre", "novembre", "décembre"],
-    "de": ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
-           "Oktober", "November", "Dezember"],
-    "pt": ["janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto", "setembro",
-           "outubro", "novembro", "dezembro"],
-}
-WEEKDAYS: dict[str, list[str]] = {
-    "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
-    "es": ["lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"],
-    "fr": ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"],
-    "de": ["Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"],
-    "pt": ["segunda-feira", "terça-feira", "quarta-feira", "quinta-feira", "sexta-feira", "sábado", "domingo"],
-}
+from toolschool.datagen.resources import PoolFile
+
+_DATES_POOLS = PoolFile("pools/dates.yaml")
+MONTHS: dict[str, list[str]] = _DATES_POOLS.get("months", dict[str, list[str]])
+WEEKDAYS: dict[str, list[str]] = _DATES_POOLS.get("weekdays", dict[str, list[str]])
 
 #: Fixed-date holidays: English name → (month, day). "Christmas 2026" → 2026-12-25.
-HOLIDAYS: dict[str, tuple[int, int]] = {
-    "Christmas": (12, 25),
-    "Christmas Eve": (12, 24),
-    "New Year's Eve": (12, 31),
-    "New Year's Day": (1, 1),
-    "Halloween": (10, 31),
-    "Valentine's Day": (2, 14),
-    "Bastille Day": (7, 14),
-    "the Fourth of July": (7, 4),
-    "St. Patrick's Day": (3, 17),
-}
+HOLIDAYS: dict[str, tuple[int, int]] = _DATES_POOLS.get("holidays", dict[str, tuple[int, int]])
+_DATES_POOLS.done()
 
 
 def ordinal(n: int) -> str:

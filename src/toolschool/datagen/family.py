@@ -4,7 +4,9 @@ A :class:`Family` is one phrasing pattern (e.g. "indirect weather need: packing 
 trip") for one category and tool, in one language. It holds a few close variants of the
 pattern (``templates``) and a ``make`` function that draws slot values and the tool calls
 they imply (a :class:`Draw`). Splits hold out whole families, so test requests use
-phrasings the model never saw in training.
+phrasings the model never saw in training. Families are written as data
+(``data/families/*.yaml``, read by :mod:`toolschool.datagen.family_files`); their makers
+are Python functions registered by name (:mod:`toolschool.datagen.makers`).
 
 Templates are ``str.format`` strings. A placeholder is filled from the draw's ``slots``;
 names not in the draw come from :data:`toolschool.datagen.slots.DECOR` (free phrases
@@ -122,43 +124,38 @@ class Family:
 
 
 @dataclass(frozen=True)
-class Segment:
+class RequestPiece:
     """A piece of a rendered request; ``protect`` as in :class:`Slot` (None = free text)."""
 
     text: str
     protect: str | None = None
 
 
-def render(family: Family, template: str, draw: Draw, rng: random.Random) -> list[Segment]:
+def render(family: Family, template: str, draw: Draw, rng: random.Random) -> list[RequestPiece]:
     """Fill ``template`` from ``draw.slots`` and decorations; return the segments.
 
     Raises:
         KeyError: the template names a placeholder that is neither a slot nor a decoration
             (a bug in the family, reported with its name).
     """
-    segments: list[Segment] = []
+    segments: list[RequestPiece] = []
     for literal, name, _spec, _conv in _FORMATTER.parse(template):
         if literal:
-            segments.append(Segment(literal))
+            segments.append(RequestPiece(literal))
         if name is None:
             continue
         if name in draw.slots:
             value = draw.slots[name]
-            segments.append(Segment(value.text, value.protect) if isinstance(value, Slot) else Segment(value))
+            segments.append(RequestPiece(value.text, value.protect) if isinstance(value, Slot)
+                            else RequestPiece(value))
         elif name in DECOR.get(family.lang, {}):
-            segments.append(Segment(rng.choice(DECOR[family.lang][name])))
+            segments.append(RequestPiece(rng.choice(DECOR[family.lang][name])))
         else:
             raise KeyError(f"family {family.name!r}: template {template!r} uses unknown slot {{{name}}}")
     return segments
 
 
-def protected_values(segments: list[Segment]) -> list[tuple[str, str]]:
+def protected_values(segments: list[RequestPiece]) -> list[tuple[str, str]]:
     """``(text, mode)`` of every protected segment, in order."""
     return [(s.text, s.protect) for s in segments if s.protect]
 
-
-def single(tool: str, pattern: str, make: Maker, templates: list[str] | tuple[str, ...],
-           lang: str = "en") -> Family:
-    """A single-call family named ``"<tool>.<pattern>"`` (``lang`` suffix for non-English)."""
-    name = f"{tool}.{pattern}" + ("" if lang == "en" else f".{lang}")
-    return Family(name, "single", tool, tool, lang, tuple(templates), make)

@@ -29,7 +29,7 @@ from typing import Any
 from toolschool.datagen.catalog import families_for
 from toolschool.datagen.config import DataConfig
 from toolschool.datagen.family import CATEGORIES, Family
-from toolschool.datagen.records import Sample, draw_sample, to_conversation, to_test_item
+from toolschool.datagen.records import GeneratedRequest, draw_sample, to_conversation, to_test_item
 from toolschool.datagen.splits import RequestDeduplicator, leakage_report, split_families
 from toolschool.errors import ArgumentValidationError
 from toolschool.tools.schema import validate_arguments
@@ -64,7 +64,7 @@ class DataResult:
 class Built:
     """In-memory result of :func:`build`: samples per split plus bookkeeping."""
 
-    samples: dict[str, list[Sample]]
+    samples: dict[str, list[GeneratedRequest]]
     train_families: list[Family]
     test_families: list[Family]
     dropped: dict[str, int]
@@ -82,7 +82,7 @@ def allocate(total: int, shares: dict[str, float]) -> dict[str, int]:
     return counts
 
 
-def validate_sample(sample: Sample, schemas: dict[str, ToolSchema]) -> None:
+def validate_sample(sample: GeneratedRequest, schemas: dict[str, ToolSchema]) -> None:
     """Check every call of ``sample`` against its tool schema.
 
     Raises:
@@ -98,7 +98,8 @@ def validate_sample(sample: Sample, schemas: dict[str, ToolSchema]) -> None:
 
 
 def _fill_split(split: str, families: list[Family], counts: dict[str, int], rng: random.Random, noise: float,
-                dedup: RequestDeduplicator, schemas: dict[str, ToolSchema]) -> tuple[list[Sample], int]:
+                dedup: RequestDeduplicator,
+                schemas: dict[str, ToolSchema]) -> tuple[list[GeneratedRequest], int]:
     """Draw ``counts[category]`` samples per category.
 
     Categories in :data:`_BY_GROUP` cycle through their groups (every tool gets an equal
@@ -108,7 +109,7 @@ def _fill_split(split: str, families: list[Family], counts: dict[str, int], rng:
     by_group: dict[str, dict[str, list[Family]]] = defaultdict(lambda: defaultdict(list))
     for family in families:
         by_group[family.category][family.group].append(family)
-    samples: list[Sample] = []
+    samples: list[GeneratedRequest] = []
     shortfall = 0
     for category in CATEGORIES:
         groups = sorted(by_group[category])
@@ -142,7 +143,7 @@ def build(config: DataConfig) -> Built:
     dedup = RequestDeduplicator()
     plan = [("test", test_families, config.n_test), ("val", train_families, config.n_val),
             ("train", train_families, config.n_train)]
-    samples: dict[str, list[Sample]] = {}
+    samples: dict[str, list[GeneratedRequest]] = {}
     shortfall: dict[str, int] = {}
     for split, pool, total in plan:
         rng = random.Random(f"{config.seed}/{split}")
@@ -163,7 +164,7 @@ def _atomic_json(path: Path, data: Any) -> None:
         raise
 
 
-def _counts(samples: list[Sample]) -> dict[str, Any]:
+def _counts(samples: list[GeneratedRequest]) -> dict[str, Any]:
     by_cat = Counter(s.family.category for s in samples)
     by_tool = Counter(s.family.tool for s in samples)
     by_pair = Counter(f"{s.family.category}/{s.family.tool}" for s in samples)

@@ -5,9 +5,11 @@ operations: lowercasing, dropped punctuation, one or two typos (adjacent-key sli
 dropped, doubled or swapped letters, missing accents), a filler before or after ("hey,",
 "quick question:", "thanks!"), an irrelevant sentence of context, or (rarely) shouting.
 
-Protected segments (:class:`~toolschool.datagen.family.Segment` with ``protect`` set) are
+Protected segments (:class:`~toolschool.datagen.family.RequestPiece` with ``protect`` set) are
 never altered, except that ``"ci"`` segments follow lowercasing and shouting. So every
 value an argument is checked against still appears in the request.
+
+The filler phrases per language are data (``data/pools/noise.yaml``).
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-from toolschool.datagen.family import Segment
+from toolschool.datagen.family import RequestPiece
+from toolschool.datagen.resources import PoolFile
 
 _QWERTY_ROWS = ["qwertyuiop", "asdfghjkl", "zxcvbnm"]
 _NEIGHBOURS: dict[str, str] = {}
@@ -29,34 +32,11 @@ for _r, _row in enumerate(_QWERTY_ROWS):
                 near += _QWERTY_ROWS[_other][max(0, _i - 1):_i + 1]
         _NEIGHBOURS[_ch] = near
 
-PREFIXES: dict[str, list[str]] = {
-    "en": ["hey, ", "hi! ", "quick question: ", "ok so ", "hmm, ", "yo ", "hello there. ", "sorry to bother you, ",
-           "btw ", "one more thing: ", "hi, ", "good morning! ", "so, ", "question: ", "hey assistant, ",
-           "please help: ", "um ", "alright, "],
-    "es": ["oye, ", "hola, ", "una pregunta: ", "perdona, ", "buenas, "],
-    "fr": ["salut, ", "bonjour, ", "petite question : ", "dis, ", "excuse-moi, "],
-    "de": ["hey, ", "hallo, ", "kurze Frage: ", "sag mal, ", "moin, "],
-    "pt": ["oi, ", "olá, ", "uma pergunta: ", "ei, ", "bom dia, "],
-}
-SUFFIXES: dict[str, list[str]] = {
-    "en": [" thanks!", " thx", " please", " ty", " cheers", " :)", " asap", " thank you!", " pls", " lol",
-           " thanks in advance", " if you can", " 🙏"],
-    "es": [" gracias!", " porfa", " por favor", " :)"],
-    "fr": [" merci !", " stp", " s'il te plaît", " :)"],
-    "de": [" danke!", " bitte", " danke dir", " :)"],
-    "pt": [" obrigado!", " por favor", " valeu", " :)"],
-}
-CONTEXT: dict[str, list[str]] = {
-    "en": ["I just got back from the gym.", "My cat is sitting on my keyboard right now.",
-           "Sorry if this is a dumb question.", "It's been a long day at work.", "I'm on my phone, excuse typos.",
-           "My coffee went cold while I was typing this.", "I've got five minutes before my next call.",
-           "The kids are finally asleep.", "I'm on the train right now.", "Random one for you.",
-           "I asked my friend but she didn't know either.", "This has been bugging me all day."],
-    "es": ["Acabo de llegar a casa.", "Estoy en el tren.", "Perdona si es una pregunta tonta."],
-    "fr": ["Je viens de rentrer du travail.", "Je suis dans le train.", "Désolé si la question est bête."],
-    "de": ["Ich bin gerade im Zug.", "Sorry, falls die Frage blöd ist.", "Ich komme gerade von der Arbeit."],
-    "pt": ["Acabei de chegar em casa.", "Estou no ônibus agora.", "Desculpa se a pergunta for boba."],
-}
+_NOISE_POOLS = PoolFile("pools/noise.yaml")
+PREFIXES: dict[str, list[str]] = _NOISE_POOLS.get("prefixes", dict[str, list[str]])
+SUFFIXES: dict[str, list[str]] = _NOISE_POOLS.get("suffixes", dict[str, list[str]])
+CONTEXT: dict[str, list[str]] = _NOISE_POOLS.get("context", dict[str, list[str]])
+_NOISE_POOLS.done()
 _OPS = ["lower", "punct", "typo", "typo", "prefix", "suffix", "context", "accents", "shout"]
 _OP_WEIGHTS = [0.24, 0.16, 0.22, 0.08, 0.16, 0.14, 0.1, 0.06, 0.02]
 _WORD = re.compile(r"[A-Za-zÀ-ÿ]{4,}")
@@ -81,7 +61,7 @@ def _strip_accents(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
 
 
-def _add_typos(segments: list[Segment], rng: random.Random) -> list[Segment]:
+def _add_typos(segments: list[RequestPiece], rng: random.Random) -> list[RequestPiece]:
     spots = [(si, m.start(), m.end()) for si, s in enumerate(segments) if s.protect is None
              for m in _WORD.finditer(s.text)]
     if not spots:
@@ -89,16 +69,16 @@ def _add_typos(segments: list[Segment], rng: random.Random) -> list[Segment]:
     out = list(segments)
     for si, start, end in sorted(rng.sample(spots, min(len(spots), rng.choice([1, 1, 2]))), reverse=True):
         text = out[si].text
-        out[si] = Segment(text[:start] + _typo(text[start:end], rng) + text[end:], None)
+        out[si] = RequestPiece(text[:start] + _typo(text[start:end], rng) + text[end:], None)
     return out
 
 
-def _map_free(segments: list[Segment], fn: Callable[[str], str], with_ci: bool) -> list[Segment]:
-    return [Segment(fn(s.text), s.protect) if s.protect is None or (with_ci and s.protect == "ci") else s
+def _map_free(segments: list[RequestPiece], fn: Callable[[str], str], with_ci: bool) -> list[RequestPiece]:
+    return [RequestPiece(fn(s.text), s.protect) if s.protect is None or (with_ci and s.protect == "ci") else s
             for s in segments]
 
 
-def add_noise(segments: list[Segment], rng: random.Random, lang: str) -> list[Segment]:
+def add_noise(segments: list[RequestPiece], rng: random.Random, lang: str) -> list[RequestPiece]:
     """Apply 1–3 random noise operations; protected text stays as described above."""
     ops = set(rng.choices(_OPS, weights=_OP_WEIGHTS, k=rng.choice([1, 1, 2, 2, 3])))
     out = list(segments)
@@ -110,14 +90,14 @@ def add_noise(segments: list[Segment], rng: random.Random, lang: str) -> list[Se
         out = _map_free(out, lambda t: _PUNCT.sub("", t), with_ci=False)
     if "context" in ops:
         sentence = rng.choice(CONTEXT[lang]) + " "
-        out = [Segment(sentence), *out] if rng.random() < 0.7 else [*out, Segment(" " + sentence.strip())]
+        out = [RequestPiece(sentence), *out] if rng.random() < 0.7 else [*out, RequestPiece(" " + sentence.strip())]
     if "prefix" in ops:
         first = out[0]
         if first.protect is None and re.match(r"[A-ZÀ-Ý][a-zà-ÿ']", first.text) and not first.text.startswith("I "):
-            out[0] = Segment(first.text[0].lower() + first.text[1:])
-        out = [Segment(rng.choice(PREFIXES[lang])), *out]
+            out[0] = RequestPiece(first.text[0].lower() + first.text[1:])
+        out = [RequestPiece(rng.choice(PREFIXES[lang])), *out]
     if "suffix" in ops:
-        out = [*out, Segment(rng.choice(SUFFIXES[lang]))]
+        out = [*out, RequestPiece(rng.choice(SUFFIXES[lang]))]
     if "shout" in ops:
         out = _map_free(out, str.upper, with_ci=True)
     elif "lower" in ops:
@@ -125,7 +105,7 @@ def add_noise(segments: list[Segment], rng: random.Random, lang: str) -> list[Se
     return out
 
 
-def join_segments(segments: list[Segment]) -> str:
+def join_segments(segments: list[RequestPiece]) -> str:
     """The request text: segments joined, runs of spaces collapsed, ends stripped."""
     text = "".join(s.text for s in segments)
     return re.sub(r"[ \t]{2,}", " ", text).strip()

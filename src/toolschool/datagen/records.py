@@ -22,7 +22,7 @@ from toolschool.types import Conversation, Message, ToolCall, ToolSchema
 
 
 @dataclass
-class Sample:
+class GeneratedRequest:
     """One generated request.
 
     Attributes:
@@ -49,7 +49,7 @@ class Sample:
         return [*first, *self.draw.calls]
 
 
-def draw_sample(family: Family, rng: random.Random, noise: float) -> Sample:
+def draw_sample(family: Family, rng: random.Random, noise: float) -> GeneratedRequest:
     """Render one request of ``family``; noise is applied with probability ``noise``."""
     template = rng.choice(family.templates)
     draw = family.make(rng, family.lang)
@@ -59,7 +59,7 @@ def draw_sample(family: Family, rng: random.Random, noise: float) -> Sample:
     noisy = rng.random() < noise
     if noisy:
         segments = add_noise(segments, rng, family.lang)
-    return Sample(family, join_segments(segments), base, protected, draw, noisy)
+    return GeneratedRequest(family, join_segments(segments), base, protected, draw, noisy)
 
 
 def _tool_call(call: Call, call_id: str) -> ToolCall:
@@ -70,8 +70,8 @@ def _ids(index: int, start: int, count: int) -> list[str]:
     return [f"call_{index:04d}_{start + j}" for j in range(count)]
 
 
-def to_conversation(sample: Sample, index: int, record_id: str, tools: list[ToolSchema], rng: random.Random,
-                    with_final: bool) -> Conversation:
+def to_conversation(sample: GeneratedRequest, index: int, record_id: str, tools: list[ToolSchema],
+                    rng: random.Random, with_final: bool) -> Conversation:
     """A training conversation for ``sample``.
 
     Args:
@@ -131,7 +131,7 @@ def expected_call(call: Call) -> dict[str, Any]:
     return entry
 
 
-def to_test_item(sample: Sample, index: int, record_id: str) -> dict[str, Any]:
+def to_test_item(sample: GeneratedRequest, index: int, record_id: str) -> dict[str, Any]:
     """An evaluation item: messages up to the target assistant turn and the expected calls."""
     family, draw = sample.family, sample.draw
     messages: list[dict[str, Any]] = [{"role": "user", "content": sample.text}]

@@ -6,6 +6,7 @@ sentence a final assistant answer can use. Values are drawn from the caller's se
 ``random.Random`` or computed exactly (calculator, unit conversion, weekdays).
 The ``*_content`` builders are shared with the chained families, which need results that
 carry a specific value (a date in a search snippet, a capital in a Wikipedia summary).
+The weather condition names per language are data (``data/pools/simulators.yaml``).
 """
 
 from __future__ import annotations
@@ -16,25 +17,19 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from toolschool.datagen.arithmetic import evaluate, format_number
+from toolschool.datagen.arithmetic import evaluate_arithmetic, format_number
 from toolschool.datagen.dates import WEEKDAYS, spell_date
 from toolschool.datagen.family import Call
+from toolschool.datagen.resources import PoolFile
 from toolschool.datagen.slots import LANGUAGES
 from toolschool.datagen.topics import slugify
 from toolschool.datagen.units import convert
 
 #: condition → (es, fr, de, pt)
-CONDITIONS: dict[str, tuple[str, str, str, str]] = {
-    "sunny": ("soleado", "ensoleillé", "sonnig", "ensolarado"),
-    "partly cloudy": ("parcialmente nublado", "partiellement nuageux", "teilweise bewölkt", "parcialmente nublado"),
-    "overcast": ("nublado", "couvert", "bedeckt", "encoberto"),
-    "light rain": ("con lluvia ligera", "avec une pluie légère", "leichter Regen", "com chuva fraca"),
-    "heavy rain": ("con lluvia fuerte", "avec de fortes pluies", "starker Regen", "com chuva forte"),
-    "foggy": ("con niebla", "brumeux", "neblig", "com neblina"),
-    "thunderstorms": ("con tormentas", "orageux", "Gewitter", "com trovoadas"),
-    "snow": ("con nieve", "neigeux", "Schnee", "com neve"),
-    "windy": ("con viento", "venteux", "windig", "com vento"),
-}
+_SIMULATOR_POOLS = PoolFile("pools/simulators.yaml")
+CONDITIONS: dict[str, tuple[str, str, str, str]] = _SIMULATOR_POOLS.get(
+    "conditions", dict[str, tuple[str, str, str, str]])
+_SIMULATOR_POOLS.done()
 _LANG_INDEX = {"es": 0, "fr": 1, "de": 2, "pt": 3}
 
 
@@ -136,7 +131,7 @@ def _datetime(call: Call, rng: random.Random, lang: str, today: dt.date) -> Outc
 
 def _calculator(call: Call, rng: random.Random, lang: str, today: dt.date) -> Outcome:
     expression = call.arguments["expression"]
-    value = format_number(evaluate(expression))
+    value = format_number(evaluate_arithmetic(expression))
     return Outcome(dumps({"expression": expression, "result": value}), f"{expression} = {value}.")
 
 

@@ -3,12 +3,18 @@
 The call always uses the standard abbreviation (``km``, ``lb``, ``°F``…); the request
 uses the abbreviation or a spelled-out name. :func:`accepted_spellings` lists every
 equivalent spelling, used for the ``expected`` values of test items.
+
+The unit rows, common pairs and extra spellings are data (``data/pools/units.yaml``).
 """
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+
+from pydantic import ConfigDict
+
+from toolschool.datagen.resources import PoolFile
 
 
 @dataclass(frozen=True)
@@ -23,85 +29,26 @@ class Unit:
         factor: size in the kind's base unit (m, kg, L, m/s); temperature uses offsets.
     """
 
+    __pydantic_config__ = ConfigDict(extra="forbid")
+
     abbr: str
     kind: str
     names: dict[str, tuple[str, ...]]
-    low: float
-    high: float
-    factor: float = 1.0
+    low: int | float
+    high: int | float
+    factor: int | float = 1.0
 
 
-def _u(abbr: str, kind: str, low: float, high: float, factor: float, en: tuple[str, ...], es: str, fr: str,
-       de: str, pt: str) -> Unit:
-    return Unit(abbr, kind, {"en": en, "es": (es,), "fr": (fr,), "de": (de,), "pt": (pt,)}, low, high, factor)
 
-
-UNITS: list[Unit] = [
-    _u("km", "length", 1, 500, 1000, ("kilometers", "kilometres"), "kilómetros", "kilomètres",
-       "Kilometer", "quilômetros"),
-    _u("mi", "length", 1, 300, 1609.344, ("miles",), "millas", "miles", "Meilen", "milhas"),
-    _u("m", "length", 1, 400, 1, ("meters", "metres"), "metros", "mètres", "Meter", "metros"),
-    _u("ft", "length", 1, 1200, 0.3048, ("feet",), "pies", "pieds", "Fuß", "pés"),
-    _u("in", "length", 1, 80, 0.0254, ("inches",), "pulgadas", "pouces", "Zoll", "polegadas"),
-    _u("cm", "length", 1, 250, 0.01, ("centimeters", "centimetres"), "centímetros",
-       "centimètres", "Zentimeter", "centímetros"),
-    _u("mm", "length", 1, 500, 0.001, ("millimeters", "millimetres"), "milímetros", "millimètres",
-       "Millimeter", "milímetros"),
-    _u("yd", "length", 1, 500, 0.9144, ("yards",), "yardas", "yards", "Yards", "jardas"),
-    _u("kg", "mass", 0.5, 150, 1, ("kilograms", "kilos"), "kilos", "kilos", "Kilogramm", "quilos"),
-    _u("lb", "mass", 1, 300, 0.45359237, ("pounds", "lbs"), "libras", "livres", "Pfund", "libras"),
-    _u("g", "mass", 5, 1000, 0.001, ("grams", "grammes"), "gramos", "grammes", "Gramm", "gramas"),
-    _u("oz", "mass", 1, 64, 0.028349523125, ("ounces",), "onzas", "onces", "Unzen", "onças"),
-    _u("st", "mass", 6, 25, 6.35029318, ("stone",), "stones", "stones", "Stone", "stones"),
-    _u("°C", "temperature", -20, 45, 1, ("degrees Celsius", "Celsius", "celsius"), "grados Celsius",
-       "degrés Celsius", "Grad Celsius", "graus Celsius"),
-    _u("°F", "temperature", -5, 110, 1, ("degrees Fahrenheit", "Fahrenheit", "fahrenheit"),
-       "grados Fahrenheit", "degrés Fahrenheit", "Grad Fahrenheit", "graus Fahrenheit"),
-    _u("K", "temperature", 200, 400, 1, ("kelvin", "Kelvin"), "kelvin", "kelvins", "Kelvin", "kelvin"),
-    _u("L", "volume", 0.25, 60, 1, ("liters", "litres"), "litros", "litres", "Liter", "litros"),
-    _u("mL", "volume", 5, 1000, 0.001, ("milliliters", "millilitres"), "mililitros", "millilitres",
-       "Milliliter", "mililitros"),
-    _u("gal", "volume", 0.5, 40, 3.785411784, ("gallons",), "galones", "gallons", "Gallonen",
-       "galões"),
-    _u("cup", "volume", 0.25, 8, 0.2365882365, ("cups",), "tazas", "tasses", "Tassen", "xícaras"),
-    _u("fl oz", "volume", 1, 64, 0.0295735296, ("fluid ounces", "fl. oz"), "onzas líquidas",
-       "onces liquides", "Flüssigunzen", "onças fluidas"),
-    _u("km/h", "speed", 5, 300, 1 / 3.6, ("kilometers per hour", "kph", "km per hour"), "kilómetros por hora",
-       "kilomètres par heure", "Kilometer pro Stunde", "quilômetros por hora"),
-    _u("mph", "speed", 5, 180, 0.44704, ("miles per hour", "miles an hour"), "millas por hora",
-       "miles par heure", "Meilen pro Stunde", "milhas por hora"),
-    _u("m/s", "speed", 1, 100, 1, ("meters per second", "metres per second"), "metros por segundo",
-       "mètres par seconde", "Meter pro Sekunde", "metros por segundo"),
-    _u("kn", "speed", 2, 60, 0.514444, ("knots",), "nudos", "nœuds", "Knoten", "nós"),
-]
+_UNITS_POOLS = PoolFile("pools/units.yaml")
+UNITS: list[Unit] = _UNITS_POOLS.get("units", list[Unit])
 UNIT_BY_ABBR: dict[str, Unit] = {u.abbr: u for u in UNITS}
 
 #: Common conversions people actually ask for: (from, to).
-COMMON_PAIRS: list[tuple[str, str]] = [
-    ("km", "mi"), ("mi", "km"), ("m", "ft"), ("ft", "m"), ("in", "cm"), ("cm", "in"), ("mm", "in"),
-    ("yd", "m"), ("kg", "lb"), ("lb", "kg"), ("g", "oz"), ("oz", "g"), ("st", "kg"), ("°C", "°F"),
-    ("°F", "°C"), ("K", "°C"), ("°C", "K"), ("L", "gal"), ("gal", "L"), ("cup", "mL"), ("mL", "cup"),
-    ("fl oz", "mL"), ("L", "fl oz"), ("km/h", "mph"), ("mph", "km/h"), ("m/s", "km/h"), ("kn", "km/h"),
-    ("mi", "m"), ("lb", "g"), ("ft", "cm"),
-]
+COMMON_PAIRS: list[tuple[str, str]] = _UNITS_POOLS.get("common_pairs", list[tuple[str, str]])
 
-_EXTRA_ALIASES: dict[str, tuple[str, ...]] = {
-    "km": ("kilometer", "kilometre"), "mi": ("mile",), "m": ("meter", "metre"), "ft": ("foot",), "in": ("inch",),
-    "cm": ("centimeter", "centimetre"), "mm": ("millimeter", "millimetre"), "yd": ("yard",),
-    "kg": ("kilogram", "kilo"), "g": ("gram", "gramme"), "oz": ("ounce",), "gal": ("gallon",),
-    "°C": ("C", "degC", "celsius", "Celsius", "degrees Celsius"),
-    "°F": ("F", "degF", "fahrenheit", "Fahrenheit", "degrees Fahrenheit"),
-    "K": ("kelvin", "Kelvin"),
-    "L": ("l", "liter", "litre"),
-    "mph": ("mi/h",), "m/s": ("meter per second",),
-    "mL": ("ml",),
-    "lb": ("lbs",),
-    "kn": ("kt", "knot", "knots"),
-    "km/h": ("kph", "kmh"),
-    "fl oz": ("floz", "fl. oz"),
-    "cup": ("cups",),
-    "st": ("stone", "stones"),
-}
+_EXTRA_ALIASES: dict[str, tuple[str, ...]] = _UNITS_POOLS.get("extra_aliases", dict[str, tuple[str, ...]])
+_UNITS_POOLS.done()
 
 
 def accepted_spellings(abbr: str) -> list[str]:
