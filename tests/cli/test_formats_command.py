@@ -8,10 +8,9 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from toolschool.cli.app import app
-from tests.shared_data import CHAT_TEMPLATES
+from tests.shared_data import shared_file
 from toolschool.formats import format_names
 
-TEMPLATES = CHAT_TEMPLATES
 
 
 def test_list_names_every_registered_format() -> None:
@@ -48,7 +47,7 @@ def test_unknown_format_is_a_clear_error() -> None:
 
 
 def test_check_detects_and_matches_the_qwen_template(tmp_path: Path) -> None:
-    qwen = TEMPLATES / "Qwen-Qwen2.5-7B-Instruct.jinja"
+    qwen = shared_file("chat_templates", "Qwen-Qwen2.5-7B-Instruct.jinja")
     result = CliRunner().invoke(app, ["formats", "check", "-t", str(qwen)])
     assert result.exit_code == 0, result.output
     assert "speaks hermes" in result.output and "differs" not in result.output
