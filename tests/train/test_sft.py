@@ -328,3 +328,103 @@ def test_last_layers_beyond_the_model_depth_is_a_clear_error(tiny_fresh):
 
     with pytest.raises(ValueError, match="last_layers=99 but the model has only"):
         attach_lora(tiny_fresh.model, TrainConfig(model="tiny", lora={"last_layers": 99}))
+
+
+def test_a_saved_adapter_reloaded_and_merged_gives_the_trained_models_logits(tiny_fresh, tmp_path):
+    """``train`` on ``tiny`` (seed 0, as ``load_model("tiny")`` builds it), the run directory
+    written as ``train.stage`` writes it, then ``load_trained``: base ``tiny`` rebuilt, adapter
+    merged — the same logits as the trained peft model."""
+    from toolschool.config import dump_config
+    from toolschool.models import load_model, load_trained
+
+    cfg = TrainConfig(model="tiny", format="tool_use", system_prompt="Be brief.", max_steps=8, batch_size=4,
+                      learning_rate=1e-2, precision="fp32", warmup_ratio=0.0, lr_scheduler="constant",
+                      lora={"r": 4, "alpha": 8, "dropout": 0.0})
+    dump_config(cfg, tmp_path / "config.yaml")
+    result = train(cfg, _conversations(), tmp_path, tiny_fresh.model, tiny_fresh.tokenizer)
+    trained = result.extra["model"]
+    ids = tiny_fresh.tokenizer("<|im_start|>user\nweather in Oslo?<|im_end|>\n<|im_start|>assistant\n",
+                               return_tensors="pt", add_special_tokens=False)["input_ids"]
+    with torch.no_grad():
+        expected = trained(input_ids=ids).logits
+        base = load_model("tiny").model(input_ids=ids).logits
+    assert (expected - base).abs().max() > 0.05  # the adapter matters, so the comparison means something
+
+    reloaded = load_trained(tmp_path)
+    assert (reloaded.format, reloaded.system_prompt) == ("tool_use", "Be brief.")
+    merged = reloaded.loaded.model
+    assert not any("lora_" in n for n, _ in merged.named_parameters())  # merged, not a peft wrapper
+    with torch.no_grad():
+        got = merged(input_ids=ids).logits
+    assert torch.allclose(got, expected, atol=1e-4), float((got - expected).abs().max())
+
+
+def _equal_length_conversations(tokenizer, n):
+    """``n`` different conversations whose encodings have the same number of trainable tokens, so
+    the mean loss of a batch equals the mean of its micro-batches' mean losses."""
+    from collections import defaultdict
+
+    from toolschool.formats import get_format
+    from toolschool.train.dataset import encode_conversations
+
+    words = ["alpha", "beta", "gamma", "delta", "kappa", "omega", "sigma", "theta", "Paris", "Oslo",
+             "Lima", "Kyoto", "brown", "quick", "lazy", "weather"]
+    by_count = defaultdict(list)
+    for w in words:
+        conv = Conversation(messages=[Message(role="user", content=f"say {w}"),
+                                      Message(role="assistant", content=f"{w} {w[::-1]}!")])
+        (enc,) = encode_conversations([conv], tokenizer, get_format("tool_use"), "sys", 512).examples
+        by_count[enc.n_trainable].append(conv)
+    group = max(by_count.values(), key=len)
+    assert len(group) >= n, {k: len(v) for k, v in by_count.items()}
+    return group[:n]
+
+
+def _train_recording_gradients(tmp_path, conversations, batch_size, accumulation, max_steps):
+    """Train a fresh ``tiny`` and record, at every optimizer step, the gradients it applies."""
+    from torch.optim.optimizer import register_optimizer_step_pre_hook
+
+    from toolschool.models import load_model
+
+    recorded = []
+
+    def before_step(optimizer, _args, _kwargs):
+        recorded.append([p.grad.clone() for g in optimizer.param_groups for p in g["params"]])
+
+    handle = register_optimizer_step_pre_hook(before_step)
+    try:
+        loaded = load_model("tiny")
+        cfg = TrainConfig(model="tiny", format="tool_use", system_prompt="sys", max_steps=max_steps,
+                          batch_size=batch_size, gradient_accumulation=accumulation, learning_rate=1e-3,
+                          precision="fp32", warmup_ratio=0.0, lr_scheduler="constant", log_every=1,
+                          min_shared_prefix=0, max_grad_norm=1e6, lora={"r": 4, "alpha": 8, "dropout": 0.0})
+        result = train(cfg, conversations, tmp_path, loaded.model, loaded.tokenizer)
+    finally:
+        handle.remove()
+    return result, recorded
+
+
+def test_gradient_accumulation_applies_the_mean_gradient_once_per_n_micro_batches(tiny, tmp_path):
+    convs = _equal_length_conversations(tiny.tokenizer, 4)
+    # one optimizer step over all four examples: one batch of 4, or two micro-batches of 2
+    whole, whole_grads = _train_recording_gradients(tmp_path / "whole", convs, 4, 1, 1)
+    split, split_grads = _train_recording_gradients(tmp_path / "split", convs, 2, 2, 1)
+    assert whole.steps == split.steps == 1 and len(whole_grads) == len(split_grads) == 1
+    assert any(float(g.abs().max()) > 0 for g in whole_grads[0])
+    for a, b in zip(whole_grads[0], split_grads[0]):
+        assert torch.allclose(a, b, rtol=1e-4, atol=1e-7), float((a - b).abs().max())
+    # the logged loss of the step is the mean over its micro-batches
+    assert split.losses[0][1] == pytest.approx(whole.losses[0][1], rel=1e-5)
+
+    # a whole epoch of 8 examples in micro-batches of 2: 4 micro-batches, 2 steps with accumulation 2
+    eight = _conversations(8)
+    acc1, grads1 = _train_recording_gradients(tmp_path / "acc1", eight, 2, 1, 4)
+    acc2, grads2 = _train_recording_gradients(tmp_path / "acc2", eight, 2, 2, 2)
+    assert (acc1.steps, len(grads1)) == (4, 4) and (acc2.steps, len(grads2)) == (2, 2)
+    assert acc1.planned_steps == 4 and acc2.planned_steps == 2
+    log1 = [json.loads(line) for line in (tmp_path / "acc1" / "train_log.jsonl").read_text().splitlines()]
+    log2 = [json.loads(line) for line in (tmp_path / "acc2" / "train_log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in log2] == [1, 2]
+    # the same micro-batches in the same order: step k of accumulation 2 has seen the tokens of
+    # micro-batches 1..2k
+    assert [r["tokens"] for r in log2] == [log1[1]["tokens"], log1[3]["tokens"]]
