@@ -222,16 +222,34 @@ def test_lr_factor_warms_up_then_decays_to_zero():
     assert lr_factor("constant", 10, 0, 0.9) == 1.0
 
 
-def test_time_budget_stops_training_and_decays_the_learning_rate(tiny_fresh, tmp_path):
+def test_time_budget_stops_training_and_decays_the_learning_rate(tiny_fresh, tmp_path, monkeypatch):
+    """A clock that advances 0.25 s per optimizer step (not the machine's speed): the 1.5 s
+    budget is reached at step 7, and the schedule, run by time, ends at zero."""
+    from types import SimpleNamespace
+
+    from toolschool.train import sft
+    from toolschool.train.sft import lr_factor
+
+    clock = [0.0]
+    monkeypatch.setattr(sft, "time", SimpleNamespace(perf_counter=lambda: clock[0]))
+
+    def tick(step, total, loss):
+        clock[0] += 0.25
+
     cfg = TrainConfig(model="tiny", format="tool_use", max_steps=100_000, batch_size=4, learning_rate=1e-3,
-                      precision="fp32", log_every=1, warmup_ratio=0.0, lora={"r": 4, "alpha": 8, "dropout": 0.0})
-    result = train(cfg, _conversations(), tmp_path, tiny_fresh.model, tiny_fresh.tokenizer, max_seconds=1.5)
+                      precision="fp32", log_every=5, warmup_ratio=0.0, lora={"r": 4, "alpha": 8, "dropout": 0.0})
+    result = train(cfg, _conversations(), tmp_path, tiny_fresh.model, tiny_fresh.tokenizer, on_step=tick,
+                   max_seconds=1.5)
     assert result.stopped_by_time_budget
-    assert 1 <= result.steps < result.planned_steps == 100_000
+    assert result.steps == 7 and result.planned_steps == 100_000  # step k ends at 0.25 * (k - 1) s
     log = [json.loads(line) for line in (tmp_path / "train_log.jsonl").read_text().splitlines()]
-    assert log[-1]["step"] == result.steps and log[-1]["seconds"] >= 1.5
-    # by steps the cosine schedule would have barely moved; by time it has reached its end
-    assert log[-1]["lr"] < 0.05 * cfg.learning_rate
+    assert [r["step"] for r in log] == [5, 7]  # the cut-short run logs its last step
+    assert log[-1]["seconds"] == 1.5
+    # by steps the cosine schedule would have barely moved; by time it has nearly reached its end
+    assert log[0]["lr"] == pytest.approx(cfg.learning_rate * lr_factor("cosine", 4, 0, 0.75 / 1.5))
+    assert log[-1]["lr"] == pytest.approx(cfg.learning_rate * lr_factor("cosine", 6, 0, 1.25 / 1.5))
+    assert log[-1]["lr"] < 0.07 * cfg.learning_rate
+    assert result.extra["optimizer"].param_groups[0]["lr"] == pytest.approx(0.0)  # the end
     assert (tmp_path / "adapter" / "adapter_config.json").is_file()
 
 
