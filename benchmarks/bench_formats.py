@@ -23,7 +23,8 @@ see a buffer copied whole in C on every piece; this does.)
 
 Usage::
 
-    python benchmarks/bench_formats.py [--mb 1] [--repeat 3] [--no-scaling] [--out benchmarks/results/formats.json]
+    python benchmarks/bench_formats.py [--mb 1] [--repeat 3] [--no-scaling]
+        [--out benchmarks/results/formats.json]
 """
 
 from __future__ import annotations
@@ -159,9 +160,9 @@ def main() -> None:
         for name in args.formats or format_names():
             rows = results["scaling"]["formats"][name] = bench_scaling(name, args.repeat)
             failed += [f"{name}/{shape}" for shape, row in rows.items() if not row["ok"]]
-            print(f"{name:14s} " + "  ".join(
-                f"{shape} {row['ratio']:.2f}x" + ("" if row["ok"] else " TOO SLOW") for shape, row in rows.items()
-            ), flush=True)
+            cells = [f"{shape} {row['ratio']:.2f}x" + ("" if row["ok"] else " TOO SLOW")
+                     for shape, row in rows.items()]
+            print(f"{name:14s} " + "  ".join(cells), flush=True)
     path = Path(args.out)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(results, indent=2) + "\n")

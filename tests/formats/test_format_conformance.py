@@ -13,7 +13,8 @@ tricky strings, unicode, malformed and truncated output):
 
 The suite runs over the format registry itself (``format_names()``): a newly registered
 format is tested at once, and fails until it has its rows here — ``MALFORMED``,
-``IRREGULAR``, ``LENIENT`` (an empty list for a format that parses strictly either way),
+``IRREGULAR`` with ``IRREGULAR_CALLS``, ``LENIENT`` (an empty list for a format that parses
+strictly either way),
 ``_FRAGMENTS`` and ``CALL_OPENERS`` (``test_every_registered_format_has_every_conformance_row``).
 
 How fast parsing is lives in ``benchmarks/bench_formats.py`` (wall time, with a threshold on
@@ -216,6 +217,33 @@ IRREGULAR = {
 }
 
 
+#: the calls each ``IRREGULAR`` output holds, in order (as ``(name, arguments)``)
+IRREGULAR_CALLS = {
+    "pythonic": [
+        [("mod.get_weather", {"city": "Paris", "days": 3, "tags": ["a", "b"]}), ("now", {})],
+        [("f", {"text": 'multi\nline "q" ', "raw": "\\d+", "n": -1500.0, "k": {"a": [None]}})],
+        [("f", {"x": [1, {"k": None}]})],
+    ],
+    "openai": [
+        [("a", {"x": [1, "]"]})],
+        [("a", {"x": 1}), ("b", {})],
+        [("a", {"x": "}"}), ("b", {})],
+        [("a", {})],
+    ],
+    "hermes": [[("a", {"x": 1})], [("b", {"x": 1})]],
+    "tool_use": [[("a", {"x": [1, "]"]}), ("b", {})]],
+    "gemma4": [[("a", {"x": "1", "y": None}), ("b", {})], [("a", {})]],  # a call inside a thought is no call
+    "functiongemma": [[("a", {"x": "1", "y": None, "k e": []}), ("b", {})]],
+    "block": [[("a", {"x": [1, "<|end|>"]}), ("b", {})]],
+    "llama3_json": [[("a", {"x": 1})], [("a", {"x": "}; {"}), ("b", {})], [("a", {"x": 1}), ("b", {})]],
+    "mistral": [
+        [("a", {"x": 1}), ("b", {})],
+        [("a", {"x": "[TOOL_CALLS]"}), ("b", {})],
+        [("a", {"x": [1, "]"]})],
+    ],
+}
+
+
 #: slips a strict parser reports and a lenient one repairs (recording a Repair); every
 #: format should list the predictable slips of its models here
 LENIENT = {
@@ -367,7 +395,7 @@ def check_invariants(fmt: ToolFormat, events: list[StreamEvent]) -> None:
 def test_every_registered_format_has_every_conformance_row() -> None:
     registered = set(format_names())
     assert len(registered) >= 10
-    for table in ("MALFORMED", "IRREGULAR", "LENIENT", "_FRAGMENTS", "CALL_OPENERS"):
+    for table in ("MALFORMED", "IRREGULAR", "IRREGULAR_CALLS", "LENIENT", "_FRAGMENTS", "CALL_OPENERS"):
         covered = set(globals()[table])
         assert covered == registered, (
             f"{table}: missing {sorted(registered - covered)}, unknown {sorted(covered - registered)}"
@@ -432,9 +460,12 @@ def test_call_finished_comes_before_later_content(name: str) -> None:
 @pytest.mark.parametrize("name", FORMAT_NAMES)
 def test_irregular_output_is_accepted(name: str) -> None:
     fmt = get_format(name)
-    for text in IRREGULAR[name]:
+    assert len(IRREGULAR_CALLS[name]) == len(IRREGULAR[name])
+    for text, expected in zip(IRREGULAR[name], IRREGULAR_CALLS[name]):
         result = fmt.parse(text)
-        assert result.ok and result.calls, (text, result.errors)
+        assert result.ok, (text, result.errors)
+        got = [(c.name, typed(c.arguments)) for c in result.calls]
+        assert got == [(n, typed(a)) for n, a in expected], text
 
 
 @pytest.mark.parametrize("name", FORMAT_NAMES)
@@ -527,6 +558,7 @@ _FRAGMENTS = {
 # hermes_pro: the hermes calls and parser (only declarations and the result role differ)
 MALFORMED["hermes_pro"] = MALFORMED["hermes"]
 IRREGULAR["hermes_pro"] = IRREGULAR["hermes"]
+IRREGULAR_CALLS["hermes_pro"] = IRREGULAR_CALLS["hermes"]
 _FRAGMENTS["hermes_pro"] = _FRAGMENTS["hermes"]
 _COMMON = ["{", "}", "[", "]", ",", ":", '"', "\n", " ", "\\", "<", "x", "é", "12", "true", "null"]
 

@@ -19,7 +19,9 @@ WEATHER = [t for t in get_toolkit("assistant") if t.name == "weather"]
 
 
 def _conv(user: str, answer: str) -> Conversation:
-    return Conversation(messages=[Message(role="user", content=user), Message(role="assistant", content=answer)])
+    return Conversation(
+        messages=[Message(role="user", content=user), Message(role="assistant", content=answer)]
+    )
 
 
 def _encode(conversations, tokenizer, max_length):
@@ -28,7 +30,8 @@ def _encode(conversations, tokenizer, max_length):
 
 def test_examples_longer_than_max_length_are_cut_and_counted(tiny):
     short = _conv("hi", "Hello!")
-    long_answer = _conv("Tell me about the quick brown fox, please.", "The quick brown fox jumps over the lazy dog. " * 6)
+    long_answer = _conv("Tell me about the quick brown fox, please.",
+                        "The quick brown fox jumps over the lazy dog. " * 6)
     long_question = _conv("What is the weather in Tokyo? " * 8, "Sunny.")
     full = _encode([short, long_answer, long_question], tiny.tokenizer, 100_000)
     assert full.n_truncated == 0 and len(full.examples) == 3

@@ -47,7 +47,12 @@ def test_few_steps_change_the_adapter_and_lower_the_loss(tiny_fresh, tmp_path):
     log = [json.loads(line) for line in (tmp_path / "train_log.jsonl").read_text().splitlines()]
     assert [r["step"] for r in log] == list(range(1, 13))
     assert (tmp_path / "adapter" / "adapter_config.json").is_file()
-    assert result.trainable_parameters < result.total_parameters
+    # r x (in + out) for every adapted linear layer (A: r x in, B: out x r); nothing else trains
+    targets = tuple(cfg.lora.target_modules)
+    linears = [m for n, m in model.named_modules() if n.endswith(targets) and hasattr(m, "base_layer")]
+    assert len(linears) == 7 * tiny_fresh.model.config.num_hidden_layers
+    assert result.trainable_parameters == sum(4 * (m.in_features + m.out_features) for m in linears)
+    assert result.total_parameters == result.trainable_parameters + sum(before[n].numel() for n in before)
 
 
 def test_bf16_autocast_trains_like_fp32(tmp_path):
@@ -237,7 +242,8 @@ def test_time_budget_stops_training_and_decays_the_learning_rate(tiny_fresh, tmp
         clock[0] += 0.25
 
     cfg = TrainConfig(model="tiny", format="tool_use", max_steps=100_000, batch_size=4, learning_rate=1e-3,
-                      precision="fp32", log_every=5, warmup_ratio=0.0, lora={"r": 4, "alpha": 8, "dropout": 0.0})
+                      precision="fp32", log_every=5, warmup_ratio=0.0,
+                      lora={"r": 4, "alpha": 8, "dropout": 0.0})
     result = train(cfg, _conversations(), tmp_path, tiny_fresh.model, tiny_fresh.tokenizer, on_step=tick,
                    max_seconds=1.5)
     assert result.stopped_by_time_budget
@@ -275,13 +281,27 @@ def test_loraplus_gives_the_b_matrices_their_own_learning_rate(tiny_fresh):
 
 
 def test_schedule_scales_each_group_from_its_own_peak(tiny_fresh, tmp_path):
+    """The learning rate of each group at each of the three steps (the final one, 0 for both,
+    would let any ratio pass)."""
+    from torch.optim.optimizer import register_optimizer_step_pre_hook
+
+    seen = []
+    handle = register_optimizer_step_pre_hook(
+        lambda opt, *_: seen.append([g["lr"] for g in opt.param_groups])
+    )
     cfg = TrainConfig(model="tiny", format="tool_use", max_steps=3, batch_size=4, learning_rate=1e-3,
                       loraplus_lr_ratio=4, precision="fp32", log_every=1, warmup_ratio=0.0,
                       lr_scheduler="linear", lora={"r": 4, "alpha": 8})
-    result = train(cfg, _conversations(), tmp_path, tiny_fresh.model, tiny_fresh.tokenizer)
-    optimizer = result.extra["optimizer"]
-    slow, fast = optimizer.param_groups
-    assert slow["lr"] < 1e-3 and fast["lr"] == pytest.approx(4 * slow["lr"])
+    try:
+        result = train(cfg, _conversations(), tmp_path, tiny_fresh.model, tiny_fresh.tokenizer)
+    finally:
+        handle.remove()
+    expected = [[1e-3 * f, 4e-3 * f] for f in (1.0, 2 / 3, 1 / 3)]  # linear decay over 3 steps
+    assert len(seen) == 3
+    for got, want in zip(seen, expected):
+        assert got == pytest.approx(want)
+    slow, fast = result.extra["optimizer"].param_groups
+    assert slow["lr"] == fast["lr"] == pytest.approx(0.0)  # decayed to the end
 
 
 def test_neftune_noises_embeddings_only_while_training(tiny_fresh):
