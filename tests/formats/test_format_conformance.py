@@ -14,8 +14,8 @@ tricky strings, unicode, malformed and truncated output):
 The suite runs over the format registry itself (``format_names()``): a newly registered
 format is tested at once, and fails until it has its rows here — ``MALFORMED``,
 ``IRREGULAR`` with ``IRREGULAR_CALLS``, ``LENIENT`` (an empty list for a format that parses
-strictly either way),
-``_FRAGMENTS`` and ``CALL_OPENERS`` (``test_every_registered_format_has_every_conformance_row``).
+strictly either way), ``_FRAGMENTS`` and ``CALL_OPENERS``
+(``test_every_registered_format_has_every_conformance_row``).
 
 How fast parsing is lives in ``benchmarks/bench_formats.py`` (wall time, with a threshold on
 its growth); here, a deterministic count of the parser's function calls must grow linearly.
