@@ -24,7 +24,9 @@ def test_common_prefix_length():
 @pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
 def test_prefix_cached_decoder_equals_generate(tiny_fresh, dtype):
     """fp32: token-for-token equal to ``generate``. bf16: the random tiny model is chaotic, so
-    rounding differences between padded layouts change the text; check shape only."""
+    rounding differences between padded layouts may change the text after a while; the
+    answers still depend on the prompt and begin as ``generate``'s do (measured: all five
+    identical on this CPU; at least three are required)."""
     model = prepare_for_inference(tiny_fresh.model, dtype)
     tools = [t for t in get_toolkit("assistant") if t.name in ("weather", "calculator")]
     requests = [ChatRequest([Message(role="user", content=q)], tools) for q in REQUESTS]
@@ -37,6 +39,8 @@ def test_prefix_cached_decoder_equals_generate(tiny_fresh, dtype):
         assert len({x.raw for x in a}) > 1  # prompt-dependent answers, not one repeated string
     else:
         assert all(x.raw for x in a) and len(a) == len(requests)
+        assert len({x.raw for x in a}) > 1
+        assert sum(x.raw[:8] == y.raw[:8] for x, y in zip(a, b)) >= 3
     assert all(x.new_tokens <= 24 for x in a)
     assert all(x.latency_ms > 0 for x in a)
 

@@ -8,17 +8,23 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from toolschool.cli.app import app
-from tests.shared_data import CHAT_TEMPLATES
 from toolschool.formats import format_names
 
-TEMPLATES = CHAT_TEMPLATES
-
+from tests.shared_data import shared_file
 
 def test_list_names_every_registered_format() -> None:
+    """One table row per registered format, with its call marker and result role (a name found
+    as a substring is not enough: ``hermes`` is inside ``hermes_pro``)."""
+    from toolschool.formats import get_format
+
     result = CliRunner().invoke(app, ["formats", "list"])
     assert result.exit_code == 0, result.output
-    for name in format_names():
-        assert name in result.output
+    rows = [[cell.strip() for cell in line.strip("│").split("│")]
+            for line in result.output.splitlines() if line.startswith("│")]
+    assert [row[0] for row in rows] == sorted(format_names())
+    for name, starts, role in rows:
+        fmt = get_format(name)
+        assert (starts, role) == (repr(fmt.call_start), fmt.result_role), name
 
 
 def test_parse_prints_calls_and_exits_1_on_errors() -> None:
@@ -38,8 +44,13 @@ def test_parse_prints_calls_and_exits_1_on_errors() -> None:
 def test_parse_stream_prints_events_in_order() -> None:
     result = CliRunner().invoke(app, ["formats", "parse", "-f", "tool_use", "--stream"],
                                 input='Hi\nTOOL_USE[now:{}]')
-    kinds = [json.loads(line)["kind"] for line in result.output.splitlines()]
-    assert kinds == ["content", "call_started", "arguments_delta", "call_finished"]
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line) for line in result.output.splitlines()] == [
+        {"kind": "content", "index": -1, "text": "Hi"},
+        {"kind": "call_started", "index": 0, "name": "now"},
+        {"kind": "arguments_delta", "index": 0, "text": "{}"},
+        {"kind": "call_finished", "index": 0, "name": "now", "arguments": {}},
+    ]
 
 
 def test_unknown_format_is_a_clear_error() -> None:
@@ -48,7 +59,7 @@ def test_unknown_format_is_a_clear_error() -> None:
 
 
 def test_check_detects_and_matches_the_qwen_template(tmp_path: Path) -> None:
-    qwen = TEMPLATES / "Qwen-Qwen2.5-7B-Instruct.jinja"
+    qwen = shared_file("chat_templates", "Qwen-Qwen2.5-7B-Instruct.jinja")
     result = CliRunner().invoke(app, ["formats", "check", "-t", str(qwen)])
     assert result.exit_code == 0, result.output
     assert "speaks hermes" in result.output and "differs" not in result.output

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from toolschool.eval.checker import check_item, match_call, match_value, values_equal
 from toolschool.eval.items import EvalItem, ExpectedCall, load_items
 from toolschool.types import FunctionSpec, ToolCall, ToolSchema
+
+from tests.shared_data import NATURAL_DEV as DEV_SET
+from tests.shared_data import needs_shared
 
 
 def schema(name: str, *props: str) -> ToolSchema:
@@ -279,15 +279,7 @@ def test_chained_item_with_nested_history():
     assert not check_item(chained, [call("wikipedia", query="K")], TOOLS).correct
 
 
-DEV_SET = Path(
-    os.environ.get(
-        "TOOLSCHOOL_NATURAL_DEV",
-        Path(__file__).resolve().parents[3] / "shared" / "eval" / "natural_dev.jsonl",
-    )
-)
-
-
-@pytest.mark.skipif(not DEV_SET.is_file(), reason=f"dev set not found at {DEV_SET}")
+@needs_shared("eval", "natural_dev.jsonl")
 def test_dev_set_accepts_its_own_listed_values_in_any_order():
     from toolschool.tools.toolkits import get_toolkit
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from pathlib import Path
 
@@ -19,13 +18,10 @@ from toolschool.eval.items import (
     load_predictions,
 )
 
-DEV_SET = Path(
-    os.environ.get(
-        "TOOLSCHOOL_NATURAL_DEV",
-        Path(__file__).resolve().parents[3] / "shared" / "eval" / "natural_dev.jsonl",
-    )
-)
-needs_dev_set = pytest.mark.skipif(not DEV_SET.is_file(), reason=f"dev set not found at {DEV_SET}")
+from tests.shared_data import NATURAL_DEV as DEV_SET
+from tests.shared_data import needs_shared
+
+needs_dev_set = needs_shared("eval", "natural_dev.jsonl")
 
 
 def write_lines(path: Path, rows: list) -> Path:

@@ -19,9 +19,8 @@ from toolschool.formats.gemma4 import (
 )
 from toolschool.types import Message, ToolCall, ToolResult, ToolSchema
 from tests.formats.roundtrip import assert_round_trip, json_values, tool_calls
-from tests.shared_data import CHAT_TEMPLATES
+from tests.shared_data import chat_template
 
-TEMPLATES = CHAT_TEMPLATES
 JULY_2026 = ["google-gemma-4-31B-it.2026-07.jinja", "google-gemma-4-E2B-it.2026-07.jinja"]
 APRIL_2026 = "google-gemma-4-31B-it.jinja"
 
@@ -138,7 +137,7 @@ def render_official(
         {"role": "assistant", "content": final},
     ]
     rendered, _ = render_jinja_template(
-        [messages], tools=[t.to_openai() for t in tools], chat_template=(TEMPLATES / template).read_text()
+        [messages], tools=[t.to_openai() for t in tools], chat_template=chat_template(template)
     )
     return rendered[0]
 
@@ -274,7 +273,7 @@ def official(template: str, messages: list[dict], tools: list[ToolSchema]) -> st
     from transformers.utils.chat_template_utils import render_jinja_template
 
     rendered, _ = render_jinja_template(
-        [messages], tools=[t.to_openai() for t in tools], chat_template=(TEMPLATES / template).read_text(),
+        [messages], tools=[t.to_openai() for t in tools], chat_template=chat_template(template),
         bos_token="<bos>",
     )
     return rendered[0]

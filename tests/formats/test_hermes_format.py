@@ -12,10 +12,9 @@ from toolschool.formats import get_format
 from toolschool.formats.hermes import HermesFormat
 from toolschool.types import ToolCall, ToolResult, ToolSchema
 from tests.formats.roundtrip import assert_round_trip, json_values, tool_calls
-from tests.shared_data import CHAT_TEMPLATES
+from tests.shared_data import chat_template
 
-TEMPLATES = CHAT_TEMPLATES
-QWEN25 = TEMPLATES / "Qwen-Qwen2.5-7B-Instruct.jinja"
+QWEN25 = "Qwen-Qwen2.5-7B-Instruct.jinja"
 
 fmt = HermesFormat()
 
@@ -63,7 +62,7 @@ def render_template(messages: list[dict], tools: list[ToolSchema]) -> str:
     from transformers.utils.chat_template_utils import render_jinja_template
 
     rendered, _ = render_jinja_template(
-        [messages], tools=[t.to_openai() for t in tools] or None, chat_template=QWEN25.read_text()
+        [messages], tools=[t.to_openai() for t in tools] or None, chat_template=chat_template(QWEN25)
     )
     return rendered[0]
 

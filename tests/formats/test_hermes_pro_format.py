@@ -14,9 +14,9 @@ from toolschool.formats.hermes import HermesFormat
 from toolschool.formats.hermes_pro import HermesProFormat, python_type, render_declaration
 from toolschool.types import ToolCall, ToolResult, ToolSchema
 from tests.formats.roundtrip import TOOL_NAMES, assert_round_trip, json_values, strings_with, tool_calls
-from tests.shared_data import CHAT_TEMPLATES
+from tests.shared_data import chat_template
 
-TEMPLATE = CHAT_TEMPLATES / "NousResearch-Hermes-2-Pro-Llama-3-8B-tool_use.jinja"
+TEMPLATE = "NousResearch-Hermes-2-Pro-Llama-3-8B-tool_use.jinja"
 
 fmt = HermesProFormat()
 LENIENT = HermesProFormat(lenient=True)
@@ -51,7 +51,7 @@ def template_system(tools: list[ToolSchema]) -> str:
     rendered, _ = render_jinja_template(
         [[{"role": "user", "content": "u"}]],
         tools=[t.to_openai() for t in tools],
-        chat_template=TEMPLATE.read_text(),
+        chat_template=chat_template(TEMPLATE),
     )
     text = rendered[0]
     head = "<|im_start|>system\n"

@@ -12,9 +12,8 @@ from toolschool.chat.templates import Llama3Template
 from toolschool.formats.llama3_json import Llama3JsonFormat
 from toolschool.types import Message, ToolCall, ToolResult, ToolSchema
 from tests.formats.roundtrip import TOOL_NAMES, assert_round_trip, json_values, strings_with, tool_calls
-from tests.shared_data import CHAT_TEMPLATES
+from tests.shared_data import chat_template
 
-TEMPLATES = CHAT_TEMPLATES
 LLAMA = ["meta-llama-Llama-3.1-8B-Instruct.jinja", "meta-llama-Llama-3.2-3B-Instruct.jinja"]
 
 fmt = Llama3JsonFormat()
@@ -47,7 +46,7 @@ def official(template: str, messages: list[dict], **options) -> str:
     rendered, _ = render_jinja_template(
         [messages],
         tools=[t.to_openai() for t in TOOLS],
-        chat_template=(TEMPLATES / template).read_text(),
+        chat_template=chat_template(template),
         bos_token="<|begin_of_text|>",
         date_string="09 Jul 2026",
         **options,

@@ -11,9 +11,9 @@ from toolschool.chat.templates import MistralTemplate
 from toolschool.formats.mistral import MistralFormat, mistral_id
 from toolschool.types import Message, ToolCall, ToolResult, ToolSchema
 from tests.formats.roundtrip import TOOL_NAMES, assert_round_trip, json_values, strings_with, tool_calls
-from tests.shared_data import CHAT_TEMPLATES
+from tests.shared_data import chat_template
 
-NEMO = CHAT_TEMPLATES / "mistralai-Mistral-Nemo-Instruct-2407.jinja"
+NEMO = "mistralai-Mistral-Nemo-Instruct-2407.jinja"
 
 fmt = MistralFormat()
 v11 = MistralFormat(v11=True)
@@ -53,7 +53,7 @@ def official(messages: list[dict]) -> str:
     rendered, _ = render_jinja_template(
         [messages],
         tools=[t.to_openai() for t in TOOLS],
-        chat_template=NEMO.read_text(),
+        chat_template=chat_template(NEMO),
         bos_token="<s>",
         eos_token="</s>",
     )

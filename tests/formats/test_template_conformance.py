@@ -2,7 +2,7 @@
 
 Each conversation below (tools, one call, several calls where the template allows them,
 results, answers, follow-up turns, unicode and delimiter-laden arguments) is rendered twice:
-by the official Jinja template in ``/work/shared/chat_templates`` with transformers' own
+by the official Jinja template in ``shared/chat_templates`` (:mod:`tests.shared_data`) with transformers' own
 sandboxed renderer (``render_jinja_template``), and by toolschool — the format's ``render_*``
 methods inside the turn layout of :mod:`toolschool.chat.templates` (ChatML from
 :mod:`toolschool.chat.prompt` for Qwen, with ``think_blocks`` for Qwen3; ``Llama3Template``,
@@ -47,11 +47,10 @@ import pytest
 from toolschool.chat.templates import Sample, layout_options, render_with_template, render_with_toolschool
 from toolschool.formats import get_format
 from toolschool.types import Message, ToolCall, ToolResult, ToolSchema
-from tests.shared_data import CHAT_TEMPLATES
+from tests.shared_data import chat_template
 
 pytest.importorskip("transformers")
 
-TEMPLATES = CHAT_TEMPLATES
 OFFICIAL = {
     "Qwen-Qwen2.5-7B-Instruct.jinja": "hermes",
     "Qwen-Qwen3-0.6B.jinja": "hermes",
@@ -181,7 +180,7 @@ CONVERSATIONS = {
 def both(
     template: str, fmt_name: str, conversation: str | list[Message], tools: list[ToolSchema] = TOOLS
 ) -> tuple[str, str]:
-    text = (TEMPLATES / template).read_text()
+    text = chat_template(template)
     messages = CONVERSATIONS[conversation] if isinstance(conversation, str) else conversation
     sample = Sample("x", messages, tools)
     expected = render_with_template(text, sample, fmt_name)
