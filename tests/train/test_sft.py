@@ -35,7 +35,7 @@ def test_few_steps_change_the_adapter_and_lower_the_loss(tiny_fresh, tmp_path):
     before = {n: p.detach().clone() for n, p in tiny_fresh.model.named_parameters()}
     result = train(cfg, _conversations(), tmp_path, tiny_fresh.model, tiny_fresh.tokenizer)
     assert result.steps == 12
-    model = result.extra["model"]
+    model = result.model
     lora_b = [p for n, p in model.named_parameters() if "lora_B" in n]
     assert lora_b and any(p.abs().sum() > 0 for p in lora_b)  # B starts at zero: it moved
     # the base weights stayed frozen
@@ -75,7 +75,7 @@ def test_bf16_autocast_trains_like_fp32(tmp_path):
     for (step, a), (_, b) in zip(fp32.losses, bf16.losses):
         assert b == pytest.approx(a, rel=0.03), (step, a, b)
     assert bf16.final_loss < bf16.first_loss - 1.0
-    lora_b = [p for n, p in bf16.extra["model"].named_parameters() if "lora_B" in n]
+    lora_b = [p for n, p in bf16.model.named_parameters() if "lora_B" in n]
     assert lora_b and all(p.dtype == torch.float32 and torch.isfinite(p).all() for p in lora_b)
     assert all(p.abs().sum() > 0 for p in lora_b)  # every B matrix moved from zero
 
@@ -255,7 +255,7 @@ def test_time_budget_stops_training_and_decays_the_learning_rate(tiny_fresh, tmp
     assert log[0]["lr"] == pytest.approx(cfg.learning_rate * lr_factor("cosine", 4, 0, 0.75 / 1.5))
     assert log[-1]["lr"] == pytest.approx(cfg.learning_rate * lr_factor("cosine", 6, 0, 1.25 / 1.5))
     assert log[-1]["lr"] < 0.07 * cfg.learning_rate
-    assert result.extra["optimizer"].param_groups[0]["lr"] == pytest.approx(0.0)  # the end
+    assert result.optimizer.param_groups[0]["lr"] == pytest.approx(0.0)  # the end
     assert (tmp_path / "adapter" / "adapter_config.json").is_file()
 
 
@@ -300,7 +300,7 @@ def test_schedule_scales_each_group_from_its_own_peak(tiny_fresh, tmp_path):
     assert len(seen) == 3
     for got, want in zip(seen, expected):
         assert got == pytest.approx(want)
-    slow, fast = result.extra["optimizer"].param_groups
+    slow, fast = result.optimizer.param_groups
     assert slow["lr"] == fast["lr"] == pytest.approx(0.0)  # decayed to the end
 
 
@@ -347,7 +347,7 @@ def test_training_with_neftune_removes_its_hook(tiny_fresh, tmp_path):
     assert result.steps == 2
     assert result.first_loss != plain.first_loss  # same batch and weights: only the noise differs
     assert result.first_loss == pytest.approx(plain.first_loss, rel=0.2)  # measured 6% apart
-    model = result.extra["model"]
+    model = result.model
     model.train()
     ids = torch.tensor([[1, 2, 3, 4]])
     embed = model.get_input_embeddings()
@@ -390,7 +390,7 @@ def test_a_saved_adapter_reloaded_and_merged_gives_the_trained_models_logits(tin
                       lora={"r": 4, "alpha": 8, "dropout": 0.0})
     dump_config(cfg, tmp_path / "config.yaml")
     result = train(cfg, _conversations(), tmp_path, tiny_fresh.model, tiny_fresh.tokenizer)
-    trained = result.extra["model"]
+    trained = result.model
     ids = tiny_fresh.tokenizer("<|im_start|>user\nweather in Oslo?<|im_end|>\n<|im_start|>assistant\n",
                                return_tensors="pt", add_special_tokens=False)["input_ids"]
     with torch.no_grad():
