@@ -7,7 +7,7 @@ import toolschool
 def test_public_api_is_sorted_and_resolves():
     assert toolschool.__all__ == sorted(toolschool.__all__)
     assert toolschool.__all__ == [
-        "ChatMLTemplate", "ConfigError", "Conversation", "DataConfig", "DataError", "EvalConfig",
+        "ChatMLLayout", "ConfigError", "Conversation", "DataConfig", "DataError", "EvalConfig",
         "EvalItem", "LocalBackend", "Message", "ParseResult", "RunConfig", "Tool", "ToolCall",
         "ToolFormat", "ToolResult", "ToolSchema", "ToolschoolError", "TrainConfig", "compute_metrics",
         "format_names", "generate_data", "get_format", "get_toolkit", "load_config", "load_items",

@@ -12,7 +12,7 @@ from typing import Any
 __version__ = "0.1.0"
 
 _LAZY = {
-    "ChatMLTemplate": "toolschool.chat",
+    "ChatMLLayout": "toolschool.chat",
     "ConfigError": "toolschool.errors",
     "Conversation": "toolschool.types",
     "DataConfig": "toolschool.datagen",

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from toolschool.backends.generation import PrefixCachedDecoder
-from toolschool.chat.prompt import DEFAULT_SYSTEM, ChatMLTemplate
+from toolschool.chat.prompt import DEFAULT_SYSTEM, ChatMLLayout
 from toolschool.formats.base import ToolFormat
 from toolschool.types import Message, ToolCall, ToolSchema
 
@@ -108,7 +108,7 @@ class LocalBackend:
         self.batch_size = batch_size
         self.max_new_tokens = max_new_tokens
         self.call_window = call_window
-        self.template = ChatMLTemplate()
+        self.template = ChatMLLayout()
         self.tokenizer.padding_side = "left"
         stop_id = tokenizer.convert_tokens_to_ids(self.template.stop)
         self.stop_ids = sorted(i for i in {stop_id, tokenizer.eos_token_id} if i is not None and i >= 0)

@@ -2,14 +2,14 @@
 
 A chat template wraps a format's pieces (declarations, calls, results; see
 :mod:`toolschool.formats`) in turns. ChatML, the wrapping of Qwen (Qwen3's ``<think>`` blocks
-included, as an option), is :class:`~toolschool.chat.prompt.ChatMLTemplate`; Hermes 2 Pro /
-Hermes 3 ``tool_use`` write ChatML with quirks of their own (:class:`HermesProTemplate`). The
+included, as an option), is :class:`~toolschool.chat.prompt.ChatMLLayout`; Hermes 2 Pro /
+Hermes 3 ``tool_use`` write ChatML with quirks of their own (:class:`HermesProLayout`). The
 classes here are the wrapping of the
-other official templates in ``/work/shared/chat_templates``, quirks included (each class
+other official templates in the workplace's ``shared/chat_templates``, quirks included (each class
 docstring lists them), so that a format rendered in its layout is byte-identical to what the
 model's own template writes (checked by :func:`toolschool.chat.templates.check_template`).
 
-Each layout is a :class:`~toolschool.chat.prompt.Layout`, like ``ChatMLTemplate``:
+Each layout is a :class:`~toolschool.chat.prompt.Layout`, like ``ChatMLLayout``:
 ``segments(messages, tools, fmt, system=None, add_generation_prompt=False)`` — the prompt as
 :class:`~toolschool.chat.prompt.Segment` pieces, assistant output marked trainable — and
 ``render`` (the segments joined); a layout writes the segments of a
@@ -28,7 +28,7 @@ def _segment(text: str, trainable: bool = False) -> list[Segment]:
     return [Segment(text, trainable)] if text else []
 
 
-class Llama3Template(Layout):
+class Llama3Layout(Layout):
     """Llama 3.1 / 3.2 turns (``meta-llama-Llama-3.{1,2}-*-Instruct.jinja``).
 
     ``<|start_header_id|>role<|end_header_id|>\\n\\nbody<|eot_id|>``, after the BOS token. The
@@ -99,7 +99,7 @@ class Llama3Template(Layout):
         return out
 
 
-class MistralTemplate(Layout):
+class MistralLayout(Layout):
     """Mistral Nemo turns (``mistralai-Mistral-Nemo-Instruct-2407.jinja``).
 
     BOS, then ``[INST]user[/INST]`` per user message, assistant text + EOS, calls + EOS (the
@@ -154,7 +154,7 @@ class MistralTemplate(Layout):
         return out
 
 
-class Gemma4Template(Layout):
+class Gemma4Layout(Layout):
     """Gemma 4 turns, thinking off (``google-gemma-4-*.2026-07.jinja``).
 
     BOS; ``<|turn>system\\n`` + trimmed system text + declarations + ``<turn|>\\n`` when there
@@ -236,7 +236,7 @@ def _named(result: ToolResult, calls: list[ToolCall]) -> ToolResult:
     return result.model_copy(update={"name": name or result.name or "unknown"})
 
 
-class HermesProTemplate(Layout):
+class HermesProLayout(Layout):
     """Hermes 2 Pro / Hermes 3 ``tool_use`` turns.
 
     Source: ``NousResearch-Hermes-2-Pro-Llama-3-8B-tool_use.jinja`` (the Hermes 3 file is identical).

@@ -8,8 +8,8 @@ SmolLM2, Qwen2.5/Qwen3 and Hermes: ``<|im_start|>{role}\\n{body}<|im_end|>\\n``.
 With the ``hermes`` format this renders byte-for-byte what the official Qwen2.5 chat
 template renders (consecutive tool messages become one ``user`` turn of
 ``<tool_response>`` blocks); a test checks it against the jinja file. With
-``ChatMLTemplate(think_blocks=True)`` it also writes Qwen3's ``<think>`` blocks, as the
-Qwen3 template does (``Qwen-Qwen3-0.6B.jinja``; rule in :meth:`ChatMLTemplate.assistant_body`).
+``ChatMLLayout(think_blocks=True)`` it also writes Qwen3's ``<think>`` blocks, as the
+Qwen3 template does (``Qwen-Qwen3-0.6B.jinja``; rule in :meth:`ChatMLLayout.assistant_body`).
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ class Layout(ABC):
         return "".join(s.text for s in self.segments(messages, tools, fmt, system, add_generation_prompt))
 
 
-class ChatMLTemplate(Layout):
+class ChatMLLayout(Layout):
     """ChatML turns: ``<|im_start|>role\\nbody<|im_end|>\\n``.
 
     Args:
@@ -211,4 +211,4 @@ def prompt_for_next_turn(
     messages: list[Message], tools: list[ToolSchema], fmt: ToolFormat, system: str = DEFAULT_SYSTEM
 ) -> str:
     """Prompt text that asks the model for the next assistant turn (generation prompt added)."""
-    return ChatMLTemplate().render(messages, tools, fmt, system, add_generation_prompt=True)
+    return ChatMLLayout().render(messages, tools, fmt, system, add_generation_prompt=True)

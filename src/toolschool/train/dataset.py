@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from toolschool.chat.masks import IGNORE_INDEX, Tokenised, tokenise_segments
-from toolschool.chat.prompt import ChatMLTemplate
+from toolschool.chat.prompt import ChatMLLayout
 from toolschool.formats.base import ToolFormat
 from toolschool.types import Conversation
 
@@ -41,7 +41,7 @@ def encode_conversations(
     Examples with no trainable token left after truncation are dropped (counted in
     ``n_truncated``).
     """
-    template = ChatMLTemplate()
+    template = ChatMLLayout()
     examples, truncated = [], 0
     for conv in conversations:
         segments = template.segments(conv.messages, conv.tools, fmt, system)
