@@ -11,7 +11,8 @@ def test_public_api_is_sorted_and_resolves():
         "EvalItem", "LocalBackend", "Message", "ParseResult", "RunConfig", "Tool", "ToolCall",
         "ToolFormat", "ToolResult", "ToolSchema", "ToolschoolError", "TrainConfig", "compute_metrics",
         "format_names", "generate_data", "get_format", "get_toolkit", "load_config", "load_items",
-        "load_model", "load_trained", "read_jsonl", "run_pipeline", "tool", "write_jsonl",
+        "load_model", "load_trained", "read_jsonl", "resolve_layout", "run_pipeline", "tool",
+        "write_jsonl",
     ]
     for name in toolschool.__all__:
         assert getattr(toolschool, name) is not None

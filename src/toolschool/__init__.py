@@ -40,6 +40,7 @@ _LAZY = {
     "load_model": "toolschool.models",
     "load_trained": "toolschool.models",
     "read_jsonl": "toolschool.types",
+    "resolve_layout": "toolschool.chat",
     "run_pipeline": ("toolschool.pipeline", "run"),
     "tool": "toolschool.tools",
     "write_jsonl": "toolschool.types",

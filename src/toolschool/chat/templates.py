@@ -72,7 +72,7 @@ def detect_template_format(template_text: str) -> str | None:
 
 
 #: the official layout for each format with an official template; other formats: ChatML
-LAYOUTS: dict[str, type] = {
+FORMAT_LAYOUTS: dict[str, type] = {
     "llama3_json": Llama3Layout,
     "mistral": MistralLayout,
     "gemma4": Gemma4Layout,
@@ -281,7 +281,7 @@ def layout_for(format_name: str, **options: Any) -> Any:
     """
     if format_name == "llama3_json":
         return Llama3Layout(date_string=DATE_STRING, **options)
-    cls = LAYOUTS.get(format_name, ChatMLLayout)
+    cls = FORMAT_LAYOUTS.get(format_name, ChatMLLayout)
     return cls(**options)
 
 

@@ -6,7 +6,8 @@ One function, :func:`load_model`, serves every source:
   dequantised by transformers (``gguf_file=``) once, then cached as safetensors + tokenizer
   under ``<cache>/converted/<name>-<key>/`` so later loads take seconds;
 * ``tiny`` or ``tiny:<seed>``: a randomly initialised Llama-style model with a real BPE
-  tokenizer, built in-process (tests, smoke runs);
+  tokenizer, built in-process (tests, smoke runs); ``tiny-gemma3`` / ``tiny-gemma3:<seed>``:
+  the same with Gemma 3's architecture, special tokens and turns (:mod:`toolschool.models.tiny`);
 * a local directory with ``config.json`` (a merged model, a saved run);
 * anything else is passed to ``from_pretrained`` as a hub id (needs network, which this
   workplace does not have; the code path is the standard one all the same).
@@ -44,6 +45,10 @@ class LoadedModel:
         path: the local directory the weights were read from (None for ``tiny``).
         seconds: wall time of the load, including a first-time conversion.
         converted: True when this call converted a GGUF file into the cache.
+        info: extra facts about the load (adapter and base of a trained run…).
+
+    :attr:`chat_template` is the tokenizer's template text and :meth:`layout` the turn layout
+    the model speaks (:func:`toolschool.chat.resolve.resolve_layout`).
     """
 
     model: Any
@@ -53,6 +58,25 @@ class LoadedModel:
     seconds: float
     converted: bool = False
     info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def chat_template(self) -> str | None:
+        """The tokenizer's chat template (Jinja text; of a dict of named templates, ``tool_use``
+        else ``default``), or None when it has none."""
+        from toolschool.chat.resolve import template_text
+
+        return template_text(self.tokenizer)
+
+    def layout(self, name: str | None = None, fmt_name: str | None = None, native: bool = False) -> Any:
+        """The turn layout to render this model's prompts in:
+        ``resolve_layout(self.tokenizer, name, fmt_name, native)``.
+
+        Raises:
+            RegistryError: ``name`` is not a known layout.
+        """
+        from toolschool.chat.resolve import resolve_layout
+
+        return resolve_layout(self.tokenizer, name, fmt_name, native)
 
 
 def _torch_dtype(name: str) -> Any:
@@ -139,18 +163,20 @@ def load_model(source: str, dtype: str = "float32") -> LoadedModel:
 
     Args:
         source: a bundled name (``smollm2-135m``, ``gemma3-270m``, ``qwen2.5-coder-0.5b``),
-            ``tiny``/``tiny:<seed>``, a local model directory, a ``.gguf`` file, or a hub id.
+            ``tiny``/``tiny:<seed>``, ``tiny-gemma3``/``tiny-gemma3:<seed>``, a local model
+            directory, a ``.gguf`` file, or a hub id.
         dtype: ``float32`` (training), ``bfloat16`` (fast CPU generation) or ``float16``.
 
     Raises:
         ModelLoadError: the source cannot be found or read; the message says which and why.
     """
     start = time.perf_counter()
-    if source == "tiny" or source.startswith("tiny:"):
+    name = source.partition(":")[0]
+    if name in ("tiny", "tiny-gemma3"):
         from toolschool.models.tiny import tiny_model
 
         seed = int(source.partition(":")[2] or 0)
-        model, tokenizer = tiny_model(seed=seed)
+        model, tokenizer = tiny_model(seed=seed, arch="gemma3" if name == "tiny-gemma3" else "llama")
         model = model.to(_torch_dtype(dtype)).eval()
         return LoadedModel(model, _finish_tokenizer(tokenizer), source, None, time.perf_counter() - start)
 

@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from toolschool.chat.masks import IGNORE_INDEX
+from toolschool.chat.prompt import ChatMLLayout, Layout
+from toolschool.chat.resolve import layout_name
 from toolschool.formats import get_format
 from toolschool.models.precision import resolve_train_precision
 from toolschool.train.config import TrainConfig
@@ -64,6 +66,7 @@ class TrainResult:
     computed_tokens: int = 0
     planned_steps: int = 0
     stopped_by_time_budget: bool = False
+    layout: str = "chatml"
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
@@ -305,6 +308,7 @@ def train(
     tokenizer: Any,
     on_step: StepCallback | None = None,
     max_seconds: float | None = None,
+    layout: Layout | None = None,
 ) -> TrainResult:
     """Fine-tune ``model`` (a float32 causal LM) with LoRA on ``conversations``.
 
@@ -320,6 +324,9 @@ def train(
             the learning-rate schedule runs by elapsed time when that is further along than
             the step count, so a cut-short run still ends with a decayed learning rate.
             With a budget, how many steps run depends on the machine's speed.
+        layout: the turn layout the conversations are rendered in
+            (:func:`toolschool.chat.resolve.resolve_layout`); None: ChatML. Its name is
+            recorded as ``TrainResult.layout`` (``train_result.json``).
 
     Returns:
         :class:`TrainResult`; the peft-wrapped model is available as ``result.extra["model"]`` and
@@ -339,7 +346,10 @@ def train(
     log_path.unlink(missing_ok=True)
 
     fmt = get_format(config.format)
-    encoded = encode_conversations(conversations, tokenizer, fmt, config.system_prompt, config.max_length)
+    layout = ChatMLLayout() if layout is None else layout
+    encoded = encode_conversations(
+        conversations, tokenizer, fmt, config.system_prompt, config.max_length, layout=layout
+    )
     if not encoded.examples:
         raise ValueError("no training example has an assistant token to learn from")
 
@@ -446,6 +456,7 @@ def train(
         computed_tokens=computed_tokens,
         planned_steps=total_steps,
         stopped_by_time_budget=stopped_by_budget,
+        layout=layout_name(layout),
     )
     (out_dir / "train_result.json").write_text(json.dumps(result.to_json(), indent=2) + "\n")
     result.extra["model"] = model
