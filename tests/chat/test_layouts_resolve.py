@@ -125,11 +125,30 @@ def test_a_dict_of_templates_takes_tool_use():
 
 
 def test_no_template_is_chatml_with_a_note(caplog):
+    class Bare:  # no chat template, no turn-marker tokens
+        chat_template = None
+        bos_token = None
+
+        def get_vocab(self):
+            return {"a": 0}
+
     with caplog.at_level(logging.WARNING, logger="toolschool.chat.resolve"):
-        layout = resolve_layout(tiny_tokenizer())
+        layout = resolve_layout(Bare())
     assert type(layout) is ChatMLLayout and "no chat template" in layout.note
-    assert "ChatML" in caplog.text
+    assert "ChatML turns assumed" in caplog.text
     assert type(resolve_layout()) is ChatMLLayout
+
+
+def test_without_a_template_the_turn_tokens_decide():
+    """A GGUF may store no template (transformers does not read it anyway): the vocabulary has
+    the turn markers."""
+    gemma_tokenizer = tiny_tokenizer(arch="gemma3")
+    gemma_tokenizer.chat_template = None
+    layout = resolve_layout(gemma_tokenizer)
+    assert isinstance(layout, GemmaLayout) and "'<start_of_turn>'" in layout.note
+    chatml = resolve_layout(tiny_tokenizer())  # SmolLM2-like: <|im_start|>
+    assert type(chatml) is ChatMLLayout
+    assert "no chat template" in chatml.note and "<|im_start|>" in chatml.note
 
 
 def test_explicit_name_wins_and_unknown_names_are_listed(gemma_tokenizer):

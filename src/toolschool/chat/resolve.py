@@ -29,6 +29,7 @@ __all__ = [
     "LAYOUTS",
     "TokenizerTemplateLayout",
     "detect_layout",
+    "detect_layout_from_tokens",
     "layout_name",
     "resolve_layout",
     "template_text",
@@ -85,6 +86,29 @@ def detect_layout(template_text: str | None) -> str | None:
                 return "qwen3"
             return name
     return None
+
+
+#: special tokens → layout, for a tokenizer without a chat template (see :func:`detect_layout_from_tokens`)
+_TOKEN_MARKERS: list[tuple[str, str]] = [
+    ("<|turn>", "gemma4"),
+    ("<start_of_turn>", "gemma"),
+    ("<|start_header_id|>", "llama3"),
+    ("<|im_start|>", "chatml"),
+    ("[INST]", "mistral"),
+]
+
+
+def detect_layout_from_tokens(tokenizer: Any) -> tuple[str, str] | None:
+    """``(layout name, token)`` from the turn-marker tokens in a tokenizer's vocabulary, or None.
+
+    For a tokenizer without a chat template — e.g. one converted from a GGUF file that stores
+    none. Tested in this order: ``<|turn>`` → ``gemma4``, ``<start_of_turn>`` → ``gemma``,
+    ``<|start_header_id|>`` → ``llama3``, ``<|im_start|>`` → ``chatml``, ``[INST]`` →
+    ``mistral``. Only a token of the vocabulary counts (not a string it would split).
+    """
+    get_vocab = getattr(tokenizer, "get_vocab", None)
+    vocab = get_vocab() if callable(get_vocab) else {}
+    return next(((name, token) for token, name in _TOKEN_MARKERS if token in vocab), None)
 
 
 def template_text(tokenizer: Any) -> str | None:
@@ -154,8 +178,10 @@ def resolve_layout(
             :class:`TokenizerTemplateLayout` whose prompts the template renders.
 
     Resolution: an explicit ``layout`` name; else :func:`detect_layout` of the tokenizer's
-    template (:func:`template_text`); else, with no template or no known marker, ChatML,
-    logged as a warning and recorded in the layout's ``note``. Layouts that write a BOS
+    template (:func:`template_text`); else, with no template or no known marker in it,
+    :func:`detect_layout_from_tokens` (the turn-marker tokens of its vocabulary: Gemma 3
+    270M's ``<start_of_turn>``…); else ChatML, logged as a warning. The layout's ``note``
+    says which rule chose it. Layouts that write a BOS
     token write the layout's own one when the tokenizer has it as a single token, else the
     tokenizer's ``bos_token``, else none; Mistral's EOS is the tokenizer's ``eos_token``.
     Gemma 4 templates give their ``empty_thought`` variant
@@ -175,11 +201,17 @@ def resolve_layout(
         if detected is not None:
             chosen, note = detected, f"layout {detected!r} detected from the tokenizer's chat template"
         else:
-            chosen = "chatml"
-            why = "has no chat template" if text is None else "has a chat template with no known turn markers"
-            note = f"the tokenizer {why}; ChatML turns assumed"
-            if tokenizer is not None:
-                log.warning(note)
+            why = "no chat template" if text is None else "a chat template without known turn markers"
+            found = detect_layout_from_tokens(tokenizer) if tokenizer is not None else None
+            if found is not None:
+                chosen = found[0]
+                note = f"the tokenizer has {why}; layout {chosen!r} from its token {found[1]!r}"
+                log.info(note)
+            else:
+                chosen = "chatml"
+                note = f"the tokenizer has {why} and no turn-marker token; ChatML turns assumed"
+                if tokenizer is not None:
+                    log.warning(note)
     result = _build(chosen, tokenizer, text)
     if native and text is not None and fmt_name is not None:
         if detect_template_format(text) == fmt_name and detect_layout(text) == layout_name(result):

@@ -12,6 +12,11 @@ One function, :func:`load_model`, serves every source:
 * anything else is passed to ``from_pretrained`` as a hub id (needs network, which this
   workplace does not have; the code path is the standard one all the same).
 
+The GGUF's chat template (metadata ``tokenizer.chat_template``) is kept as the tokenizer's
+``chat_template``: transformers' GGUF loader does not read it, and toolschool resolves a
+model's turn layout from it (:func:`toolschool.chat.resolve.resolve_layout`). Cache entries
+converted before that get it from their GGUF at load time (:func:`gguf_chat_template`).
+
 Why the cache step resets the quantizer: a GGUF-loaded model carries
 ``hf_quantizer``/``config.quantization_config`` and refuses ``save_pretrained`` until both
 are removed; the weights are already plain dequantised tensors by then.
@@ -92,11 +97,41 @@ def _gguf_cache_key(gguf: Path) -> str:
     return hashlib.sha256(f"{gguf.resolve()}|{stat.st_size}|{int(stat.st_mtime)}".encode()).hexdigest()[:12]
 
 
+def gguf_chat_template(gguf: Path) -> str | None:
+    """The chat template in a GGUF file's metadata (``tokenizer.chat_template``), or None.
+
+    Read with the ``gguf`` package (the header only; tensors are memory-mapped, not read).
+    None as well when the file cannot be read as GGUF.
+    """
+    try:
+        from gguf import GGUFReader
+
+        field = GGUFReader(str(gguf)).fields.get("tokenizer.chat_template")
+    except Exception:  # not a GGUF file, truncated, unknown version…
+        return None
+    if field is None or not field.data:
+        return None
+    return bytes(field.parts[field.data[0]]).decode("utf-8") or None
+
+
+def _restore_chat_template(tokenizer: Any, directory: Path | None) -> Any:
+    """Give a tokenizer converted from GGUF (``toolschool_source.json``) its GGUF's template."""
+    source = directory / "toolschool_source.json" if directory is not None else None
+    if getattr(tokenizer, "chat_template", None) or source is None or not source.is_file():
+        return tokenizer
+    gguf = json.loads(source.read_text()).get("gguf")
+    template = gguf_chat_template(Path(gguf)) if gguf and Path(gguf).is_file() else None
+    if template:
+        tokenizer.chat_template = template
+    return tokenizer
+
+
 def convert_gguf(gguf: Path, target: Path) -> Path:
     """Dequantise a GGUF checkpoint with transformers and save it as safetensors at ``target``.
 
     The write goes to a temporary sibling directory that is renamed into place, so an
-    interrupted conversion never leaves a half-written cache entry.
+    interrupted conversion never leaves a half-written cache entry. The GGUF's chat template
+    is saved with the tokenizer (:func:`gguf_chat_template`).
 
     Raises:
         ModelLoadError: transformers cannot read the file.
@@ -109,6 +144,8 @@ def convert_gguf(gguf: Path, target: Path) -> Path:
         model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
     except Exception as exc:  # transformers raises many types here
         raise ModelLoadError(f"cannot load GGUF {gguf}: {exc}") from exc
+    if not getattr(tokenizer, "chat_template", None):
+        tokenizer.chat_template = gguf_chat_template(gguf)
     model.hf_quantizer = None
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
@@ -194,6 +231,7 @@ def load_model(source: str, dtype: str = "float32") -> LoadedModel:
             f"bundled models: {', '.join(BUNDLED)}"
         ) from exc
     model.eval()
+    tokenizer = _restore_chat_template(tokenizer, path)
     return LoadedModel(
         model, _finish_tokenizer(tokenizer), source, path, time.perf_counter() - start, converted=converted
     )
