@@ -7,6 +7,7 @@ import logging
 
 import pytest
 
+from tests.shared_data import CHAT_TEMPLATES
 from toolschool.backends import ChatRequest, LocalBackend, prepare_for_inference
 from toolschool.chat import (
     IGNORE_INDEX,
@@ -29,7 +30,6 @@ from toolschool.formats import get_format
 from toolschool.models.tiny import GEMMA3_CHAT_TEMPLATE, tiny_model, tiny_tokenizer
 from toolschool.train.dataset import encode_conversations
 from toolschool.types import Conversation, Message, ToolCall, ToolSchema
-from tests.shared_data import CHAT_TEMPLATES
 
 #: every template of the shared directory → the layout its turns are (a new file must be added here)
 EXPECTED = {

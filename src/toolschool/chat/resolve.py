@@ -213,10 +213,10 @@ def resolve_layout(
                 if tokenizer is not None:
                     log.warning(note)
     result = _build(chosen, tokenizer, text)
-    if native and text is not None and fmt_name is not None:
-        if detect_template_format(text) == fmt_name and detect_layout(text) == layout_name(result):
-            result = TokenizerTemplateLayout(tokenizer, result, text)
-            note += f"; prompts rendered by the tokenizer's own template (native {fmt_name!r})"
+    speaks = text is not None and fmt_name is not None and detect_template_format(text) == fmt_name
+    if native and speaks and detect_layout(text) == layout_name(result):
+        result = TokenizerTemplateLayout(tokenizer, result, text)
+        note += f"; prompts rendered by the tokenizer's own template (native {fmt_name!r})"
     result.note = note
     return result
 
@@ -288,4 +288,3 @@ class TokenizerTemplateLayout(Layout):
             add_generation_prompt=add_generation_prompt,
             tokenize=False,
         )
-

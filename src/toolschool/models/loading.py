@@ -107,7 +107,7 @@ def gguf_chat_template(gguf: Path) -> str | None:
         from gguf import GGUFReader
 
         field = GGUFReader(str(gguf)).fields.get("tokenizer.chat_template")
-    except Exception:  # not a GGUF file, truncated, unknown version…
+    except (OSError, ValueError, KeyError, IndexError):  # not a GGUF file, truncated, unknown version…
         return None
     if field is None or not field.data:
         return None
@@ -245,12 +245,17 @@ class TrainedModel:
         loaded: the base model with the adapter merged in (float32 unless asked otherwise).
         format: the wire format the model was taught (from the run's ``config.yaml``).
         system_prompt: the system prompt used in training.
+        run_dir: the run directory.
+        layout: the layout name of the run's ``config.yaml`` (key ``layout``), None when it
+            names none (the layout then resolves from the tokenizer, as in training:
+            ``loaded.layout(trained.layout)``).
     """
 
     loaded: LoadedModel
     format: str
     system_prompt: str
     run_dir: Path
+    layout: str | None = None
 
 
 def is_run_dir(path: str | os.PathLike[str]) -> bool:
@@ -292,4 +297,4 @@ def load_trained(run_dir: str | os.PathLike[str], dtype: str = "float32") -> Tra
         info={"adapter": str(run / "adapter"), "base": config["model"]},
     )
     system = config.get("system_prompt") or ""
-    return TrainedModel(loaded, config["format"], system, run)
+    return TrainedModel(loaded, config["format"], system, run, config.get("layout") or None)
