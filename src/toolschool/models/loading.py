@@ -31,10 +31,13 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from toolschool.errors import ModelLoadError
 from toolschool.models.bundled import BUNDLED, cache_dir
+
+if TYPE_CHECKING:
+    from toolschool.chat.prompt import Layout
 
 _DTYPES = ("float32", "bfloat16", "float16")
 
@@ -72,7 +75,7 @@ class LoadedModel:
 
         return template_text(self.tokenizer)
 
-    def layout(self, name: str | None = None, fmt_name: str | None = None, native: bool = False) -> Any:
+    def layout(self, name: str | None = None, fmt_name: str | None = None, native: bool = False) -> Layout:
         """The turn layout to render this model's prompts in:
         ``resolve_layout(self.tokenizer, name, fmt_name, native)``.
 
