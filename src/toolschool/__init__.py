@@ -12,7 +12,7 @@ from typing import Any
 __version__ = "0.1.0"
 
 _LAZY = {
-    "ChatMLTemplate": "toolschool.chat",
+    "ChatMLLayout": "toolschool.chat",
     "ConfigError": "toolschool.errors",
     "Conversation": "toolschool.types",
     "DataConfig": "toolschool.datagen",
@@ -40,6 +40,7 @@ _LAZY = {
     "load_model": "toolschool.models",
     "load_trained": "toolschool.models",
     "read_jsonl": "toolschool.types",
+    "resolve_layout": "toolschool.chat",
     "run_pipeline": ("toolschool.pipeline", "run"),
     "tool": "toolschool.tools",
     "write_jsonl": "toolschool.types",

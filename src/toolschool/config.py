@@ -120,12 +120,19 @@ def _config_class(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
+#: names other tools use for a key → toolschool's key (peft's ``lora_alpha``, TRL's ``lr``…)
+ALIASES = {"rank": "r", "lora_r": "r", "lora_alpha": "alpha", "lora_dropout": "dropout", "lr": "learning_rate",
+           "num_train_epochs": "epochs", "steps": "max_steps", "per_device_train_batch_size": "batch_size",
+           "gradient_accumulation_steps": "gradient_accumulation", "max_seq_length": "max_length"}
+
+
 def _unknown_key_message(cls: type[BaseModel], loc: tuple[Any, ...]) -> str:
     section = _section(cls, loc)
     if section is None:
         return "unknown key"
     known = sorted(section.model_fields)
-    close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+    name = str(loc[-1])
+    close = [ALIASES[name]] if ALIASES.get(name) in known else difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     hint = f"; did you mean {close[0]!r}?" if close else ""
     return f"unknown key{hint} (keys here: {', '.join(known)})"
 

@@ -1,6 +1,6 @@
 import pytest
 
-from toolschool.chat import IGNORE_INDEX, ChatMLTemplate, tokenise_segments
+from toolschool.chat import IGNORE_INDEX, ChatMLLayout, tokenise_segments
 from toolschool.formats import format_names, get_format
 from toolschool.tools import get_toolkit
 from toolschool.types import Message, ToolCall
@@ -23,7 +23,7 @@ CONVERSATION = [
 @pytest.mark.parametrize("fmt_name", format_names())
 def test_only_assistant_output_is_trained(tiny, fmt_name):
     fmt = get_format(fmt_name)
-    template = ChatMLTemplate()
+    template = ChatMLLayout()
     segments = template.segments(CONVERSATION, get_toolkit("assistant"), fmt, "You are helpful.")
     enc = tokenise_segments(segments, tiny.tokenizer)
     assert len(enc.input_ids) == len(enc.labels)
@@ -40,13 +40,13 @@ def test_only_assistant_output_is_trained(tiny, fmt_name):
 
 def test_rendered_prompt_has_chatml_turns_and_generation_prompt():
     fmt = get_format("hermes")
-    text = ChatMLTemplate().render(CONVERSATION[:1], get_toolkit("assistant"), fmt, "Sys.", add_generation_prompt=True)
+    text = ChatMLLayout().render(CONVERSATION[:1], get_toolkit("assistant"), fmt, "Sys.", add_generation_prompt=True)
     assert text.startswith("<|im_start|>system\nSys.")
     assert text.endswith("<|im_end|>\n<|im_start|>user\nWhat's the weather in Lyon, and define 'ennui'?<|im_end|>\n<|im_start|>assistant\n")
 
 
 def test_hermes_results_share_one_user_turn():
     fmt = get_format("hermes")
-    text = ChatMLTemplate().render(CONVERSATION, [], fmt, "Sys.")
+    text = ChatMLLayout().render(CONVERSATION, [], fmt, "Sys.")
     assert text.count("<|im_start|>user") == 2  # the request + one turn holding both results
     assert "</tool_response>\n<tool_response>" in text

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from toolschool.chat.prompt import ChatMLTemplate
+from toolschool.chat.prompt import ChatMLLayout
 from toolschool.chat.templates import (
-    Gemma4Template,
-    HermesProTemplate,
-    Llama3Template,
-    MistralTemplate,
+    Gemma4Layout,
+    HermesProLayout,
+    Llama3Layout,
+    MistralLayout,
     check_template,
     detect_template_format,
     first_difference,
@@ -188,18 +188,18 @@ CONVERSATION = [
     ("layout", "fmt_name", "trainable"),
     [
         (
-            Llama3Template(),
+            Llama3Layout(),
             "llama3_json",
             ['{"name": "now", "parameters": {}}<|eot_id|>', "It is 10:00.<|eot_id|>"],
         ),
         (
-            MistralTemplate(),
+            MistralLayout(),
             "mistral",
             ['[TOOL_CALLS][{"name": "now", "arguments": {}, "id": "Kx7pQ2mZa"}]</s>', "It is 10:00.</s>"],
         ),
-        (Gemma4Template(), "gemma4", ["<|tool_call>call:now{}<tool_call|>", "It is 10:00.", "<turn|>"]),
+        (Gemma4Layout(), "gemma4", ["<|tool_call>call:now{}<tool_call|>", "It is 10:00.", "<turn|>"]),
         (
-            HermesProTemplate(),
+            HermesProLayout(),
             "hermes_pro",
             [
                 '<tool_call>\n{"name": "now", "arguments": {}}\n</tool_call><|im_end|>',
@@ -207,7 +207,7 @@ CONVERSATION = [
             ],
         ),
         (
-            ChatMLTemplate(think_blocks=True),
+            ChatMLLayout(think_blocks=True),
             "hermes",
             [
                 '<tool_call>\n{"name": "now", "arguments": {}}\n</tool_call><|im_end|>',
@@ -224,9 +224,9 @@ def test_layout_segments_mark_assistant_output_trainable(layout, fmt_name: str, 
 
 def test_layout_refusals() -> None:
     with pytest.raises(DataError, match="first user message"):
-        Llama3Template().render([Message(role="system", content="S")], TOOLS, get_format("llama3_json"))
+        Llama3Layout().render([Message(role="system", content="S")], TOOLS, get_format("llama3_json"))
     with pytest.raises(DataError, match="no 'system' turn"):
-        MistralTemplate().render(
+        MistralLayout().render(
             [Message(role="user", content="a"), Message(role="system", content="late")],
             [],
             get_format("mistral"),
@@ -234,8 +234,8 @@ def test_layout_refusals() -> None:
 
 
 def test_layout_choice_follows_the_format_and_the_template() -> None:
-    assert isinstance(layout_for("hermes_pro"), HermesProTemplate)
-    assert type(layout_for("hermes")) is ChatMLTemplate and not layout_for("hermes").think_blocks
+    assert isinstance(layout_for("hermes_pro"), HermesProLayout)
+    assert type(layout_for("hermes")) is ChatMLLayout and not layout_for("hermes").think_blocks
     assert layout_options("hermes", read("Qwen-Qwen3-0.6B.jinja")) == {"think_blocks": True}
     assert layout_options("hermes", read("Qwen-Qwen2.5-7B-Instruct.jinja")) == {}
     assert layout_options("hermes_pro", read("NousResearch-Hermes-3-Llama-3.1-8B-tool_use.jinja")) == {}
@@ -246,9 +246,9 @@ def test_think_blocks_are_off_by_default() -> None:
     answer = Message(role="assistant", content="<think>\nhm\n</think>\n\nIt is 10:00.")
     with_think = [*CONVERSATION[:-1], answer]
     for conversation in (CONVERSATION, with_think):
-        plain = ChatMLTemplate().render(conversation, TOOLS, fmt, add_generation_prompt=True)
-        off = ChatMLTemplate(think_blocks=False).render(conversation, TOOLS, fmt, add_generation_prompt=True)
+        plain = ChatMLLayout().render(conversation, TOOLS, fmt, add_generation_prompt=True)
+        off = ChatMLLayout(think_blocks=False).render(conversation, TOOLS, fmt, add_generation_prompt=True)
         last = conversation[-1].content
         assert plain == off and plain.endswith(f"assistant\n{last}<|im_end|>\n<|im_start|>assistant\n")
-    qwen3 = ChatMLTemplate(think_blocks=True).render(with_think, TOOLS, fmt)
+    qwen3 = ChatMLLayout(think_blocks=True).render(with_think, TOOLS, fmt)
     assert qwen3.endswith("<|im_start|>assistant\n<think>\nhm\n</think>\n\nIt is 10:00.<|im_end|>\n")

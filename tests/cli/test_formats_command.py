@@ -27,7 +27,7 @@ def test_list_names_every_registered_format() -> None:
         assert (starts, role) == (repr(fmt.call_start), fmt.result_role), name
 
 
-def test_parse_prints_calls_and_exits_1_on_errors() -> None:
+def test_parse_prints_calls_and_exits_3_on_errors() -> None:
     ok = CliRunner().invoke(app, ["formats", "parse", "-f", "hermes"],
                             input='Sure.\n<tool_call>\n{"name": "weather", "arguments": {"location": "Oslo"}}\n</tool_call>')
     assert ok.exit_code == 0, ok.output
@@ -36,7 +36,7 @@ def test_parse_prints_calls_and_exits_1_on_errors() -> None:
 
     text = '<tool_call>\n{"name": "weather", "arguments": {"location": "Oslo",}}\n</tool_call>'
     bad = CliRunner().invoke(app, ["formats", "parse", "-f", "hermes"], input=text)
-    assert bad.exit_code == 1 and json.loads(bad.output)["errors"][0]["offset"] > 0
+    assert bad.exit_code == 3 and json.loads(bad.output)["errors"][0]["offset"] > 0
     fixed = CliRunner().invoke(app, ["formats", "parse", "-f", "hermes", "--lenient"], input=text)
     assert fixed.exit_code == 0 and json.loads(fixed.output)["repairs"], fixed.output
 
@@ -67,4 +67,4 @@ def test_check_detects_and_matches_the_qwen_template(tmp_path: Path) -> None:
     edited = tmp_path / "edited.jinja"  # one byte changed in the tools preamble
     edited.write_text(qwen.read_text().replace("You may call one or more functions", "You may call functions"))
     result = CliRunner().invoke(app, ["formats", "check", "-t", str(edited)])
-    assert result.exit_code == 1 and "differs" in result.output
+    assert result.exit_code == 3 and "differs" in result.output

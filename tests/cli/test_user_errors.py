@@ -58,9 +58,10 @@ def test_offline_hub_id_fails_at_once_not_after_retries(tmp_path: Path) -> None:
 
 
 def test_unknown_key_gets_did_you_mean_and_the_keys(tmp_path: Path) -> None:
-    result = _runner().invoke(app, ["train", "lora.rnak=8", "learning_rat=1e-3"])
-    _fails_cleanly(result, "lora.rnak: unknown key; did you mean 'r'?", "keys here: alpha, dropout",
-                   "learning_rat: unknown key; did you mean 'learning_rate'?")
+    result = _runner().invoke(app, ["train", "lora.alhpa=8", "learning_rat=1e-3", "lora.rank=4"])
+    _fails_cleanly(result, "lora.alhpa: unknown key; did you mean 'alpha'?", "keys here: alpha, dropout",
+                   "learning_rat: unknown key; did you mean 'learning_rate'?",
+                   "lora.rank: unknown key; did you mean 'r'?")
 
 
 def test_train_tiny_at_the_default_max_length_says_to_raise_it(tmp_path: Path) -> None:
@@ -73,8 +74,8 @@ def test_train_tiny_at_the_default_max_length_says_to_raise_it(tmp_path: Path) -
 
 
 @pytest.mark.parametrize("override, needle", [
-    ("lora.last_layers=99", "lora.last_layers=99 but the model has only 2 decoder layers"),
-    ("lora.target_modules=[foo]", "match no module of this model"),
+    ("train.lora.last_layers=99", "lora.last_layers=99 but the model has only 2 decoder layers"),
+    ("train.lora.target_modules=[foo]", "match no module of this model"),
 ])
 def test_lora_settings_that_do_not_fit_the_model_fail_before_training(tmp_path: Path, override, needle) -> None:
     result = _runner().invoke(app, ["run", "model=tiny", override, f"out_dir={tmp_path}", "name=r"])
@@ -90,7 +91,8 @@ def test_training_data_that_is_missing(tmp_path: Path) -> None:
 def test_malformed_jsonl_line_reports_line_and_column(tmp_path: Path) -> None:
     items = tmp_path / "items.jsonl"
     bad = '{"id": "b", "messages": [,]}'
-    items.write_text('{"id": "a", "messages": [], "expected": []}\n' + bad + "\n")
+    good = '{"id": "a", "messages": [{"role": "user", "content": "hi"}], "expected": []}'
+    items.write_text(good + "\n" + bad + "\n")
     result = _runner().invoke(app, ["eval", "-d", str(items), "-m", "tiny"])
     _fails_cleanly(result, f"{items}:2: column {bad.index(',]') + 1}: invalid JSON")
 

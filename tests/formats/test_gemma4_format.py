@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from toolschool.chat.layouts import Gemma4Template
+from toolschool.chat.layouts import Gemma4Layout
 from toolschool.formats.gemma4 import (
     Gemma4Format,
     GemmaSyntaxError,
@@ -316,8 +316,8 @@ def test_kept_reasoning_is_what_the_template_writes_after_the_last_user_message(
     expected = official(template, theirs, [WEATHER])
     assert f"<|channel>thought\n{PLAN}\n<channel|><|tool_call>" in expected  # before the calls
     assert "<|channel>thought\nSum up.\n<channel|>All set." in expected
-    assert Gemma4Template().render(ours, [WEATHER], thinking) == expected
-    assert Gemma4Template().render(ours, [WEATHER], fmt) != expected
+    assert Gemma4Layout().render(ours, [WEATHER], thinking) == expected
+    assert Gemma4Layout().render(ours, [WEATHER], fmt) != expected
 
 
 @pytest.mark.parametrize("template", JULY_2026)  # the April template closes turns differently
@@ -325,7 +325,7 @@ def test_dropped_reasoning_is_what_the_template_writes_before_the_last_user_mess
     theirs, ours = thinking_conversation(then_user=True)
     expected = official(template, theirs, [WEATHER])
     assert "<|channel>" not in expected and PLAN not in expected
-    assert Gemma4Template().render(ours, [WEATHER], fmt) == expected
+    assert Gemma4Layout().render(ours, [WEATHER], fmt) == expected
 
 
 def test_april_template_writes_the_same_reasoning_before_calls() -> None:
@@ -333,7 +333,7 @@ def test_april_template_writes_the_same_reasoning_before_calls() -> None:
     expected = official(APRIL_2026, theirs[:4], [WEATHER])  # the calls turn and its result
     assert f"<|channel>thought\n{PLAN}\n<channel|><|tool_call>" in expected
     # the April template also closes a turn that ends on results; the July one (our layout) does not
-    assert Gemma4Template().render(ours[:4], [WEATHER], thinking) + "<turn|>\n" == expected
+    assert Gemma4Layout().render(ours[:4], [WEATHER], thinking) + "<turn|>\n" == expected
 
 
 def test_render_assistant_writes_or_drops_reasoning() -> None:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from toolschool.chat.templates import Llama3Template
+from toolschool.chat.templates import Llama3Layout
 from toolschool.formats.llama3_json import Llama3JsonFormat
 from toolschool.types import Message, ToolCall, ToolResult, ToolSchema
 from tests.formats.roundtrip import TOOL_NAMES, assert_round_trip, json_values, strings_with, tool_calls
@@ -76,7 +76,7 @@ def test_conversation_is_byte_identical_to_the_official_templates(template: str,
         {"role": "assistant", "content": "It is 21 °C. "},
     ]
     expected = official(template, hf, tools_in_user_message=in_user)
-    layout = Llama3Template(date_string="09 Jul 2026", tools_in_user_message=in_user)
+    layout = Llama3Layout(date_string="09 Jul 2026", tools_in_user_message=in_user)
     assert layout.render(messages, TOOLS, fmt) == expected
 
 

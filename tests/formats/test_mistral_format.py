@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from toolschool.chat.templates import MistralTemplate
+from toolschool.chat.templates import MistralLayout
 from toolschool.formats.mistral import MistralFormat, mistral_id
 from toolschool.types import Message, ToolCall, ToolResult, ToolSchema
 from tests.formats.roundtrip import TOOL_NAMES, assert_round_trip, json_values, strings_with, tool_calls
@@ -83,7 +83,7 @@ def test_conversation_is_byte_identical_to_the_nemo_template(last_is_user: bool)
         *([{"role": "user", "content": "Thanks!"}] if last_is_user else []),
     ]
     expected = official(theirs)
-    assert MistralTemplate().render(ours, TOOLS, fmt) == expected
+    assert MistralLayout().render(ours, TOOLS, fmt) == expected
     assert ("You are helpful." in expected) == last_is_user  # the template's system placement
 
 

@@ -5,8 +5,8 @@ results, answers, follow-up turns, unicode and delimiter-laden arguments) is ren
 by the official Jinja template in ``shared/chat_templates`` (:mod:`tests.shared_data`) with transformers' own
 sandboxed renderer (``render_jinja_template``), and by toolschool — the format's ``render_*``
 methods inside the turn layout of :mod:`toolschool.chat.templates` (ChatML from
-:mod:`toolschool.chat.prompt` for Qwen, with ``think_blocks`` for Qwen3; ``Llama3Template``,
-``MistralTemplate``, ``Gemma4Template``, ``HermesProTemplate``). The texts must be identical
+:mod:`toolschool.chat.prompt` for Qwen, with ``think_blocks`` for Qwen3; ``Llama3Layout``,
+``MistralLayout``, ``Gemma4Layout``, ``HermesProLayout``). The texts must be identical
 byte for byte.
 
 Deliberate differences, and what the tests do about each:
@@ -22,7 +22,7 @@ Deliberate differences, and what the tests do about each:
 * Qwen3 writes an empty ``<think>\\n\\n</think>\\n\\n`` before an assistant message that comes
   after the last user query and is the last message (the final answer after tool results),
   keeps the reasoning of later assistant messages and drops that of earlier ones. Plain
-  ChatML (SmolLM2's, Qwen2.5's) never does; ``ChatMLTemplate(think_blocks=True)``, which
+  ChatML (SmolLM2's, Qwen2.5's) never does; ``ChatMLLayout(think_blocks=True)``, which
   :func:`~toolschool.chat.templates.layout_options` picks for a Qwen3 template, does, and is
   checked on final answers and on reasoning in ``<think>`` blocks.
 * Hermes 2 Pro / Hermes 3 ``tool_use`` (the two files are identical) speak ``hermes_pro``:
@@ -30,7 +30,7 @@ Deliberate differences, and what the tests do about each:
   schema, Python-style signatures with ``Args:`` blocks, ``{}`` for parameters without
   properties) in a system turn before the user's system message, results in a ``tool`` turn
   with no newline after its ``<|im_end|>``, and assistant content beside calls dropped
-  (``HermesProTemplate``). The template cannot render a conversation without tools (it
+  (``HermesProLayout``). The template cannot render a conversation without tools (it
   iterates ``tools``, which is None); that case is checked to be refused.
 * Gemma 4: the July 2026 templates are the reference (the 31B one and the E2B one, which
   only lacks the empty thought channel in the generation prompt; the layout variant is read
@@ -44,7 +44,12 @@ from __future__ import annotations
 
 import pytest
 
-from toolschool.chat.templates import Sample, layout_options, render_with_template, render_with_toolschool
+from toolschool.chat.templates import (
+    TemplateSample,
+    layout_options,
+    render_with_template,
+    render_with_toolschool,
+)
 from toolschool.formats import get_format
 from toolschool.types import Message, ToolCall, ToolResult, ToolSchema
 from tests.shared_data import chat_template
@@ -182,7 +187,7 @@ def both(
 ) -> tuple[str, str]:
     text = chat_template(template)
     messages = CONVERSATIONS[conversation] if isinstance(conversation, str) else conversation
-    sample = Sample("x", messages, tools)
+    sample = TemplateSample("x", messages, tools)
     expected = render_with_template(text, sample, fmt_name)
     ours = render_with_toolschool(sample, fmt_name, **layout_options(fmt_name, text))
     return expected, ours
@@ -213,7 +218,7 @@ def test_without_tools(template: str) -> None:
 
 
 def test_llama3_several_calls_are_joined_by_semicolons() -> None:
-    ours = render_with_toolschool(Sample("x", CONVERSATIONS["several_calls"], TOOLS), "llama3_json")
+    ours = render_with_toolschool(TemplateSample("x", CONVERSATIONS["several_calls"], TOOLS), "llama3_json")
     fmt = get_format("llama3_json")
     assert fmt.render_calls([SEARCH, CONVERT, NOW]) + "<|eot_id|>" in ours
     assert "I'll do both." not in ours  # dropped, as the template drops content beside a call
@@ -228,7 +233,7 @@ def test_qwen3_final_answer_gets_an_empty_think_block() -> None:
     assert ours.count("<think>") == 1
     assert "<|im_start|>assistant\n<think>\n\n</think>\n\nFound one: Art naïf.<|im_end|>\n" in ours
     # plain ChatML (SmolLM2's, Qwen2.5's) differs by exactly that block
-    plain = render_with_toolschool(Sample("x", CONVERSATIONS["final_answer"], TOOLS), "hermes")
+    plain = render_with_toolschool(TemplateSample("x", CONVERSATIONS["final_answer"], TOOLS), "hermes")
     assert plain != expected and plain == expected.replace("<think>\n\n</think>\n\n", "")
 
 
@@ -282,7 +287,7 @@ def test_qwen3_think_blocks_are_what_the_option_adds() -> None:
     messages = QWEN3_REASONING["reasoning_dropped"]
     expected, ours = both(QWEN3, "hermes", messages)
     assert "plan" not in ours and "sum up" not in ours  # earlier reasoning dropped
-    plain = render_with_toolschool(Sample("x", messages, TOOLS), "hermes")
+    plain = render_with_toolschool(TemplateSample("x", messages, TOOLS), "hermes")
     assert "<think>plan</think>Converting." in plain and plain != expected  # ChatML keeps text as is
 
 
@@ -318,7 +323,7 @@ def test_hermes_tool_use_odd_orders(template: str, name: str) -> None:
 
 
 def test_hermes_tool_use_without_tools_is_plain_chatml() -> None:
-    ours = render_with_toolschool(Sample("x", CONVERSATIONS["first_turn"], []), "hermes_pro")
+    ours = render_with_toolschool(TemplateSample("x", CONVERSATIONS["first_turn"], []), "hermes_pro")
     assert ours == (
         "<|begin_of_text|><|im_start|>system\nYou are a careful research assistant.<|im_end|>\n"
         "<|im_start|>user\n" + USER.content + "<|im_end|>\n<|im_start|>assistant\n"
@@ -328,5 +333,5 @@ def test_hermes_tool_use_without_tools_is_plain_chatml() -> None:
 @pytest.mark.parametrize("template", HERMES_TOOL_USE)
 def test_the_qwen_hermes_format_does_not_render_hermes_2_pro(template: str) -> None:
     expected, _ = both(template, "hermes_pro", "one_call")
-    qwen = render_with_toolschool(Sample("x", CONVERSATIONS["one_call"], TOOLS), "hermes")
+    qwen = render_with_toolschool(TemplateSample("x", CONVERSATIONS["one_call"], TOOLS), "hermes")
     assert qwen != expected and "# Tools" in qwen and "You are a function calling AI model" in expected

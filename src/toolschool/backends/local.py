@@ -1,10 +1,10 @@
 """Local transformers backend: batched greedy generation on CPU.
 
-Requests are rendered with the chat template and the tool format, sorted by prompt length
+Requests are rendered in the model's turn layout and the tool format, sorted by prompt length
 (so each batch pads little) and decoded greedily in batches, by default with
 :class:`~toolschool.backends.generation.PrefixCachedDecoder` (shared system prompt computed
 once), or with plain ``model.generate``.
-Generation stops at the template's end-of-turn marker. Use bf16 *weights* for speed on
+Generation stops at the layout's end-of-turn marker(s). Use bf16 *weights* for speed on
 CPU (bf16 autocast slows ``generate`` here); :func:`prepare_for_inference` does that and
 merges a LoRA adapter first, so no adapter overhead is paid per token.
 """
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from toolschool.backends.generation import PrefixCachedDecoder
-from toolschool.chat.prompt import DEFAULT_SYSTEM, ChatMLTemplate
+from toolschool.chat.prompt import DEFAULT_SYSTEM, ChatMLLayout, Layout
 from toolschool.formats.base import ToolFormat
 from toolschool.types import Message, ToolCall, ToolSchema
 
@@ -86,6 +86,22 @@ class LocalBackend:
             (:meth:`ToolFormat.may_call`) after this many tokens; its prose is cut there
             (``finish_reason="call_window"``). ``None`` decodes every answer in full.
             Only the prefix-cached decoder applies it.
+        layout: the model's turn layout (:func:`toolschool.chat.resolve.resolve_layout`);
+            None: :class:`~toolschool.chat.prompt.ChatMLLayout`. Prompts are rendered with
+            ``layout.render`` and tokenised with ``add_special_tokens=False`` (a BOS the layout
+            writes is not doubled).
+
+    Stopping: each string of ``layout.stops`` that the tokenizer encodes as one token is a
+    stop id, and so is the tokenizer's ``eos_token_id``. A stop string that is several tokens
+    for this tokenizer (e.g. ``<end_of_turn>`` with a tokenizer that lacks the token) cannot
+    stop decoding by id: decoding then runs to EOS or ``max_new_tokens``, and the answer is
+    cut at the first occurrence of the stop string in its decoded text (``finish_reason``
+    ``"stop"`` when it was found). :attr:`stop_strings` lists such strings.
+
+    Attributes:
+        layout: the layout in use.
+        stop_ids: the token ids that end an answer.
+        stop_strings: stop strings that are not single tokens (trimmed after decoding).
     """
 
     def __init__(
@@ -98,6 +114,7 @@ class LocalBackend:
         max_new_tokens: int = 128,
         prefix_cache: bool = True,
         call_window: int | None = None,
+        layout: Layout | None = None,
     ):
         if call_window is not None and call_window < 1:
             raise ValueError(f"call_window must be >= 1 or None, got {call_window}")
@@ -108,10 +125,17 @@ class LocalBackend:
         self.batch_size = batch_size
         self.max_new_tokens = max_new_tokens
         self.call_window = call_window
-        self.template = ChatMLTemplate()
+        self.layout = ChatMLLayout() if layout is None else layout
         self.tokenizer.padding_side = "left"
-        stop_id = tokenizer.convert_tokens_to_ids(self.template.stop)
-        self.stop_ids = sorted(i for i in {stop_id, tokenizer.eos_token_id} if i is not None and i >= 0)
+        ids = {tokenizer.eos_token_id}
+        self.stop_strings: list[str] = []
+        for stop in self.layout.stops:
+            encoded = tokenizer.encode(stop, add_special_tokens=False)
+            if len(encoded) == 1 and encoded[0] != tokenizer.unk_token_id:
+                ids.add(encoded[0])
+            else:
+                self.stop_strings.append(stop)
+        self.stop_ids = sorted(i for i in ids if i is not None and i >= 0)
         self.decoder = (
             PrefixCachedDecoder(model, self.stop_ids, tokenizer.pad_token_id) if prefix_cache else None
         )
@@ -149,7 +173,7 @@ class LocalBackend:
 
     def prompt(self, request: ChatRequest) -> str:
         """Prompt text for one request (generation prompt included)."""
-        return self.template.render(
+        return self.layout.render(
             request.messages, request.tools, self.fmt, self.system, add_generation_prompt=True
         )
 
@@ -169,6 +193,9 @@ class LocalBackend:
             generated = self._generate([encoded[i] for i in idx])
             for (tokens, latency_ms, reason), i in zip(generated, idx):
                 text = self.tokenizer.decode(tokens, skip_special_tokens=False)
+                cut = min((k for k in (text.find(s) for s in self.stop_strings) if k >= 0), default=-1)
+                if cut >= 0:
+                    text, reason = text[:cut], "stop"
                 answers[i] = Completion(
                     raw=text, latency_ms=latency_ms, new_tokens=len(tokens), batch_size=len(idx),
                     finish_reason=reason,

@@ -1,20 +1,23 @@
-"""Turn layouts that reproduce official chat templates: Llama 3, Mistral Nemo, Gemma 4, Hermes 2 Pro.
+"""Turn layouts of official chat templates: Llama 3, Mistral Nemo, Gemma 2/3, Gemma 4, Hermes 2 Pro.
 
 A chat template wraps a format's pieces (declarations, calls, results; see
 :mod:`toolschool.formats`) in turns. ChatML, the wrapping of Qwen (Qwen3's ``<think>`` blocks
-included, as an option), is :class:`~toolschool.chat.prompt.ChatMLTemplate`; Hermes 2 Pro /
-Hermes 3 ``tool_use`` write ChatML with quirks of their own (:class:`HermesProTemplate`). The
-classes here are the wrapping of the
-other official templates in ``/work/shared/chat_templates``, quirks included (each class
-docstring lists them), so that a format rendered in its layout is byte-identical to what the
-model's own template writes (checked by :func:`toolschool.chat.templates.check_template`).
+included, as an option), is :class:`~toolschool.chat.prompt.ChatMLLayout`; Hermes 2 Pro /
+Hermes 3 ``tool_use`` write ChatML with quirks of their own (:class:`HermesProLayout`). The
+classes here are the wrapping of the other official templates in the workplace's
+``shared/chat_templates``, quirks included (each class docstring lists them), so that a
+format rendered in its layout is byte-identical to what the model's own template writes
+(checked by :func:`toolschool.chat.templates.check_template`). :class:`GemmaLayout` (Gemma 2 /
+Gemma 3, e.g. Gemma 3 270M) has no template file there; its docstring states the rules of
+Google's Gemma 3 template that it follows.
 
-Each layout is a :class:`~toolschool.chat.prompt.Layout`, like ``ChatMLTemplate``:
+Each layout is a :class:`~toolschool.chat.prompt.Layout`, like ``ChatMLLayout``:
 ``segments(messages, tools, fmt, system=None, add_generation_prompt=False)`` — the prompt as
 :class:`~toolschool.chat.prompt.Segment` pieces, assistant output marked trainable — and
 ``render`` (the segments joined); a layout writes the segments of a
 :class:`~toolschool.chat.prompt.RenderInput` (the conversation, its leading system message
-taken out).
+taken out). ``bos`` is the begin-of-sequence token a layout writes, ``stop``/``stops`` the
+strings that end a generated turn.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ def _segment(text: str, trainable: bool = False) -> list[Segment]:
     return [Segment(text, trainable)] if text else []
 
 
-class Llama3Template(Layout):
+class Llama3Layout(Layout):
     """Llama 3.1 / 3.2 turns (``meta-llama-Llama-3.{1,2}-*-Instruct.jinja``).
 
     ``<|start_header_id|>role<|end_header_id|>\\n\\nbody<|eot_id|>``, after the BOS token. The
@@ -49,6 +52,8 @@ class Llama3Template(Layout):
 
     name = "llama3"
     stop = "<|eot_id|>"
+    #: ``<|eom_id|>`` ends a turn that called a built-in tool (``<|python_tag|>``; the 3.1 template)
+    stops = ("<|eot_id|>", "<|eom_id|>")
 
     def __init__(
         self,
@@ -99,7 +104,7 @@ class Llama3Template(Layout):
         return out
 
 
-class MistralTemplate(Layout):
+class MistralLayout(Layout):
     """Mistral Nemo turns (``mistralai-Mistral-Nemo-Instruct-2407.jinja``).
 
     BOS, then ``[INST]user[/INST]`` per user message, assistant text + EOS, calls + EOS (the
@@ -154,7 +159,81 @@ class MistralTemplate(Layout):
         return out
 
 
-class Gemma4Template(Layout):
+class GemmaLayout(Layout):
+    """Gemma 2 / Gemma 3 turns (Gemma 3 270M, 1B…; registry name ``gemma``).
+
+    Source: the ``chat_template`` of Google's Gemma 3 instruction-tuned tokenizers
+    (``tokenizer_config.json`` of ``google/gemma-3-*-it``; Gemma 2's writes the same turns
+    without a system message). No copy is in the workplace's ``shared/chat_templates`` (its
+    README says so), so these are the rules that template follows, as this layout writes them:
+
+    * the text opens with the BOS token (``{{ bos_token }}``, ``<bos>``);
+    * a turn is ``<start_of_turn>{role}\\n`` + the message content, trimmed of surrounding
+      whitespace (``| trim``), + ``<end_of_turn>\\n``; the assistant role is written
+      ``model``;
+    * there is no system turn: a leading system message becomes a prefix of the first turn,
+      ``{system}\\n\\n`` before the trimmed content (the system text itself is not trimmed);
+    * the generation prompt is ``<start_of_turn>model\\n``.
+
+    What the template has no rule for, and this layout does:
+
+    * tools: Gemma 3 has no tool role or tool tokens. The declarations are the system text,
+      ``fmt.render_system(tools, system)`` (``system`` None counts as ``""``), so they
+      prefix the first user turn as a system message would;
+    * tool results: the results of consecutive tool messages are one ``user`` turn whose body
+      is ``fmt.render_results`` (trimmed) — whatever ``fmt.result_role`` says, since a role
+      other than user/model breaks the template's alternation check;
+    * an assistant turn's body is ``fmt.render_assistant(content, calls)``, trimmed; it and
+      the ``<end_of_turn>`` after it are trainable (not the header, not the ``\\n``);
+    * the template raises unless roles alternate user/model; this layout writes the turns in
+      the order given (e.g. a user message after tool results is a second user turn).
+
+    Args:
+        bos: the begin-of-sequence token written first (``<bos>``; ``""`` writes none).
+
+    Raises (from :meth:`segments`):
+        DataError: a system message after the first message, a role other than user,
+            assistant or tool, or a system text (or tools) with no message to carry it.
+    """
+
+    name = "gemma"
+    stop = "<end_of_turn>"
+
+    def __init__(self, bos: str = "<bos>") -> None:
+        self.bos = bos
+
+    def _segments(self, job: RenderInput) -> list[Segment]:
+        msgs, tools, fmt = job.messages, job.tools, job.fmt
+        system = fmt.render_system(tools, job.system or "") if tools else job.system
+        prefix = "" if system is None else system + "\n\n"
+        if system and not msgs:
+            raise DataError("Gemma writes the system text in the first turn, and there is none")
+        out = _segment(self.bos)
+        i = 0
+        while i < len(msgs):
+            msg, first = msgs[i], i == 0
+            head = prefix if first else ""
+            if msg.role == "tool":
+                results, i = tool_results(msgs, i)
+                body = fmt.render_results(results).strip()
+                out.append(Segment(f"<start_of_turn>user\n{head}{body}<end_of_turn>\n"))
+                continue
+            if msg.role == "assistant":
+                body = fmt.render_assistant(msg.content, msg.tool_calls).strip()
+                out += [Segment(f"<start_of_turn>model\n{head}"), Segment(body + self.stop, True)]
+                out.append(Segment("\n"))
+            elif msg.role == "user":
+                out.append(Segment(f"<start_of_turn>user\n{head}{msg.content.strip()}<end_of_turn>\n"))
+            else:
+                at = i + job.system_message
+                raise DataError(f"message {at}: Gemma has no {msg.role!r} turn after the first message")
+            i += 1
+        if job.add_generation_prompt:
+            out.append(Segment("<start_of_turn>model\n"))
+        return out
+
+
+class Gemma4Layout(Layout):
     """Gemma 4 turns, thinking off (``google-gemma-4-*.2026-07.jinja``).
 
     BOS; ``<|turn>system\\n`` + trimmed system text + declarations + ``<turn|>\\n`` when there
@@ -177,6 +256,8 @@ class Gemma4Template(Layout):
 
     name = "gemma4"
     stop = "<turn|>"
+    #: a model turn that made calls ends in ``<|tool_response>`` (the results follow in it)
+    stops = ("<turn|>", "<|tool_response>")
 
     def __init__(self, bos: str = "<bos>", empty_thought: bool = True) -> None:
         self.bos = bos
@@ -236,7 +317,7 @@ def _named(result: ToolResult, calls: list[ToolCall]) -> ToolResult:
     return result.model_copy(update={"name": name or result.name or "unknown"})
 
 
-class HermesProTemplate(Layout):
+class HermesProLayout(Layout):
     """Hermes 2 Pro / Hermes 3 ``tool_use`` turns.
 
     Source: ``NousResearch-Hermes-2-Pro-Llama-3-8B-tool_use.jinja`` (the Hermes 3 file is identical).

@@ -36,7 +36,7 @@ def tokenise_segments(segments: list[Segment], tokenizer: Any, max_length: int |
     """Tokenise rendered segments and build assistant-only labels.
 
     Args:
-        segments: from :meth:`toolschool.chat.prompt.ChatMLTemplate.segments`.
+        segments: from :meth:`toolschool.chat.prompt.ChatMLLayout.segments`.
         tokenizer: a *fast* Hugging Face tokenizer (offsets are required).
         max_length: truncate to this many tokens (from the right).
 

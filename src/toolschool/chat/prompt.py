@@ -1,15 +1,19 @@
-"""Prompt building: canonical conversations → model text, through a chat template.
+"""Prompt building: canonical conversations → model text, in a turn layout.
 
-The chat template owns the turn markers; the wire format (:mod:`toolschool.formats`) owns
-what goes inside the turns (tool declarations in the system turn, calls in assistant
-turns, results in the result turn). Only ChatML is implemented here — the turn syntax of
-SmolLM2, Qwen2.5/Qwen3 and Hermes: ``<|im_start|>{role}\\n{body}<|im_end|>\\n``.
+The turn layout (:class:`Layout`) owns the turn markers; the wire format
+(:mod:`toolschool.formats`) owns what goes inside the turns (tool declarations in the system
+turn, calls in assistant turns, results in the result turn). ChatML is here — the turn
+syntax of SmolLM2, Qwen2.5/Qwen3 and Hermes: ``<|im_start|>{role}\\n{body}<|im_end|>\\n``;
+the layouts of the other official templates are in :mod:`toolschool.chat.layouts`, and
+:func:`toolschool.chat.resolve.resolve_layout` picks a model's own layout from its
+tokenizer's chat template.
 
-With the ``hermes`` format this renders byte-for-byte what the official Qwen2.5 chat
-template renders (consecutive tool messages become one ``user`` turn of
+With the ``hermes`` format :class:`ChatMLLayout` renders byte-for-byte what the official
+Qwen2.5 chat template renders (consecutive tool messages become one ``user`` turn of
 ``<tool_response>`` blocks); a test checks it against the jinja file. With
-``ChatMLTemplate(think_blocks=True)`` it also writes Qwen3's ``<think>`` blocks, as the
-Qwen3 template does (``Qwen-Qwen3-0.6B.jinja``; rule in :meth:`ChatMLTemplate.assistant_body`).
+``ChatMLLayout(think_blocks=True)`` (or :class:`Qwen3Layout`) it also writes Qwen3's
+``<think>`` blocks, as the Qwen3 template does (``Qwen-Qwen3-0.6B.jinja``; rule in
+:meth:`ChatMLLayout.assistant_body`).
 """
 
 from __future__ import annotations
@@ -65,9 +69,28 @@ def tool_results(messages: list[Message], start: int) -> tuple[list[ToolResult],
 
 
 class Layout(ABC):
-    """A turn layout: a conversation as prompt :class:`Segment` pieces, and as one string."""
+    """A turn layout: a conversation as prompt :class:`Segment` pieces, and as one string.
+
+    Attributes:
+        name: the registry name (:data:`toolschool.chat.resolve.LAYOUTS`).
+        bos: the begin-of-sequence token the layout writes at the start of the text (``""``:
+            none). Prompts are tokenised with ``add_special_tokens=False``, so it is not
+            doubled by the tokenizer.
+        stop: the string that ends an assistant turn (generation stops there); it is part
+            of the trainable output.
+        note: how the layout was chosen, when :func:`~toolschool.chat.resolve.resolve_layout`
+            made it (``""`` otherwise).
+    """
 
     name = ""
+    bos = ""
+    stop = ""
+    note = ""
+
+    @property
+    def stops(self) -> tuple[str, ...]:
+        """Every string that ends a generated turn; :attr:`stop` first."""
+        return (self.stop,) if self.stop else ()
 
     def segments(
         self,
@@ -105,7 +128,7 @@ class Layout(ABC):
         return "".join(s.text for s in self.segments(messages, tools, fmt, system, add_generation_prompt))
 
 
-class ChatMLTemplate(Layout):
+class ChatMLLayout(Layout):
     """ChatML turns: ``<|im_start|>role\\nbody<|im_end|>\\n``.
 
     Args:
@@ -126,13 +149,10 @@ class ChatMLTemplate(Layout):
     name = "chatml"
     start = "<|im_start|>"
     end = "<|im_end|>"
+    stop = "<|im_end|>"
 
     def __init__(self, think_blocks: bool = False) -> None:
         self.think_blocks = think_blocks
-
-    @property
-    def stop(self) -> str:
-        return self.end
 
     def _turn(self, role: str, body: str, trainable: bool) -> list[Segment]:
         header = Segment(f"{self.start}{role}\n")
@@ -197,6 +217,16 @@ class ChatMLTemplate(Layout):
         return "<think>\n" + reasoning.strip("\n") + "\n</think>\n\n" + body
 
 
+class Qwen3Layout(ChatMLLayout):
+    """ChatML with Qwen3's ``<think>`` blocks: :class:`ChatMLLayout` with ``think_blocks=True``
+    by default (registry name ``qwen3``)."""
+
+    name = "qwen3"
+
+    def __init__(self, think_blocks: bool = True) -> None:
+        super().__init__(think_blocks)
+
+
 def _last_query(messages: list[Message]) -> int:
     """Qwen3's ``last_query_index``: the last user message that is not only a tool response."""
     for i in range(len(messages) - 1, -1, -1):
@@ -208,7 +238,21 @@ def _last_query(messages: list[Message]) -> int:
 
 
 def prompt_for_next_turn(
-    messages: list[Message], tools: list[ToolSchema], fmt: ToolFormat, system: str = DEFAULT_SYSTEM
+    messages: list[Message],
+    tools: list[ToolSchema],
+    fmt: ToolFormat,
+    system: str = DEFAULT_SYSTEM,
+    layout: Layout | None = None,
 ) -> str:
-    """Prompt text that asks the model for the next assistant turn (generation prompt added)."""
-    return ChatMLTemplate().render(messages, tools, fmt, system, add_generation_prompt=True)
+    """Prompt text that asks the model for the next assistant turn (generation prompt added).
+
+    Args:
+        messages, tools, fmt, system: as :meth:`Layout.render`.
+        layout: the model's turn layout (see :func:`toolschool.chat.resolve.resolve_layout`);
+            None: :class:`ChatMLLayout`.
+
+    Raises:
+        DataError: a message the layout cannot place.
+    """
+    layout = ChatMLLayout() if layout is None else layout
+    return layout.render(messages, tools, fmt, system, add_generation_prompt=True)

@@ -8,8 +8,8 @@ puts them back together for the official templates, so their output can be compa
 
 * :func:`detect_template_format` — the toolschool format a template writes, from its markers;
 * :func:`layout_for` — the turn layout that reproduces a format's official template
-  (:mod:`toolschool.chat.layouts`: ``Llama3Template``, ``MistralTemplate``,
-  ``Gemma4Template``, ``HermesProTemplate``; ChatML for Qwen, with Qwen3's ``<think>``
+  (:mod:`toolschool.chat.layouts`: ``Llama3Layout``, ``MistralLayout``,
+  ``Gemma4Layout``, ``HermesProLayout``; ChatML for Qwen, with Qwen3's ``<think>``
   blocks when the template is Qwen3's, see :func:`layout_options`);
 * :func:`check_template` — renders fixed sample conversations through a template (with
   transformers' sandboxed renderer) and through toolschool, and reports per sample whether
@@ -24,16 +24,16 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Any
 
-from toolschool.chat.layouts import Gemma4Template, HermesProTemplate, Llama3Template, MistralTemplate
-from toolschool.chat.prompt import ChatMLTemplate
+from toolschool.chat.layouts import Gemma4Layout, HermesProLayout, Llama3Layout, MistralLayout
+from toolschool.chat.prompt import ChatMLLayout
 from toolschool.errors import ConfigError
 from toolschool.types import Message, ToolCall, ToolSchema
 
 __all__ = [
-    "Gemma4Template",
-    "HermesProTemplate",
-    "Llama3Template",
-    "MistralTemplate",
+    "Gemma4Layout",
+    "HermesProLayout",
+    "Llama3Layout",
+    "MistralLayout",
     "SampleCheck",
     "TemplateCheck",
     "check_template",
@@ -72,11 +72,11 @@ def detect_template_format(template_text: str) -> str | None:
 
 
 #: the official layout for each format with an official template; other formats: ChatML
-LAYOUTS: dict[str, type] = {
-    "llama3_json": Llama3Template,
-    "mistral": MistralTemplate,
-    "gemma4": Gemma4Template,
-    "hermes_pro": HermesProTemplate,
+FORMAT_LAYOUTS: dict[str, type] = {
+    "llama3_json": Llama3Layout,
+    "mistral": MistralLayout,
+    "gemma4": Gemma4Layout,
+    "hermes_pro": HermesProLayout,
 }
 #: tokens passed to the template so that it writes what the layout writes
 _TOKENS: dict[str, dict[str, str]] = {
@@ -139,7 +139,7 @@ class TemplateCheck:
 
 
 @dataclass(frozen=True)
-class Sample:
+class TemplateSample:
     """A sample conversation; ``options`` are template variables (and layout arguments)."""
 
     name: str
@@ -180,14 +180,14 @@ def _tool(call: ToolCall, content: str) -> Message:
     return Message(role="tool", tool_call_id=call.id, name=call.name, content=content)
 
 
-def samples(format_name: str) -> list[Sample]:
+def samples(format_name: str) -> list[TemplateSample]:
     """The fixed sample conversations :func:`check_template` renders (some per format)."""
     weather = _tool(_CALLS[0], '{"temp": 21, "sky": "clear"}')
     one_call = [_SYSTEM, _USER, Message(role="assistant", tool_calls=_CALLS[:1]), weather]
     out = [
-        Sample("first_turn", [_SYSTEM, _USER], SAMPLE_TOOLS),
-        Sample("one_call", one_call, SAMPLE_TOOLS),
-        Sample(
+        TemplateSample("first_turn", [_SYSTEM, _USER], SAMPLE_TOOLS),
+        TemplateSample("one_call", one_call, SAMPLE_TOOLS),
+        TemplateSample(
             "several_calls",
             [
                 _SYSTEM,
@@ -198,12 +198,12 @@ def samples(format_name: str) -> list[Sample]:
             ],
             SAMPLE_TOOLS,
         ),
-        Sample(
+        TemplateSample(
             "final_answer",
             [*one_call, Message(role="assistant", content="It is 21 °C and clear in São Paulo.")],
             SAMPLE_TOOLS,
         ),
-        Sample(
+        TemplateSample(
             "multi_turn",
             [
                 *one_call,
@@ -212,7 +212,7 @@ def samples(format_name: str) -> list[Sample]:
             ],
             SAMPLE_TOOLS,
         ),
-        Sample(
+        TemplateSample(
             "no_tools",
             [
                 _SYSTEM,
@@ -224,7 +224,8 @@ def samples(format_name: str) -> list[Sample]:
         ),
     ]
     if format_name == "llama3_json":
-        out.append(Sample("tools_in_system", one_call, SAMPLE_TOOLS, {"tools_in_user_message": False}))
+        options = {"tools_in_user_message": False}
+        out.append(TemplateSample("tools_in_system", one_call, SAMPLE_TOOLS, options))
     return out
 
 
@@ -246,7 +247,7 @@ def hf_messages(messages: list[Message]) -> list[dict[str, Any]]:
     return out
 
 
-def render_with_template(template_text: str, sample: Sample, format_name: str) -> str:
+def render_with_template(template_text: str, sample: TemplateSample, format_name: str) -> str:
     """``sample`` through ``template_text`` with transformers' sandboxed renderer.
 
     The template gets ``add_generation_prompt=True``, ``date_string`` :data:`DATE_STRING`, the
@@ -273,14 +274,14 @@ def render_with_template(template_text: str, sample: Sample, format_name: str) -
 def layout_for(format_name: str, **options: Any) -> Any:
     """The turn layout toolschool uses for ``format_name`` next to its official template.
 
-    ``llama3_json`` → :class:`Llama3Template`, ``mistral`` → :class:`MistralTemplate`,
-    ``gemma4`` → :class:`Gemma4Template`, ``hermes_pro`` → :class:`HermesProTemplate`, any
+    ``llama3_json`` → :class:`Llama3Layout`, ``mistral`` → :class:`MistralLayout`,
+    ``gemma4`` → :class:`Gemma4Layout`, ``hermes_pro`` → :class:`HermesProLayout`, any
     other format → ChatML (the layout of Qwen, and the one toolschool trains formats without
     an official template in). ``options`` go to the layout.
     """
     if format_name == "llama3_json":
-        return Llama3Template(date_string=DATE_STRING, **options)
-    cls = LAYOUTS.get(format_name, ChatMLTemplate)
+        return Llama3Layout(date_string=DATE_STRING, **options)
+    cls = FORMAT_LAYOUTS.get(format_name, ChatMLLayout)
     return cls(**options)
 
 
@@ -289,7 +290,7 @@ def layout_options(format_name: str, template_text: str) -> dict[str, Any]:
 
     ``gemma4``: ``empty_thought`` (the 26B/31B variant writes an empty thought channel);
     ``hermes``: ``think_blocks`` for a Qwen3-style template (it computes a
-    ``last_query_index`` and writes ``</think>``), which :class:`ChatMLTemplate` then follows.
+    ``last_query_index`` and writes ``</think>``), which :class:`ChatMLLayout` then follows.
     """
     if format_name == "gemma4":
         return {"empty_thought": "<|channel>thought\\n<channel|>" in template_text}
@@ -298,7 +299,7 @@ def layout_options(format_name: str, template_text: str) -> dict[str, Any]:
     return {}
 
 
-def render_with_toolschool(sample: Sample, format_name: str, **options: Any) -> str:
+def render_with_toolschool(sample: TemplateSample, format_name: str, **options: Any) -> str:
     """``sample`` through toolschool: the format's pieces in :func:`layout_for`'s turns."""
     from toolschool.formats import get_format
 

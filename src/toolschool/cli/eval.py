@@ -6,9 +6,10 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich.markup import escape
 
 from toolschool.cli.errors import user_errors
-from toolschool.cli.render import RichProgress, console, metrics_table
+from toolschool.cli.render import RichProgress, console, err_console, metrics_table
 
 
 def eval_(
@@ -31,7 +32,7 @@ def eval_(
         with RichProgress() as progress:
             result = run_eval(cfg, progress)
     for warning in result.warnings:
-        console.print(f"[bold yellow]warning:[/] {warning}", highlight=False)
+        err_console.print(f"[bold yellow]warning:[/] {escape(warning)}", highlight=False)
     if result.metrics is None:
         return
     console.print(metrics_table({Path(str(cfg.model)).name: result.metrics},

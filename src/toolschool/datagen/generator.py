@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import tempfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +31,7 @@ from toolschool.datagen.family import CATEGORIES, Family
 from toolschool.datagen.records import GeneratedRequest, draw_sample, to_conversation, to_test_item
 from toolschool.datagen.splits import RequestDeduplicator, leakage_report, split_families
 from toolschool.errors import ArgumentValidationError
+from toolschool.files import atomic_write_text
 from toolschool.tools.schema import validate_arguments
 from toolschool.tools.toolkits import get_toolkit
 from toolschool.types import ToolSchema, write_jsonl
@@ -154,14 +154,7 @@ def build(config: DataConfig) -> Built:
 
 
 def _atomic_json(path: Path, data: Any) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
 
 
 def _counts(samples: list[GeneratedRequest]) -> dict[str, Any]:

@@ -75,7 +75,6 @@ def run(config: EvalConfig, progress: Progress | None = None, loaded: LoadedMode
         ModelLoadError: the model cannot be loaded.
     """
     from toolschool.backends.local import LocalBackend, prepare_for_inference
-    from toolschool.chat import resolve_layout
     from toolschool.chat.prompt import DEFAULT_SYSTEM
     from toolschool.eval.items import load_items
     from toolschool.eval.plots import plot_confusion, plot_per_tool
@@ -114,7 +113,7 @@ def run(config: EvalConfig, progress: Progress | None = None, loaded: LoadedMode
                           system, str(config.model), warnings)
 
     assert loaded is not None
-    layout = resolve_layout(loaded.tokenizer, layout_name or loaded.layout)
+    layout = loaded.layout(layout_name, fmt_name, native=True)
     model = prepare_for_inference(loaded.model, config.dtype)
     fmt = get_format(fmt_name, lenient=config.lenient)
     backend = LocalBackend(

@@ -4,7 +4,7 @@ Source: Google's "FunctionGemma formatting and best practices" page
 (https://ai.google.dev/gemma/docs/functiongemma/formatting-and-best-practices), its
 "Weather Tool Flow" example in particular. No byte-exact copy of the official chat
 template of ``google/functiongemma-270m-it`` is available (see
-``/work/shared/chat_templates/README.md``), so the strings below follow that page; vLLM's
+the README of the workplace's ``shared/chat_templates``), so the strings below follow that page; vLLM's
 fork template is not Google's and was not used.
 
 FunctionGemma writes the Gemma 4 argument syntax (:mod:`toolschool.formats.gemma_values`)

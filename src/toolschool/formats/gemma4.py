@@ -2,7 +2,7 @@
 
 Source: Google's official Gemma 4 chat template, the 2026-07-09 revision
 (``google-gemma-4-31B-it.2026-07.jinja`` / ``google-gemma-4-E2B-it.2026-07.jinja`` in
-``/work/shared/chat_templates``). Every string here is what that template writes:
+the workplace's ``shared/chat_templates``). Every string here is what that template writes:
 
 * declarations (macro ``format_function_declaration``), one per tool, in the system turn
   right after the trimmed system text::
@@ -51,7 +51,7 @@ Source: Google's official Gemma 4 chat template, the 2026-07-09 revision
   July template does), the default drops it (the rule for earlier turns). The canonical
   :class:`~toolschool.types.Message` has no reasoning field, so reasoning travels inside
   ``content`` as thought channels, the way Qwen3's ``<think>`` blocks do
-  (:class:`~toolschool.chat.prompt.ChatMLTemplate`); ``render_assistant`` also takes it as
+  (:class:`~toolschool.chat.prompt.ChatMLLayout`); ``render_assistant`` also takes it as
   an argument. Parsing moves the text of each thought channel (the ``thought`` name line
   dropped, stripped; several joined by ``"\\n"``) to ``ParseResult.reasoning`` and out of
   ``content``, in strict and lenient mode alike. Inside a channel only ``<channel|>`` counts:

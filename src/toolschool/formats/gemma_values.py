@@ -1,7 +1,7 @@
 """The Gemma argument syntax: values as Gemma 4 and FunctionGemma write them, and their parser.
 
 Source: macro ``format_argument`` of Google's Gemma 4 chat template (the 2026-07-09
-revision, ``/work/shared/chat_templates/google-gemma-4-31B-it.2026-07.jinja``), and
+revision, ``google-gemma-4-31B-it.2026-07.jinja`` in the workplace's ``shared/chat_templates``), and
 Google's FunctionGemma formatting page, which writes the same syntax with ``<escape>`` as
 the string delimiter:
 

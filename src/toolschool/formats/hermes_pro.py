@@ -1,14 +1,14 @@
 """Hermes 2 Pro / Hermes 3 tool use: Hermes calls, NousResearch's system prompt, ``tool`` turns.
 
-Source: ``NousResearch-Hermes-2-Pro-Llama-3-8B-tool_use.jinja`` in ``/work/shared/chat_templates``
-(the Hermes 3 ``tool_use`` template is byte-identical). Calls, results and parsing are those
-of :mod:`toolschool.formats.hermes` (the Qwen2.5 form), which this format subclasses; what
-differs is what the Hermes 2 Pro template writes around them:
+Source: ``NousResearch-Hermes-2-Pro-Llama-3-8B-tool_use.jinja`` in the workplace's
+``shared/chat_templates`` (the Hermes 3 ``tool_use`` template is byte-identical). Calls,
+results and parsing are those of :mod:`toolschool.formats.hermes` (the Qwen2.5 form), which
+this format subclasses; what differs is what the Hermes 2 Pro template writes around them:
 
 * calls (as ``hermes``): ``<tool_call>\\n{"name": "N", "arguments": tojson(args)}\\n</tool_call>``,
   several joined by ``"\\n"``. The template drops an assistant message's content when it has
   calls; :meth:`render_assistant` keeps it (content, newline, calls) so nothing is lost in
-  other layouts, and :class:`toolschool.chat.layouts.HermesProTemplate` drops it as the
+  other layouts, and :class:`toolschool.chat.layouts.HermesProLayout` drops it as the
   template does.
 * results: ``<tool_response>\\n{content}\\n</tool_response>`` blocks joined by ``"\\n"`` (as
   ``hermes``), but in a ``tool`` turn (:attr:`result_role`), not a ``user`` one. The turn
@@ -139,7 +139,7 @@ class HermesProFormat(HermesFormat):
     def render_system(self, tools: list[ToolSchema], system: str) -> str:
         """The template's fixed system prompt with the declarations; ``system`` after a blank line.
 
-        The official layout (``HermesProTemplate``) calls this with ``system=""`` and writes
+        The official layout (``HermesProLayout``) calls this with ``system=""`` and writes
         the conversation's system message as a turn of its own, as the template does. With no
         tools, ``system`` unchanged.
         """

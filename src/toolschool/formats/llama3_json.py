@@ -1,7 +1,7 @@
 """Llama 3.1 / 3.2 JSON tool calls: ``{"name": "get_weather", "parameters": {"city": "Paris"}}``.
 
 Source: the official chat templates of ``meta-llama/Llama-3.1-8B-Instruct`` and
-``meta-llama/Llama-3.2-3B-Instruct`` (``/work/shared/chat_templates/meta-llama-*.jinja``).
+``meta-llama/Llama-3.2-3B-Instruct`` (``meta-llama-*.jinja`` in the workplace's ``shared/chat_templates``).
 What they write, and who writes it here:
 
 * declarations (format): each tool, in OpenAI shape, as ``tojson(indent=4)`` followed by
@@ -17,7 +17,7 @@ What they write, and who writes it here:
   With ``tools_in_user_message=false`` they go in the system turn instead, with the
   instruction ``You have access to the following functions. To call a function, please
   respond with JSON for a function call.`` + the same ``Respond in the format…`` sentence.
-* the system turn (turn wrapping, :class:`toolschool.chat.layouts.Llama3Template`):
+* the system turn (turn wrapping, :class:`toolschool.chat.layouts.Llama3Layout`):
   ``Environment: ipython\\n`` when tools are given (format), then the template's own
   ``Cutting Knowledge Date: December 2023\\nToday Date: {date}\\n\\n`` (turn wrapping), then
   the system-placed declarations if any, then the trimmed system text.
@@ -30,7 +30,7 @@ What they write, and who writes it here:
   turn ends with ``<|eot_id|>`` (``<|eom_id|>`` only with Llama 3.1's built-in tools, which
   this format does not write) — turn wrapping. The templates drop an assistant message's
   content when it has tool calls; :meth:`render_assistant` keeps it (content, newline,
-  calls) so nothing is lost in other layouts, and ``Llama3Template`` drops it as the
+  calls) so nothing is lost in other layouts, and ``Llama3Layout`` drops it as the
   template does.
 * results (format): role ``ipython`` (:attr:`result_role`), one turn per result in the
   template. The body is ``tojson(content)``: the template tests ``content is iterable``,

@@ -1,7 +1,7 @@
 """Mistral tool calls: ``[TOOL_CALLS][{"name": …, "arguments": {…}, "id": "abc123XYZ"}]``.
 
 Source: the official Mistral-Nemo-Instruct-2407 chat template
-(``/work/shared/chat_templates/mistralai-Mistral-Nemo-Instruct-2407.jinja``). What it
+(``mistralai-Mistral-Nemo-Instruct-2407.jinja`` in the workplace's ``shared/chat_templates``). What it
 writes, and who writes it here:
 
 * declarations (format, :meth:`MistralFormat.render_tools`)::
@@ -15,7 +15,7 @@ writes, and who writes it here:
   message, and the system message inside that same ``[INST]`` — but only when that user
   message is the last message of the conversation (otherwise the system message is not
   written at all). That placement is turn wrapping
-  (:class:`toolschool.chat.layouts.MistralTemplate`); :meth:`render_system` — the body used
+  (:class:`toolschool.chat.layouts.MistralLayout`); :meth:`render_system` — the body used
   when the format is put in other turns — is the block followed by the system text.
 * calls (format): ``[TOOL_CALLS][`` + per call ``tojson({"name", "arguments"})`` without its
   last ``}`` + ``, "id": "ID"}``, joined by ``", "``, + ``]``. The template then writes the
@@ -33,7 +33,7 @@ writes, and who writes it here:
 ``MistralFormat(v11=True)`` writes the newer tokenizer-v11 form instead (Mistral Small 3.x,
 Devstral): ``[TOOL_CALLS]name[ARGS]{…}`` per call, concatenated, and
 ``[TOOL_RESULTS]content[/TOOL_RESULTS]`` per result. No v11 template is in
-``/work/shared/chat_templates`` (its README names them), so that form is not checked byte
+the workplace's ``shared/chat_templates`` (its README names them), so that form is not checked byte
 for byte. Declarations are written as above in both forms.
 
 Parsing accepts both forms (and v13's ``[TOOL_CALLS]name[CALL_ID]id[ARGS]{…}``) whichever the

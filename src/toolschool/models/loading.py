@@ -6,10 +6,16 @@ One function, :func:`load_model`, serves every source:
   dequantised by transformers (``gguf_file=``) once, then cached as safetensors + tokenizer
   under ``<cache>/converted/<name>-<key>/`` so later loads take seconds;
 * ``tiny`` or ``tiny:<seed>``: a randomly initialised Llama-style model with a real BPE
-  tokenizer, built in-process (tests, smoke runs);
+  tokenizer, built in-process (tests, smoke runs); ``tiny-gemma3`` / ``tiny-gemma3:<seed>``:
+  the same with Gemma 3's architecture, special tokens and turns (:mod:`toolschool.models.tiny`);
 * a local directory with ``config.json`` (a merged model, a saved run);
 * anything else is passed to ``from_pretrained`` as a hub id (needs network, which this
   workplace does not have; the code path is the standard one all the same).
+
+The GGUF's chat template (metadata ``tokenizer.chat_template``) is kept as the tokenizer's
+``chat_template``: transformers' GGUF loader does not read it, and toolschool resolves a
+model's turn layout from it (:func:`toolschool.chat.resolve.resolve_layout`). Cache entries
+converted before that get it from their GGUF at load time (:func:`gguf_chat_template`).
 
 Why the cache step resets the quantizer: a GGUF-loaded model carries
 ``hf_quantizer``/``config.quantization_config`` and refuses ``save_pretrained`` until both
@@ -25,11 +31,14 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from toolschool.errors import ModelLoadError
 from toolschool.models.bundled import BUNDLED, cache_dir
 from toolschool.models.names import model_choices
+
+if TYPE_CHECKING:
+    from toolschool.chat.prompt import Layout
 
 _DTYPES = ("float32", "bfloat16", "float16")
 
@@ -45,8 +54,10 @@ class LoadedModel:
         path: the local directory the weights were read from (None for ``tiny``).
         seconds: wall time of the load, including a first-time conversion.
         converted: True when this call converted a GGUF file into the cache.
-        layout: the chat turn layout its model entry names (bundled models whose weights
-            carry no chat template); None = detect it from the tokenizer.
+        info: extra facts about the load (adapter and base of a trained run…).
+
+    :attr:`chat_template` is the tokenizer's template text and :meth:`layout` the turn layout
+    the model speaks (:func:`toolschool.chat.resolve.resolve_layout`).
     """
 
     model: Any
@@ -56,7 +67,25 @@ class LoadedModel:
     seconds: float
     converted: bool = False
     info: dict[str, Any] = field(default_factory=dict)
-    layout: str | None = None
+
+    @property
+    def chat_template(self) -> str | None:
+        """The tokenizer's chat template (Jinja text; of a dict of named templates, ``tool_use``
+        else ``default``), or None when it has none."""
+        from toolschool.chat.resolve import template_text
+
+        return template_text(self.tokenizer)
+
+    def layout(self, name: str | None = None, fmt_name: str | None = None, native: bool = False) -> Layout:
+        """The turn layout to render this model's prompts in:
+        ``resolve_layout(self.tokenizer, name, fmt_name, native)``.
+
+        Raises:
+            RegistryError: ``name`` is not a known layout.
+        """
+        from toolschool.chat.resolve import resolve_layout
+
+        return resolve_layout(self.tokenizer, name, fmt_name, native)
 
 
 def _torch_dtype(name: str) -> Any:
@@ -72,11 +101,41 @@ def _gguf_cache_key(gguf: Path) -> str:
     return hashlib.sha256(f"{gguf.resolve()}|{stat.st_size}|{int(stat.st_mtime)}".encode()).hexdigest()[:12]
 
 
+def gguf_chat_template(gguf: Path) -> str | None:
+    """The chat template in a GGUF file's metadata (``tokenizer.chat_template``), or None.
+
+    Read with the ``gguf`` package (the header only; tensors are memory-mapped, not read).
+    None as well when the file cannot be read as GGUF.
+    """
+    try:
+        from gguf import GGUFReader
+
+        field = GGUFReader(str(gguf)).fields.get("tokenizer.chat_template")
+    except (OSError, ValueError, KeyError, IndexError):  # not a GGUF file, truncated, unknown version…
+        return None
+    if field is None or not field.data:
+        return None
+    return bytes(field.parts[field.data[0]]).decode("utf-8") or None
+
+
+def _restore_chat_template(tokenizer: Any, directory: Path | None) -> Any:
+    """Give a tokenizer converted from GGUF (``toolschool_source.json``) its GGUF's template."""
+    source = directory / "toolschool_source.json" if directory is not None else None
+    if getattr(tokenizer, "chat_template", None) or source is None or not source.is_file():
+        return tokenizer
+    gguf = json.loads(source.read_text()).get("gguf")
+    template = gguf_chat_template(Path(gguf)) if gguf and Path(gguf).is_file() else None
+    if template:
+        tokenizer.chat_template = template
+    return tokenizer
+
+
 def convert_gguf(gguf: Path, target: Path) -> Path:
     """Dequantise a GGUF checkpoint with transformers and save it as safetensors at ``target``.
 
     The write goes to a temporary sibling directory that is renamed into place, so an
-    interrupted conversion never leaves a half-written cache entry.
+    interrupted conversion never leaves a half-written cache entry. The GGUF's chat template
+    is saved with the tokenizer (:func:`gguf_chat_template`).
 
     Raises:
         ModelLoadError: transformers cannot read the file.
@@ -89,6 +148,8 @@ def convert_gguf(gguf: Path, target: Path) -> Path:
         model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
     except Exception as exc:  # transformers raises many types here
         raise ModelLoadError(f"cannot load GGUF {gguf}: {exc}") from exc
+    if not getattr(tokenizer, "chat_template", None):
+        tokenizer.chat_template = gguf_chat_template(gguf)
     model.hf_quantizer = None
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
@@ -176,18 +237,20 @@ def load_model(source: str, dtype: str = "float32") -> LoadedModel:
 
     Args:
         source: a bundled name (``smollm2-135m``, ``gemma3-270m``, ``qwen2.5-coder-0.5b``),
-            ``tiny``/``tiny:<seed>``, a local model directory, a ``.gguf`` file, or a hub id.
+            ``tiny``/``tiny:<seed>``, ``tiny-gemma3``/``tiny-gemma3:<seed>``, a local model
+            directory, a ``.gguf`` file, or a hub id.
         dtype: ``float32`` (training), ``bfloat16`` (fast CPU generation) or ``float16``.
 
     Raises:
         ModelLoadError: the source cannot be found or read; the message says which and why.
     """
     start = time.perf_counter()
-    if source == "tiny" or source.startswith("tiny:"):
+    name = source.partition(":")[0]
+    if name in ("tiny", "tiny-gemma3"):
         from toolschool.models.tiny import tiny_model
 
         seed = int(source.partition(":")[2] or 0)
-        model, tokenizer = tiny_model(seed=seed)
+        model, tokenizer = tiny_model(seed=seed, arch="gemma3" if name == "tiny-gemma3" else "llama")
         model = model.to(_torch_dtype(dtype)).eval()
         return LoadedModel(model, _finish_tokenizer(tokenizer), source, None, time.perf_counter() - start)
 
@@ -207,9 +270,9 @@ def load_model(source: str, dtype: str = "float32") -> LoadedModel:
             f"{model_choices()}"
         ) from exc
     model.eval()
+    tokenizer = _restore_chat_template(tokenizer, path)
     return LoadedModel(
         model, _finish_tokenizer(tokenizer), source, path, time.perf_counter() - start, converted=converted,
-        layout=BUNDLED[source].layout if source in BUNDLED else None,
     )
 
 
@@ -222,7 +285,9 @@ class TrainedModel:
         format: the wire format the model was taught (from the training ``config.yaml``).
         system_prompt: the system prompt used in training.
         run_dir: the directory asked for.
-        layout: the chat turn layout it was trained in (None: the model's own, detected).
+        layout: the layout name of the training ``config.yaml`` (key ``layout``), None when it
+            names none (the layout then resolves from the tokenizer, as in training:
+            ``loaded.layout(trained.layout)``).
     """
 
     loaded: LoadedModel
@@ -283,7 +348,7 @@ def load_trained(run_dir: str | os.PathLike[str], dtype: str = "float32") -> Tra
     merged = merged.to(_torch_dtype(dtype)).eval()
     loaded = LoadedModel(
         merged, base.tokenizer, str(run_dir), base.path, time.perf_counter() - start, base.converted,
-        info={"adapter": str(run / "adapter"), "base": config["model"]}, layout=base.layout,
+        info={"adapter": str(run / "adapter"), "base": config["model"]},
     )
     system = config.get("system_prompt") or ""
-    return TrainedModel(loaded, config["format"], system, Path(run_dir), config.get("layout"))
+    return TrainedModel(loaded, config["format"], system, Path(run_dir), config.get("layout") or None)

@@ -1,7 +1,7 @@
 """What a model name in a config may be, checked before any work starts.
 
 A model is named by one of: a bundled name (:data:`~toolschool.models.bundled.BUNDLED`),
-``tiny`` / ``tiny:<seed>`` (a random test model), an existing local model directory
+``tiny`` / ``tiny-gemma3`` (random test models; ``:<seed>`` optional), an existing local model directory
 (``config.json``), an existing ``.gguf`` file, a toolschool run directory (where a
 trained model is accepted), or a hub id ``owner/name``. Nothing here loads weights.
 """
@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+#: the random test models (:mod:`toolschool.models.tiny`), each also as ``<name>:<seed>``
+TINY = ("tiny", "tiny-gemma3")
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
 
 
@@ -18,7 +20,7 @@ def model_choices() -> str:
     """One line naming every accepted kind of model name."""
     from toolschool.models.bundled import BUNDLED
 
-    return (f"bundled models: {', '.join(BUNDLED)}; tiny or tiny:<seed>; a local model directory; "
+    return (f"bundled models: {', '.join(BUNDLED)}; {' or '.join(TINY)} (optionally :<seed>); a local model directory; "
             "a .gguf file; a run directory (evaluation); a hub id 'owner/name'")
 
 
@@ -35,11 +37,10 @@ def check_model_name(name: str, trained: bool = False) -> str:
     from toolschool.models.bundled import BUNDLED
     from toolschool.models.loading import is_run_dir
 
-    if name in BUNDLED or name == "tiny":
-        return name
-    if name.startswith("tiny:"):
-        if not name[5:].isdigit():
-            raise ValueError(f"model {name!r}: tiny:<seed> needs a whole-number seed, e.g. tiny:1")
+    base, colon, seed = name.partition(":")
+    if name in BUNDLED or base in TINY:
+        if colon and not seed.isdigit():
+            raise ValueError(f"model {name!r}: {base}:<seed> needs a whole-number seed, e.g. {base}:1")
         return name
     path = Path(name).expanduser()
     if path.is_dir():

@@ -18,7 +18,9 @@ def model_skeleton(source: str) -> Any:
     Raises:
         ModelLoadError: the source cannot be found or its config read.
     """
-    if source == "tiny" or source.startswith("tiny:"):
+    from toolschool.models.names import TINY
+
+    if source.partition(":")[0] in TINY:
         from toolschool.models.loading import load_model
 
         return load_model(source).model

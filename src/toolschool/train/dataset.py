@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from toolschool.chat.masks import IGNORE_INDEX, Tokenised, tokenise_segments
-from toolschool.chat.prompt import ChatMLTemplate
+from toolschool.chat.prompt import ChatMLLayout, Layout
 from toolschool.formats.base import ToolFormat
 from toolschool.types import Conversation
 
@@ -35,16 +35,35 @@ def encode_conversations(
     fmt: ToolFormat,
     system: str,
     max_length: int,
+    layout: Layout | None = None,
 ) -> EncodedSet:
-    """Render each conversation with ChatML + ``fmt`` and tokenise with assistant-only labels.
+    """Render each conversation in ``layout``'s turns + ``fmt`` and tokenise with assistant-only
+    labels (:func:`~toolschool.chat.masks.tokenise_segments`).
+
+    Args:
+        conversations: the training conversations.
+        tokenizer: a fast Hugging Face tokenizer (text tokenised with
+            ``add_special_tokens=False``: a BOS the layout writes is not doubled).
+        fmt: the wire format taught.
+        system: the system prompt (a conversation's own leading system message wins).
+        max_length: examples longer than this many tokens are cut from the right.
+        layout: the model's turn layout (:func:`toolschool.chat.resolve.resolve_layout`);
+            None: :class:`~toolschool.chat.prompt.ChatMLLayout` (what toolschool used before
+            layouts were resolved per model). Segments come from ``layout.segments``, so a
+            :class:`~toolschool.chat.resolve.TokenizerTemplateLayout` trains in its toolschool
+            layout.
 
     Examples with no trainable token left after truncation are dropped (counted in
     ``n_truncated``).
+
+    Raises:
+        DataError: a conversation the layout cannot place.
+        ValueError: a slow tokenizer (no offsets).
     """
-    template = ChatMLTemplate()
+    layout = ChatMLLayout() if layout is None else layout
     examples, truncated = [], 0
     for conv in conversations:
-        segments = template.segments(conv.messages, conv.tools, fmt, system)
+        segments = layout.segments(conv.messages, conv.tools, fmt, system)
         full = tokenise_segments(segments, tokenizer)
         if len(full.input_ids) > max_length:
             truncated += 1

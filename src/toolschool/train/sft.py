@@ -23,9 +23,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from toolschool.chat.masks import IGNORE_INDEX
-from toolschool.formats import get_format
+from toolschool.chat.prompt import ChatMLLayout, Layout
+from toolschool.chat.resolve import layout_name
 from toolschool.errors import ConfigError, DataError
 from toolschool.files import atomic_write_text
+from toolschool.formats import get_format
 from toolschool.models.precision import resolve_train_precision
 from toolschool.train.config import LoraConfig, TrainConfig
 from toolschool.train.dataset import count_batches, encode_conversations, iterate_batches
@@ -72,6 +74,7 @@ class TrainResult:
     computed_tokens: int = 0
     planned_steps: int = 0
     stopped_by_time_budget: bool = False
+    layout: str = "chatml"
     model: PeftModel | None = field(default=None, repr=False, compare=False)
     optimizer: torch.optim.Optimizer | None = field(default=None, repr=False, compare=False)
 
@@ -326,6 +329,7 @@ def train(
     tokenizer: Any,
     on_step: StepCallback | None = None,
     max_seconds: float | None = None,
+    layout: Layout | None = None,
 ) -> TrainResult:
     """Fine-tune ``model`` (a float32 causal LM) with LoRA on ``conversations``.
 
@@ -341,6 +345,9 @@ def train(
             the learning-rate schedule runs by elapsed time when that is further along than
             the step count, so a cut-short run still ends with a decayed learning rate.
             With a budget, how many steps run depends on the machine's speed.
+        layout: the turn layout the conversations are rendered in
+            (:func:`toolschool.chat.resolve.resolve_layout`); None: ChatML. Its name is
+            recorded as ``TrainResult.layout`` (``train_result.json``).
 
     Returns:
         :class:`TrainResult`, with the peft-wrapped model and the optimizer.
@@ -360,7 +367,10 @@ def train(
     log_path.unlink(missing_ok=True)
 
     fmt = get_format(config.format)
-    encoded = encode_conversations(conversations, tokenizer, fmt, config.system_prompt, config.max_length)
+    layout = ChatMLLayout() if layout is None else layout
+    encoded = encode_conversations(
+        conversations, tokenizer, fmt, config.system_prompt, config.max_length, layout=layout
+    )
     if not encoded.examples:
         raise DataError(
             f"none of the {len(conversations)} training conversations has an assistant token within "
@@ -471,6 +481,7 @@ def train(
         computed_tokens=computed_tokens,
         planned_steps=total_steps,
         stopped_by_time_budget=stopped_by_budget,
+        layout=layout_name(layout),
     )
     atomic_write_text(out_dir / "train_result.json", json.dumps(result.to_json(), indent=2) + "\n")
     result.model = model

@@ -68,7 +68,6 @@ def run(config: TrainConfig, progress: Progress | None = None, loaded: LoadedMod
         ConfigError: the LoRA settings do not fit the model.
         ModelLoadError: the model cannot be loaded.
     """
-    from toolschool.chat import resolve_layout
     from toolschool.eval.plots import plot_loss
     from toolschool.models import load_model
 
@@ -82,7 +81,7 @@ def run(config: TrainConfig, progress: Progress | None = None, loaded: LoadedMod
         progress.start("load model", None)
         loaded = load_model(config.model, dtype="float32")
         progress.finish("load model")
-    layout = resolve_layout(loaded.tokenizer, config.layout or loaded.layout)
+    layout = loaded.layout(config.layout, config.format)
 
     def on_step(step: int, total: int, loss: float) -> None:
         if step == 1:
