@@ -66,8 +66,8 @@ def bench_training(steps: int) -> dict:
 
 def bench_decoding(items: int) -> dict:
     from toolschool.backends import ChatRequest, LocalBackend, prepare_for_inference
-    from toolschool.eval.items import load_items
     from toolschool.datagen import DataConfig, generate
+    from toolschool.eval.items import load_items
     from toolschool.formats import get_format
     from toolschool.models import load_model
     from toolschool.tools import get_toolkit

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-
 import pytest
 
+from tests.shared_data import CHAT_TEMPLATES, chat_template, needs_shared
 from toolschool.chat.prompt import ChatMLLayout
 from toolschool.chat.templates import (
     Gemma4Layout,
@@ -20,7 +20,6 @@ from toolschool.chat.templates import (
 from toolschool.errors import ConfigError, DataError, RegistryError
 from toolschool.formats import get_format
 from toolschool.types import Message, ToolCall, ToolSchema
-from tests.shared_data import CHAT_TEMPLATES, chat_template, needs_shared
 
 HERMES_2_PRO = "NousResearch-Hermes-2-Pro-Llama-3-8B-tool_use.jinja"
 

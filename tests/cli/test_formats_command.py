@@ -7,10 +7,10 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from tests.shared_data import shared_file
 from toolschool.cli.app import app
 from toolschool.formats import format_names
 
-from tests.shared_data import shared_file
 
 def test_list_names_every_registered_format() -> None:
     """One table row per registered format, with its call marker and result role (a name found

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from toolschool.cli.app import app
 from tests.shared_data import CHAT_TEMPLATES
+from toolschool.cli.app import app
 
 
 def _fails_cleanly(result, *needles: str) -> None:

@@ -178,11 +178,3 @@ def test_data_card_reports_counts_families_dedup_and_leakage(generated):
     assert leakage["threshold"] == 0.8 and leakage["n_test"] == 240
     assert 0 <= leakage["share_above"] <= 0.05
     assert result.leakage_share == leakage["share_above"]
-
-
-def test_fast_enough(tmp_path: Path):
-    import time
-
-    start = time.perf_counter()
-    generate(DataConfig(n_train=1500, n_val=100, n_test=200), tmp_path)
-    assert time.perf_counter() - start < 10

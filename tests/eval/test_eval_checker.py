@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from tests.shared_data import NATURAL_DEV as DEV_SET
+from tests.shared_data import needs_shared
 from toolschool.eval.checker import check_item, match_call, match_value, values_equal
 from toolschool.eval.items import EvalItem, ExpectedCall, load_items
 from toolschool.types import FunctionSpec, ToolCall, ToolSchema
-
-from tests.shared_data import NATURAL_DEV as DEV_SET
-from tests.shared_data import needs_shared
 
 
 def schema(name: str, *props: str) -> ToolSchema:

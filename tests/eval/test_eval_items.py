@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.shared_data import NATURAL_DEV as DEV_SET
+from tests.shared_data import needs_shared
 from toolschool.errors import DataError
 from toolschool.eval.items import (
     EvalItem,
@@ -17,9 +19,6 @@ from toolschool.eval.items import (
     load_items,
     load_predictions,
 )
-
-from tests.shared_data import NATURAL_DEV as DEV_SET
-from tests.shared_data import needs_shared
 
 needs_dev_set = needs_shared("eval", "natural_dev.jsonl")
 
@@ -141,7 +140,7 @@ def test_bad_items_name_file_line_and_field(tmp_path, row, fragments):
 
 def test_bad_json_and_duplicates(tmp_path):
     path = write_lines(tmp_path / "a.jsonl", [{"id": "a", "messages": [USER], "expected": []}, "{not json"])
-    with pytest.raises(DataError, match=r"a\.jsonl:2: not JSON"):
+    with pytest.raises(DataError, match=r"a\.jsonl:2: column 2: invalid JSON"):
         load_items(path)
     path = write_lines(tmp_path / "b.jsonl", ["[1, 2]"])
     with pytest.raises(DataError, match=r"b\.jsonl:1: expected a JSON object"):

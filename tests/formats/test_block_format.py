@@ -6,9 +6,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from toolschool.formats import get_format
-from toolschool.formats.block import INSTRUCTIONS, BlockFormat, render_declaration
-from toolschool.types import ToolCall, ToolResult, ToolSchema
 from tests.formats.roundtrip import (
     TOOL_NAMES,
     assert_round_trip,
@@ -17,6 +14,9 @@ from tests.formats.roundtrip import (
     strings_with,
     tool_calls,
 )
+from toolschool.formats import get_format
+from toolschool.formats.block import INSTRUCTIONS, BlockFormat, render_declaration
+from toolschool.types import ToolCall, ToolResult, ToolSchema
 
 fmt = BlockFormat()
 lenient = BlockFormat(lenient=True)

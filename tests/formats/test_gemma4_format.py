@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.formats.roundtrip import assert_round_trip, json_values, tool_calls
+from tests.shared_data import chat_template
 from toolschool.chat.layouts import Gemma4Layout
 from toolschool.formats.gemma4 import (
     Gemma4Format,
@@ -18,8 +19,6 @@ from toolschool.formats.gemma4 import (
     strip_thinking,
 )
 from toolschool.types import Message, ToolCall, ToolResult, ToolSchema
-from tests.formats.roundtrip import assert_round_trip, json_values, tool_calls
-from tests.shared_data import chat_template
 
 JULY_2026 = ["google-gemma-4-31B-it.2026-07.jinja", "google-gemma-4-E2B-it.2026-07.jinja"]
 APRIL_2026 = "google-gemma-4-31B-it.jinja"

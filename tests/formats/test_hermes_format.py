@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.formats.roundtrip import assert_round_trip, json_values, tool_calls
+from tests.shared_data import chat_template
 from toolschool.formats import get_format
 from toolschool.formats.hermes import HermesFormat
 from toolschool.types import ToolCall, ToolResult, ToolSchema
-from tests.formats.roundtrip import assert_round_trip, json_values, tool_calls
-from tests.shared_data import chat_template
 
 QWEN25 = "Qwen-Qwen2.5-7B-Instruct.jinja"
 

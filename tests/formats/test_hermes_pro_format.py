@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.formats.roundtrip import TOOL_NAMES, assert_round_trip, json_values, strings_with, tool_calls
+from tests.shared_data import chat_template
 from toolschool.formats import get_format
 from toolschool.formats.hermes import HermesFormat
 from toolschool.formats.hermes_pro import HermesProFormat, python_type, render_declaration
 from toolschool.types import ToolCall, ToolResult, ToolSchema
-from tests.formats.roundtrip import TOOL_NAMES, assert_round_trip, json_values, strings_with, tool_calls
-from tests.shared_data import chat_template
 
 TEMPLATE = "NousResearch-Hermes-2-Pro-Llama-3-8B-tool_use.jinja"
 

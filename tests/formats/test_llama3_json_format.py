@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.formats.roundtrip import TOOL_NAMES, assert_round_trip, json_values, strings_with, tool_calls
+from tests.shared_data import chat_template
 from toolschool.chat.templates import Llama3Layout
 from toolschool.formats.llama3_json import Llama3JsonFormat
 from toolschool.types import Message, ToolCall, ToolResult, ToolSchema
-from tests.formats.roundtrip import TOOL_NAMES, assert_round_trip, json_values, strings_with, tool_calls
-from tests.shared_data import chat_template
 
 LLAMA = ["meta-llama-Llama-3.1-8B-Instruct.jinja", "meta-llama-Llama-3.2-3B-Instruct.jinja"]
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.formats.roundtrip import TOOL_NAMES, assert_round_trip, json_values, strings_with, tool_calls
+from tests.shared_data import chat_template
 from toolschool.chat.templates import MistralLayout
 from toolschool.formats.mistral import MistralFormat, mistral_id
 from toolschool.types import Message, ToolCall, ToolResult, ToolSchema
-from tests.formats.roundtrip import TOOL_NAMES, assert_round_trip, json_values, strings_with, tool_calls
-from tests.shared_data import chat_template
 
 NEMO = "mistralai-Mistral-Nemo-Instruct-2407.jinja"
 

@@ -41,9 +41,9 @@ Deliberate differences, and what the tests do about each:
 
 from __future__ import annotations
 
-
 import pytest
 
+from tests.shared_data import chat_template
 from toolschool.chat.templates import (
     TemplateSample,
     layout_options,
@@ -52,7 +52,6 @@ from toolschool.chat.templates import (
 )
 from toolschool.formats import get_format
 from toolschool.types import Message, ToolCall, ToolResult, ToolSchema
-from tests.shared_data import chat_template
 
 pytest.importorskip("transformers")
 

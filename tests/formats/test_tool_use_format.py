@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.formats.roundtrip import TOOL_NAMES, assert_round_trip, json_values, tool_calls
 from toolschool.formats.tool_use import INSTRUCTIONS, ToolUseFormat, describe_type, render_declaration
 from toolschool.types import ToolCall, ToolResult, ToolSchema
-from tests.formats.roundtrip import TOOL_NAMES, assert_round_trip, json_values, tool_calls
 
 fmt = ToolUseFormat()
 

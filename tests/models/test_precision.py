@@ -40,7 +40,7 @@ def test_bfloat16_weights_keep_the_float32_predictions(question):
     greedy tokens, the same top token wherever fp32 is confident (measured relative error
     ~3%, largest 0.75 on logits up to ~10; the random tiny model amplifies rounding)."""
     from toolschool.backends.local import prepare_for_inference
-    from toolschool.chat import ChatMLTemplate
+    from toolschool.chat import ChatMLLayout
     from toolschool.formats import get_format
     from toolschool.models import load_model
     from toolschool.types import Message
@@ -49,7 +49,7 @@ def test_bfloat16_weights_keep_the_float32_predictions(question):
     bf16 = prepare_for_inference(load_model("tiny").model, "bfloat16")
     assert next(bf16.parameters()).dtype == torch.bfloat16
     tok = fp32.tokenizer
-    text = ChatMLTemplate().render([Message(role="user", content=question)], [], get_format("tool_use"),
+    text = ChatMLLayout().render([Message(role="user", content=question)], [], get_format("tool_use"),
                                    "You are a helpful assistant.", add_generation_prompt=True)
     ids = tok(text, return_tensors="pt", add_special_tokens=False)["input_ids"]
     with torch.no_grad():

@@ -8,7 +8,8 @@ import importlib.util
 
 import pytest
 
-from toolschool.chat import IGNORE_INDEX, ChatMLTemplate
+from toolschool.chat import IGNORE_INDEX, ChatMLLayout
+from toolschool.errors import DataError
 from toolschool.formats import format_names, get_format
 from toolschool.tools import get_toolkit
 from toolschool.train.dataset import encode_conversations
@@ -77,7 +78,8 @@ def test_training_refuses_data_that_truncation_emptied(tiny_fresh, tmp_path):
     encoded = encode_conversations(convs, tiny_fresh.tokenizer, get_format("hermes"), SYSTEM, 32)
     assert encoded.examples == [] and encoded.n_truncated == 3
     cfg = TrainConfig(model="tiny", format="hermes", system_prompt=SYSTEM, max_length=32, max_steps=1)
-    with pytest.raises(ValueError, match="no training example has an assistant token"):
+    with pytest.raises(DataError, match="none of the 3 training conversations has an assistant token within "
+                       "max_length=32 tokens .3 were longer.*raise max_length"):
         train(cfg, convs, tmp_path, tiny_fresh.model, tiny_fresh.tokenizer)
 
 
@@ -150,7 +152,7 @@ def test_labels_are_exactly_the_assistant_turns_with_the_real_tokenizer(smollm2_
         assert tok.decode(run) == body + "<|im_end|>"  # every character of the body, nothing else
 
     # the unlabelled tokens decode to exactly the system, user and tool turns and the headers
-    rendered = ChatMLTemplate().render(conv.messages, conv.tools, fmt, "You are helpful.")
+    rendered = ChatMLLayout().render(conv.messages, conv.tools, fmt, "You are helpful.")
     assert tok.decode(example.input_ids) == rendered
     masked = tok.decode([t for t, lab in zip(example.input_ids, example.labels) if lab == IGNORE_INDEX])
     expected_masked = rendered

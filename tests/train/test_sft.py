@@ -3,13 +3,13 @@ import json
 import pytest
 import torch
 
-from toolschool.errors import ConfigError
 from toolschool.config import validate_config
+from toolschool.errors import ConfigError
+from toolschool.tools import get_toolkit
 from toolschool.train import TrainConfig, train
 from toolschool.train.dataset import length_grouped_batches
 from toolschool.train.sft import shared_prefix_length
 from toolschool.types import Conversation, Message, ToolCall
-from toolschool.tools import get_toolkit
 
 
 def _conversations(n=12):

@@ -16,7 +16,6 @@ from toolschool.eval.checker import (
     match_value,
     values_equal,
 )
-from toolschool.tools.arithmetic import evaluate_expression
 from toolschool.eval.items import (
     EvalItem,
     ExpectedCall,
@@ -38,6 +37,7 @@ from toolschool.eval.metrics import (
 )
 from toolschool.eval.plots import plot_confusion, plot_loss, plot_per_tool
 from toolschool.eval.report import render_report, summary_rows
+from toolschool.tools.arithmetic import evaluate_expression
 
 __all__ = [
     "ArgFailure",

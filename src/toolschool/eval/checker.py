@@ -35,8 +35,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from toolschool.tools.arithmetic import evaluate_expression
 from toolschool.eval.items import EvalItem, ExpectedCall
+from toolschool.tools.arithmetic import evaluate_expression
 from toolschool.types import ToolCall, ToolSchema
 
 #: Relative tolerance of the ``_numeric`` rule (dev-set README).

@@ -88,8 +88,8 @@ from typing import Any
 from toolschool.formats.base import StreamEvent, ToolFormat
 from toolschool.formats.delimited import DelimitedStreamParser
 from toolschool.formats.gemma_values import (
-    Q,
     GemmaSyntaxError,
+    Q,
     ValueParser,
     dictsort,
     parse_value,
