@@ -46,7 +46,8 @@ def test_bad_inputs_are_clear(tmp_path):
 
 def test_registry_names_are_checked_when_the_config_loads():
     with pytest.raises(ConfigError) as err:
-        load_config(config_class("run"), None, ["format=hermez", "layout=chatmlx", "toolkit=nope", "model=tiny:x"])
+        overrides = ["format=hermez", "layout=chatmlx", "toolkit=nope", "model=tiny:x"]
+        load_config(config_class("run"), None, overrides)
     text = str(err.value)
     assert "4 problem(s)" in text
     assert "format: unknown tool format 'hermez'; known: block" in text

@@ -121,8 +121,8 @@ def _config_class(annotation: Any) -> type[BaseModel] | None:
 
 
 #: names other tools use for a key → toolschool's key (peft's ``lora_alpha``, TRL's ``lr``…)
-ALIASES = {"rank": "r", "lora_r": "r", "lora_alpha": "alpha", "lora_dropout": "dropout", "lr": "learning_rate",
-           "num_train_epochs": "epochs", "steps": "max_steps", "per_device_train_batch_size": "batch_size",
+ALIASES = {"rank": "r", "lora_r": "r", "lora_alpha": "alpha", "lora_dropout": "dropout",
+           "lr": "learning_rate", "num_train_epochs": "epochs", "steps": "max_steps", "per_device_train_batch_size": "batch_size",
            "gradient_accumulation_steps": "gradient_accumulation", "max_seq_length": "max_length"}
 
 
@@ -132,7 +132,9 @@ def _unknown_key_message(cls: type[BaseModel], loc: tuple[Any, ...]) -> str:
         return "unknown key"
     known = sorted(section.model_fields)
     name = str(loc[-1])
-    close = [ALIASES[name]] if ALIASES.get(name) in known else difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    if ALIASES.get(name) in known:
+        close = [ALIASES[name]]
     hint = f"; did you mean {close[0]!r}?" if close else ""
     return f"unknown key{hint} (keys here: {', '.join(known)})"
 

@@ -34,7 +34,9 @@ def write_manifest(path: str | os.PathLike[str], seeds: dict[str, int], timings:
         "created": datetime.now(timezone.utc).isoformat(),
         "versions": versions(),
         "seeds": seeds,
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "torch_threads": torch.get_num_threads()},
+        "machine": {
+            "cpus": os.cpu_count(), "platform": platform.platform(), "torch_threads": torch.get_num_threads()
+        },
         "timings_seconds": {k: round(v, 2) for k, v in timings.items()},
         **extra,
     }

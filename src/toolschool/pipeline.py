@@ -62,7 +62,9 @@ class RunConfig(StageConfig):
 
     name: str | None = Field(None, description="run directory name (default: time stamp + model)")
     out_dir: str = Field("runs", description="parent directory of run directories")
-    model: ModelName = Field("smollm2-135m", description="bundled name, tiny[:seed], local dir, .gguf or hub id")
+    model: ModelName = Field(
+        "smollm2-135m", description="bundled name, tiny[:seed], local dir, .gguf or hub id"
+    )
     format: FormatName = Field("tool_use", description="tool-call wire format taught and evaluated")
     layout: LayoutName = Field(None, description="chat turn layout; None = the model's own (detected)")
     toolkit: ToolkitName = Field("assistant", description="the tools the data teaches and the eval offers")
@@ -71,7 +73,9 @@ class RunConfig(StageConfig):
     time_budget_minutes: float | None = Field(
         15.0, gt=0, description="wall time of the whole run; training gets what is left (None = no budget)"
     )
-    min_train_seconds: float = Field(60.0, ge=0, description="train at least this long even when the budget is spent")
+    min_train_seconds: float = Field(
+        60.0, ge=0, description="train at least this long even when the budget is spent"
+    )
     data: DataConfig = Field(default_factory=DataConfig)
     train: TrainConfig = Field(default_factory=TrainConfig)
     eval: EvalConfig = Field(default_factory=EvalConfig)
@@ -84,7 +88,9 @@ class RunConfig(StageConfig):
         clash = [f"{section}.{key}" for section, keys in RUN_SET.items()
                  if isinstance(data.get(section), dict) for key in keys if key in data[section]]
         if clash:
-            raise ValueError(f"{', '.join(clash)}: set by the run (use the top-level key, or run the stage alone)")
+            raise ValueError(
+                f"{', '.join(clash)}: set by the run (use the top-level key, or run the stage alone)"
+            )
         return data
 
     def to_yaml_dict(self) -> dict[str, Any]:
@@ -95,8 +101,9 @@ class RunConfig(StageConfig):
         """The config of every stage for a run in ``run_dir``."""
         shared = {"model": self.model, "format": self.format, "layout": self.layout,
                   "system_prompt": self.system_prompt}
-        data = self.data.model_copy(update={"out_dir": str(run_dir / "data"), "system_prompt": self.system_prompt,
-                                            "toolkit": self.toolkit})
+        data = self.data.model_copy(update={
+            "out_dir": str(run_dir / "data"), "system_prompt": self.system_prompt, "toolkit": self.toolkit,
+        })
         train = self.train.model_copy(update={**shared, "data": str(run_dir / "data" / "train.jsonl"),
                                               "out_dir": str(run_dir / "train")})
         evals = {
@@ -232,9 +239,11 @@ def run(config: RunConfig, progress: Progress | None = None) -> RunResult:
             del copy_for_eval
     budget = _training_budget(config, time.perf_counter() - started, timings.get("eval_base"))
     with _timed(timings, "train"):
-        trained = train_stage.run(stages.train.model_copy(update={"max_seconds": budget}), progress, loaded=loaded)
+        train_config = stages.train.model_copy(update={"max_seconds": budget})
+        trained = train_stage.run(train_config, progress, loaded=loaded)
     with _timed(timings, "eval_finetuned"):
-        tuned = eval_stage.run(stages.eval_finetuned, progress, loaded=dataclasses.replace(loaded, model=trained.model))
+        trained_model = dataclasses.replace(loaded, model=trained.model)
+        tuned = eval_stage.run(stages.eval_finetuned, progress, loaded=trained_model)
     timings["total"] = time.perf_counter() - started
 
     extra = {

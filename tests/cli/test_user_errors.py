@@ -77,7 +77,9 @@ def test_train_tiny_at_the_default_max_length_says_to_raise_it(tmp_path: Path) -
     ("train.lora.last_layers=99", "lora.last_layers=99 but the model has only 2 decoder layers"),
     ("train.lora.target_modules=[foo]", "match no module of this model"),
 ])
-def test_lora_settings_that_do_not_fit_the_model_fail_before_training(tmp_path: Path, override, needle) -> None:
+def test_lora_settings_that_do_not_fit_the_model_fail_before_training(
+    tmp_path: Path, override: str, needle: str
+) -> None:
     result = _runner().invoke(app, ["run", "model=tiny", override, f"out_dir={tmp_path}", "name=r"])
     _fails_cleanly(result, needle)
     assert not (tmp_path / "r" / "data").exists()  # before data generation

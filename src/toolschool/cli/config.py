@@ -39,7 +39,8 @@ def config_class(stage: str) -> type:
 
 
 def stage_of(path: Path) -> str:
-    """The stage a config file is for, from its folder (``configs/train/x.yaml``, ``<run>/data/config.yaml``), else run."""
+    """The stage a config file is for, from its folder (``configs/train/x.yaml``,
+    ``<run>/data/config.yaml``), else ``run``."""
     for part in reversed(path.resolve().parent.parts):
         if part in STAGES:
             return part
@@ -69,7 +70,9 @@ def show(stage: str = typer.Argument(..., help=f"one of: {', '.join(STAGES)}")) 
 @app.command("validate")
 def validate(
     file: Path = typer.Argument(..., help="a config YAML file"),
-    stage: Optional[str] = typer.Option(None, "--stage", "-s", help="default: from the file's folder, else run"),
+    stage: Optional[str] = typer.Option(
+        None, "--stage", "-s", help="default: from the file's folder, else run"
+    ),
 ) -> None:
     """Check FILE as a stage config without running anything (exit 0 valid, 2 invalid)."""
     from toolschool.config import load_config

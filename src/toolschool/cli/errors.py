@@ -18,5 +18,5 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except ToolschoolError as exc:
-        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False, soft_wrap=True)
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False)
         raise typer.Exit(2) from None

@@ -16,7 +16,9 @@ def eval_(
     overrides: Optional[list[str]] = typer.Argument(None, help="key=value overrides, e.g. batch_size=8"),
     config: Optional[Path] = typer.Option(None, "--config", "-c", help="EvalConfig YAML"),
     data: Optional[Path] = typer.Option(None, "--data", "-d", help="eval items JSONL"),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help="run directory, bundled name, local dir or hub id"),
+    model: Optional[str] = typer.Option(
+        None, "--model", "-m", help="run directory, bundled name, local dir or hub id"
+    ),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="output directory"),
     fmt: Optional[str] = typer.Option(None, "--format", "-f", help="wire format (default: the run's)"),
 ) -> None:

@@ -131,4 +131,5 @@ def _compile(path: Path, text: str) -> None:
                                       extensions=["jinja2.ext.loopcontrols"]).parse(text)
     except TemplateError as exc:
         line = getattr(exc, "lineno", None)
-        raise ConfigError(f"{path}{f':{line}' if line else ''}: the template does not compile: {exc}") from None
+        where = f"{path}:{line}" if line else str(path)
+        raise ConfigError(f"{where}: the template does not compile: {exc}") from None

@@ -14,7 +14,9 @@ from toolschool.cli.render import RichProgress, console
 def train(
     overrides: Optional[list[str]] = typer.Argument(None, help="key=value overrides, e.g. lora.r=8"),
     config: Optional[Path] = typer.Option(None, "--config", "-c", help="TrainConfig YAML"),
-    data: Optional[Path] = typer.Option(None, "--data", "-d", help="training conversations (the config's data)"),
+    data: Optional[Path] = typer.Option(
+        None, "--data", "-d", help="training conversations (the config's data)"
+    ),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="output directory (the config's out_dir)"),
 ) -> None:
     """Fine-tune a model with LoRA and assistant-only loss."""

@@ -57,13 +57,18 @@ class DataConfig(StageConfig):
         default_factory=lambda: CategoryMix(single=0.30, parallel=0.25, chained=0.20, no_tool=0.25),
         description="category shares of train and val (more multi-call than test); None = mix",
     )
-    noise: float = Field(0.35, ge=0, le=1, description="probability of surface noise on a request (typos, case…)")
-    test_family_share: float = Field(0.25, gt=0, lt=1, description="share of families per (category, group) held out")
+    noise: float = Field(
+        0.35, ge=0, le=1, description="probability of surface noise on a request (typos, case…)"
+    )
+    test_family_share: float = Field(
+        0.25, gt=0, lt=1, description="share of families per (category, group) held out"
+    )
     final_answer_share: float = Field(
         0.3, ge=0, le=1, description="share of tool-calling conversations that go on to a final answer"
     )
     system_prompt: str = Field(
-        DEFAULT_SYSTEM_PROMPT, description="recorded in the data card; the prompt builder adds it, not the data"
+        DEFAULT_SYSTEM_PROMPT,
+        description="recorded in the data card; the prompt builder adds it, not the data",
     )
 
     def card_config(self) -> dict[str, object]:

@@ -57,8 +57,8 @@ def write_comparison(
     }
     atomic_write_text(run_dir / "metrics.json", json.dumps(metrics, indent=2) + "\n")
     budget = extra.get("time_budget", {})
-    training = (f"{trained.steps} of {trained.planned_steps} planned steps"
-                + (f" (time budget {budget.get('train_seconds')}s reached)" if trained.stopped_by_time_budget else "")
+    cut = f" (time budget {budget.get('train_seconds')}s reached)" if trained.stopped_by_time_budget else ""
+    training = (f"{trained.steps} of {trained.planned_steps} planned steps{cut}"
                 + f", {trained.n_examples} conversations, {trained.tokens_per_second:.0f} tokens/s, "
                 f"loss {trained.first_loss:.3f} -> {trained.final_loss:.3f}")
     report = render_report(

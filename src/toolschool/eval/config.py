@@ -22,7 +22,9 @@ class EvalConfig(StageConfig):
     model: TrainedModelName | None = Field(
         None, description="run directory, bundled name, tiny[:seed], local dir, .gguf or hub id (required)"
     )
-    out_dir: str | None = Field(None, description="default: <run>/eval/<data stem>, else runs/eval-<stem>-<model>")
+    out_dir: str | None = Field(
+        None, description="default: <run>/eval/<data stem>, else runs/eval-<stem>-<model>"
+    )
     format: FormatName | None = Field(None, description="wire format; None = the run's, else tool_use")
     layout: LayoutName = Field(None, description="chat turn layout; None = the run's, else the model's own")
     system_prompt: str | None = Field(None, description="None = the run's, else the built-in one")
@@ -55,5 +57,7 @@ class EvalConfig(StageConfig):
 
         missing = [k for k in ("data", "model") if getattr(self, k) is None]
         if missing:
-            raise ConfigError(f"eval config: {', '.join(missing)} required (e.g. -d items.jsonl -m smollm2-135m)")
+            raise ConfigError(
+                f"eval config: {', '.join(missing)} required (e.g. -d items.jsonl -m smollm2-135m)"
+            )
         return self

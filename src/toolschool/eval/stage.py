@@ -61,7 +61,9 @@ def _default_out(config: EvalConfig, trained: bool) -> Path:
     return Path("runs") / f"eval-{stem}-{Path(str(config.model)).name.replace(':', '-')}"
 
 
-def run(config: EvalConfig, progress: Progress | None = None, loaded: LoadedModel | None = None) -> EvalResult:
+def run(
+    config: EvalConfig, progress: Progress | None = None, loaded: LoadedModel | None = None
+) -> EvalResult:
     """Evaluate ``config.model`` (or ``loaded``) on ``config.data``.
 
     Args:

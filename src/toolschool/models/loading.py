@@ -304,7 +304,8 @@ def train_dir(path: str | os.PathLike[str]) -> Path | None:
     ``toolschool run`` directory).
     """
     for candidate in (Path(path), Path(path) / "train"):
-        if (candidate / "config.yaml").is_file() and (candidate / "adapter" / "adapter_config.json").is_file():
+        adapter = candidate / "adapter" / "adapter_config.json"
+        if (candidate / "config.yaml").is_file() and adapter.is_file():
             return candidate
     return None
 

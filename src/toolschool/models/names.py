@@ -20,8 +20,8 @@ def model_choices() -> str:
     """One line naming every accepted kind of model name."""
     from toolschool.models.bundled import BUNDLED
 
-    return (f"bundled models: {', '.join(BUNDLED)}; {' or '.join(TINY)} (optionally :<seed>); a local model directory; "
-            "a .gguf file; a run directory (evaluation); a hub id 'owner/name'")
+    return (f"bundled models: {', '.join(BUNDLED)}; {' or '.join(TINY)} (optionally :<seed>); "
+            "a local model directory; a .gguf file; a run directory (evaluation); a hub id 'owner/name'")
 
 
 def check_model_name(name: str, trained: bool = False) -> str:
@@ -46,7 +46,9 @@ def check_model_name(name: str, trained: bool = False) -> str:
     if path.is_dir():
         if (path / "config.json").is_file() or (trained and is_run_dir(path)):
             return name
-        what = "a model directory (config.json)" + (" or a run directory (config.yaml + adapter/)" if trained else "")
+        what = "a model directory (config.json)"
+        if trained:
+            what += " or a run directory (config.yaml + adapter/)"
         raise ValueError(f"model {name!r} is a directory but not {what}")
     if path.suffix == ".gguf" or name.startswith((".", "/", "~")):
         if path.is_file() and path.suffix == ".gguf":

@@ -42,36 +42,45 @@ class TrainConfig(StageConfig):
 
     data: str = Field("data/train.jsonl", description="training conversations (JSONL)")
     out_dir: str = Field("runs/train", description="output directory: adapter/, train_log.jsonl, config.yaml")
-    model: ModelName = Field("smollm2-135m", description="bundled name, tiny[:seed], local dir, .gguf or hub id")
+    model: ModelName = Field(
+        "smollm2-135m", description="bundled name, tiny[:seed], local dir, .gguf or hub id"
+    )
     format: FormatName = Field("tool_use", description="tool-call wire format the model is taught")
     layout: LayoutName = Field(None, description="chat turn layout; None = the model's own (detected)")
     system_prompt: str = Field(DEFAULT_SYSTEM, description="system prompt the tool declarations are added to")
     lora: LoraConfig = Field(default_factory=LoraConfig)
     epochs: float = Field(1.0, gt=0, description="passes over the training set")
-    max_steps: int | None = Field(None, ge=1, description="stop after this many optimizer steps (wins over epochs)")
+    max_steps: int | None = Field(
+        None, ge=1, description="stop after this many optimizer steps (wins over epochs)"
+    )
     max_seconds: float | None = Field(
         None, gt=0, description="wall-time budget of the training loop; the LR schedule follows elapsed time"
     )
     learning_rate: float = Field(2e-3, gt=0, description="peak learning rate")
     loraplus_lr_ratio: float | None = Field(
-        None, gt=0, description="LoRA+: B matrices learn this many times faster (arXiv:2402.12354); None = off"
+        None, gt=0,
+        description="LoRA+: B matrices learn this many times faster (arXiv:2402.12354); None = off",
     )
     neftune_noise_alpha: float | None = Field(
-        None, gt=0, description="NEFTune embedding noise alpha (arXiv:2310.05914; 5-15 in the paper); None = off"
+        None, gt=0,
+        description="NEFTune embedding noise alpha (arXiv:2310.05914; 5-15 in the paper); None = off",
     )
     lr_scheduler: Literal["cosine", "linear", "constant"] = Field("cosine", description="decay after warm-up")
     warmup_ratio: float = Field(0.05, ge=0, lt=1, description="share of the steps with linear warm-up")
     weight_decay: float = Field(0.0, ge=0, description="AdamW weight decay")
     batch_size: int = Field(4, ge=1, description="sequences per micro-batch")
     gradient_accumulation: int = Field(1, ge=1, description="micro-batches per optimizer step")
-    max_length: int = Field(768, ge=32, description="tokens per sequence; longer ones are cut (tool schemas ~330)")
+    max_length: int = Field(
+        768, ge=32, description="tokens per sequence; longer ones are cut (tool schemas ~330)"
+    )
     pad_to_multiple_of: int = Field(1, ge=1, description="round each batch's width up to a multiple of this")
     precision: Literal["auto", "fp32", "bf16"] = Field(
         "auto", description="bf16 autocast; auto = bf16 only where the CPU has bf16 kernels"
     )
     max_grad_norm: float = Field(1.0, description="gradient clipping norm; must be > 0")
     min_shared_prefix: int = Field(
-        32, ge=0, description="run a batch's shared prefix (system + tools) once if at least this long; 0 = off"
+        32, ge=0,
+        description="run a batch's shared prefix (system + tools) once if at least this long; 0 = off",
     )
     prefix_gradient: bool = Field(False, description="backpropagate through the shared prefix too")
     seed: int = Field(0, description="seeds LoRA initialisation and batch order")

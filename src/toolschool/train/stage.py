@@ -46,14 +46,18 @@ def read_conversations(path: str | Path) -> list[Conversation]:
 
     p = Path(path)
     if not p.is_file():
-        raise DataError(f"training data {p} does not exist (write it with `toolschool data`, or set data=PATH)")
+        raise DataError(
+            f"training data {p} does not exist (write it with `toolschool data`, or set data=PATH)"
+        )
     conversations = read_jsonl(p, Conversation)
     if not conversations:
         raise DataError(f"training data {p} has no conversations")
     return conversations
 
 
-def run(config: TrainConfig, progress: Progress | None = None, loaded: LoadedModel | None = None) -> TrainResult:
+def run(
+    config: TrainConfig, progress: Progress | None = None, loaded: LoadedModel | None = None
+) -> TrainResult:
     """Fine-tune ``config.model`` on ``config.data`` into ``config.out_dir``.
 
     Args:
