@@ -8,12 +8,13 @@ import importlib.util
 
 import pytest
 
+from tests.chat.test_masks import CONVERSATION
 from toolschool.chat import IGNORE_INDEX, ChatMLLayout
 from toolschool.errors import DataError
 from toolschool.formats import format_names, get_format
 from toolschool.tools import get_toolkit
 from toolschool.train.dataset import encode_conversations
-from toolschool.types import Conversation, Message, ToolCall
+from toolschool.types import Conversation, Message
 
 SYSTEM = "You are helpful."
 WEATHER = [t for t in get_toolkit("assistant") if t.name == "weather"]
@@ -110,17 +111,7 @@ def smollm2_tokenizer():
 
 
 MULTI_TURN = [
-    Message(role="user", content="What's the weather in Lyon, and define 'ennui'?"),
-    Message(
-        role="assistant",
-        tool_calls=[
-            ToolCall(id="c0", name="weather", arguments={"location": "Lyon"}),
-            ToolCall(id="c1", name="dictionary", arguments={"word": "ennui"}),
-        ],
-    ),
-    Message(role="tool", tool_call_id="c0", name="weather", content='{"temp_c": 14}'),
-    Message(role="tool", tool_call_id="c1", name="dictionary", content='{"definition": "boredom"}'),
-    Message(role="assistant", content="It is 14 °C in Lyon; ennui means boredom."),
+    *CONVERSATION,
     Message(role="user", content="Thanks! And 2^10?"),
     Message(role="assistant", content="1024 — want more?\n\n  {\"x\": [1, \"é\"]}\n"),
 ]
