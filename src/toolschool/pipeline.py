@@ -223,8 +223,8 @@ def run(config: RunConfig, progress: Progress | None = None) -> RunResult:
     stages = config.stages(run_dir)
     if config.train.num_threads:
         torch.set_num_threads(config.train.num_threads)
-    train_stage.check(stages.train)
-
+    with _timed(timings, "check"):  # converts a bundled GGUF into the cache the first time
+        train_stage.check(stages.train)
     with _timed(timings, "data"):
         data = data_stage.run(stages.data, progress)
     with _timed(timings, "load_model"):
