@@ -85,7 +85,7 @@ def _detail(body: bytes) -> str:
 
 def fetch(
     tool: str,
-    setting: str,
+    setting: str | None,
     settings: AssistantSettings,
     client: httpx.Client | None,
     url: str,
@@ -100,7 +100,8 @@ def fetch(
 
     Args:
         tool: the tool name, first word of every error message.
-        setting: the :class:`AssistantSettings` field holding the service URL (named in errors).
+        setting: the :class:`AssistantSettings` field holding the service URL (named in
+            errors); None when the URL is the caller's own (``web_reader``).
         allow_error_status: error statuses returned to the caller instead of raised
             (e.g. 404 meaning "no such word").
 
@@ -111,7 +112,7 @@ def fetch(
     import httpx
 
     where = origin(url)
-    hint = f"set AssistantSettings.{setting} to a reachable service"
+    hint = f"set AssistantSettings.{setting} to a reachable service" if setting else "check the URL and the network"
     try:
         with open_client(settings, client) as http:
             request_headers = {"User-Agent": settings.user_agent, **(headers or {})}
@@ -144,7 +145,7 @@ def fetch(
     return fetched
 
 
-def fetch_json(tool: str, setting: str, settings: AssistantSettings, client: httpx.Client | None, url: str,
+def fetch_json(tool: str, setting: str | None, settings: AssistantSettings, client: httpx.Client | None, url: str,
                **kwargs: Any) -> tuple[int, Any]:
     """:func:`fetch`, then parse the body as JSON. Returns ``(status, data)``.
 
