@@ -188,6 +188,8 @@ def _unit(text: str, which: str) -> Any:
     key = " ".join(str(text).strip().lower().split())
     spelled = _ALIASES.get(key)
     try:
+        if not key:
+            raise ValueError("empty unit")
         return registry.parse_units(spelled if spelled else str(text).strip())
     except (pint.errors.PintError, AttributeError, TypeError, ValueError, SyntaxError, AssertionError):
         raise AssistantToolError(
