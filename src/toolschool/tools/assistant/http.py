@@ -112,12 +112,23 @@ def fetch(
     import httpx
 
     where = origin(url)
-    hint = f"set AssistantSettings.{setting} to a reachable service" if setting else "check the URL and the network"
+    hint = (
+        f"set AssistantSettings.{setting} to a reachable service"
+        if setting
+        else "check the URL and the network"
+    )
     try:
         with open_client(settings, client) as http:
             request_headers = {"User-Agent": settings.user_agent, **(headers or {})}
-            with http.stream(method, url, params=params, json=json_body, headers=request_headers,
-                             timeout=settings.timeout_s, follow_redirects=True) as response:
+            with http.stream(
+                method,
+                url,
+                params=params,
+                json=json_body,
+                headers=request_headers,
+                timeout=settings.timeout_s,
+                follow_redirects=True,
+            ) as response:
                 chunks, size, truncated = [], 0, False
                 for chunk in response.iter_bytes():
                     chunks.append(chunk)
@@ -126,9 +137,14 @@ def fetch(
                         truncated = True
                         break
                 body = b"".join(chunks)[: settings.max_bytes]
-                fetched = Fetched(str(response.url), response.status_code,
-                                  response.headers.get("content-type", ""), body, truncated,
-                                  response.charset_encoding)
+                fetched = Fetched(
+                    str(response.url),
+                    response.status_code,
+                    response.headers.get("content-type", ""),
+                    body,
+                    truncated,
+                    response.charset_encoding,
+                )
                 reason = response.reason_phrase
     except httpx.TimeoutException as exc:
         raise AssistantToolError(
@@ -137,7 +153,9 @@ def fetch(
     except httpx.TooManyRedirects:
         raise AssistantToolError(f"{tool}: more than {settings.max_redirects} redirects from {url}") from None
     except httpx.TransportError as exc:
-        raise AssistantToolError(f"{tool}: cannot reach {where} ({type(exc).__name__}: {exc}); {hint}") from None
+        raise AssistantToolError(
+            f"{tool}: cannot reach {where} ({type(exc).__name__}: {exc}); {hint}"
+        ) from None
     if fetched.status >= 400 and fetched.status not in allow_error_status:
         raise AssistantToolError(
             f"{tool}: {where} answered HTTP {fetched.status} {reason}: {_detail(fetched.body)}"
@@ -145,8 +163,14 @@ def fetch(
     return fetched
 
 
-def fetch_json(tool: str, setting: str | None, settings: AssistantSettings, client: httpx.Client | None, url: str,
-               **kwargs: Any) -> tuple[int, Any]:
+def fetch_json(
+    tool: str,
+    setting: str | None,
+    settings: AssistantSettings,
+    client: httpx.Client | None,
+    url: str,
+    **kwargs: Any,
+) -> tuple[int, Any]:
     """:func:`fetch`, then parse the body as JSON. Returns ``(status, data)``.
 
     Raises:

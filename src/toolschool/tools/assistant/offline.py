@@ -114,8 +114,12 @@ def datetime_tool(
     tz_name = timezone.strip() if timezone and timezone.strip() else "UTC"
     if action == "now":
         offset = now.strftime("%z")
-        return {"datetime": now.strftime("%Y-%m-%dT%H:%M:%S"), "timezone": tz_name,
-                "weekday": WEEKDAYS[now.weekday()], "utc_offset": f"{offset[:3]}:{offset[3:]}"}
+        return {
+            "datetime": now.strftime("%Y-%m-%dT%H:%M:%S"),
+            "timezone": tz_name,
+            "weekday": WEEKDAYS[now.weekday()],
+            "utc_offset": f"{offset[:3]}:{offset[3:]}",
+        }
     if action == "weekday":
         day = _date(date, action) if date is not None else today
         return {"date": day.isoformat(), "weekday": WEEKDAYS[day.weekday()]}
@@ -127,8 +131,12 @@ def datetime_tool(
             result = start + dt.timedelta(days=days)
         except OverflowError:
             raise AssistantToolError(f"datetime: {start.isoformat()} + {days} days is out of range") from None
-        return {"start": start.isoformat(), "days": days, "date": result.isoformat(),
-                "weekday": WEEKDAYS[result.weekday()]}
+        return {
+            "start": start.isoformat(),
+            "days": days,
+            "date": result.isoformat(),
+            "weekday": WEEKDAYS[result.weekday()],
+        }
     if action == "diff":
         day = _date(date, action)
         return {"from": today.isoformat(), "to": day.isoformat(), "days": (day - today).days}
@@ -143,7 +151,7 @@ _SPELLINGS: dict[str, str] = {
     "degF": "f|°f|ºf|degf|deg f|fahrenheit|degree fahrenheit|degrees fahrenheit",
     "kelvin": "k|°k|kelvin|kelvins|degree kelvin|degrees kelvin",
     "kilometer / hour": "km/h|kmh|kph|km/hr|km per hour|kilometer per hour|kilometers per hour"
-                        "|kilometre per hour|kilometres per hour",
+    "|kilometre per hour|kilometres per hour",
     "mile / hour": "mph|mi/h|mi/hr|mile per hour|miles per hour|miles an hour",
     "meter / second": "m/s|mps|meter per second|meters per second|metre per second|metres per second",
     "foot / second": "ft/s|fps|foot per second|feet per second",
@@ -168,9 +176,15 @@ _ALIASES: dict[str, str] = {
     spelling: unit for unit, spellings in _SPELLINGS.items() for spelling in spellings.split("|")
 }
 
-_DIMENSIONS = {"[length]": "length", "[mass]": "mass", "[temperature]": "temperature",
-               "[length] ** 3": "volume", "[length] / [time]": "speed", "[time]": "time",
-               "[length] ** 2": "area"}
+_DIMENSIONS = {
+    "[length]": "length",
+    "[mass]": "mass",
+    "[temperature]": "temperature",
+    "[length] ** 3": "volume",
+    "[length] / [time]": "speed",
+    "[time]": "time",
+    "[length] ** 2": "area",
+}
 
 
 @functools.lru_cache(maxsize=1)
@@ -193,8 +207,8 @@ def _unit(text: str, which: str) -> Any:
         return registry.parse_units(spelled if spelled else str(text).strip())
     except (pint.errors.PintError, AttributeError, TypeError, ValueError, SyntaxError, AssertionError):
         raise AssistantToolError(
-            f"unit_converter: unknown unit {text!r} ({which}); use e.g. km, mi, kg, lb, °C, °F, L, cup, fl oz, "
-            "km/h, mph"
+            f"unit_converter: unknown unit {text!r} ({which}); "
+            "use e.g. km, mi, kg, lb, °C, °F, L, cup, fl oz, km/h, mph"
         ) from None
 
 

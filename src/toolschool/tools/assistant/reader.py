@@ -33,8 +33,9 @@ def extract_main_text(body: bytes, url: str | None = None, encoding: str | None 
     back to all visible text when it finds no main content (very short pages)."""
     import trafilatura
 
-    document = trafilatura.bare_extraction(body, url=url, with_metadata=True, include_comments=False,
-                                           include_tables=True, include_images=False)
+    document = trafilatura.bare_extraction(
+        body, url=url, with_metadata=True, include_comments=False, include_tables=True, include_images=False
+    )
     title = (getattr(document, "title", None) or "") if document is not None else ""
     text = (getattr(document, "text", None) or "") if document is not None else ""
     if not text.strip():
@@ -42,8 +43,9 @@ def extract_main_text(body: bytes, url: str | None = None, encoding: str | None 
     return title or _title(body, encoding or "utf-8"), text.strip()
 
 
-def web_reader(url: str, *, settings: AssistantSettings | None = None,
-               client: httpx.Client | None = None) -> dict[str, Any]:
+def web_reader(
+    url: str, *, settings: AssistantSettings | None = None, client: httpx.Client | None = None
+) -> dict[str, Any]:
     """Fetch a web page and return its title and main text.
 
     Source: the page itself (``GET url`` with httpx), main text by trafilatura.
@@ -65,8 +67,14 @@ def web_reader(url: str, *, settings: AssistantSettings | None = None,
         raise AssistantToolError(f"web_reader: only http and https URLs can be read, not {shown} ({url!r})")
     if not parts.netloc:
         raise AssistantToolError(f"web_reader: {url!r} has no host")
-    page = fetch("web_reader", None, cfg, client, url.strip(),
-                 headers={"Accept": "text/html,application/xhtml+xml;q=0.9,text/plain;q=0.5"})
+    page = fetch(
+        "web_reader",
+        None,
+        cfg,
+        client,
+        url.strip(),
+        headers={"Accept": "text/html,application/xhtml+xml;q=0.9,text/plain;q=0.5"},
+    )
     if urlsplit(page.url).scheme.lower() not in ("http", "https"):
         raise AssistantToolError(f"web_reader: {url!r} redirected to a non-http URL")
     media = page.content_type.split(";")[0].strip().lower()
@@ -77,7 +85,9 @@ def web_reader(url: str, *, settings: AssistantSettings | None = None,
         title, text = "", page.body.decode(page.encoding or "utf-8", errors="replace").strip()
     else:
         raise AssistantToolError(
-            f"web_reader: {page.url} is {media or 'of unknown type'}, not an HTML page; only web pages can be read")
+            f"web_reader: {page.url} is {media or 'of unknown type'}, not an HTML page; "
+            "only web pages can be read"
+        )
     notes = []
     if page.truncated:
         notes.append(f"page larger than {cfg.max_bytes} bytes: only its beginning was read")

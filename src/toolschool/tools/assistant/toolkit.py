@@ -39,8 +39,9 @@ def assistant_tools(
     cfg = settings if settings is not None else AssistantSettings()
     web = {"settings": cfg, "client": client}
 
-    def _datetime(action: str, timezone: str | None = None, date: str | None = None,
-                  days: int | None = None) -> dict[str, Any]:
+    def _datetime(
+        action: str, timezone: str | None = None, date: str | None = None, days: int | None = None
+    ) -> dict[str, Any]:
         if clock is None:
             return datetime_tool(action, timezone, date, days)
         return datetime_tool(action, timezone, date, days, clock=clock)

@@ -21,13 +21,34 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: WMO weather interpretation codes (Open-Meteo's ``weather_code``) → words.
 WMO_CODES: dict[int, str] = {
-    0: "clear sky", 1: "mainly clear", 2: "partly cloudy", 3: "overcast", 45: "foggy",
-    48: "foggy with rime", 51: "light drizzle", 53: "drizzle", 55: "dense drizzle",
-    56: "light freezing drizzle", 57: "freezing drizzle", 61: "light rain", 63: "rain", 65: "heavy rain",
-    66: "light freezing rain", 67: "freezing rain", 71: "light snow", 73: "snow", 75: "heavy snow",
-    77: "snow grains", 80: "light rain showers", 81: "rain showers", 82: "violent rain showers",
-    85: "light snow showers", 86: "heavy snow showers", 95: "thunderstorms",
-    96: "thunderstorms with light hail", 99: "thunderstorms with heavy hail",
+    0: "clear sky",
+    1: "mainly clear",
+    2: "partly cloudy",
+    3: "overcast",
+    45: "foggy",
+    48: "foggy with rime",
+    51: "light drizzle",
+    53: "drizzle",
+    55: "dense drizzle",
+    56: "light freezing drizzle",
+    57: "freezing drizzle",
+    61: "light rain",
+    63: "rain",
+    65: "heavy rain",
+    66: "light freezing rain",
+    67: "freezing rain",
+    71: "light snow",
+    73: "snow",
+    75: "heavy snow",
+    77: "snow grains",
+    80: "light rain showers",
+    81: "rain showers",
+    82: "violent rain showers",
+    85: "light snow showers",
+    86: "heavy snow showers",
+    95: "thunderstorms",
+    96: "thunderstorms with light hail",
+    99: "thunderstorms with heavy hail",
 }
 
 
@@ -47,8 +68,9 @@ def _round(value: Any) -> Any:
     return round(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
 
 
-def weather(location: str, *, settings: AssistantSettings | None = None,
-            client: httpx.Client | None = None) -> dict[str, Any]:
+def weather(
+    location: str, *, settings: AssistantSettings | None = None, client: httpx.Client | None = None
+) -> dict[str, Any]:
     """Current weather and a short daily forecast for a place, from Open-Meteo (no key).
 
     Source: ``GET {geocoding_url}/v1/search?name=…&count=1`` (place → coordinates), then
@@ -68,34 +90,62 @@ def weather(location: str, *, settings: AssistantSettings | None = None,
     if not location or not location.strip():
         raise AssistantToolError("weather: empty location")
     geo_url = join(cfg.geocoding_url, "/v1/search")
-    _, places = fetch_json("weather", "geocoding_url", cfg, client, geo_url,
-                           params={"name": location.strip(), "count": 1, "language": "en", "format": "json"})
+    _, places = fetch_json(
+        "weather",
+        "geocoding_url",
+        cfg,
+        client,
+        geo_url,
+        params={"name": location.strip(), "count": 1, "language": "en", "format": "json"},
+    )
     expect("weather", origin(geo_url), isinstance(places, dict), "not a JSON object")
     results = places.get("results") or []
     if not results:
         raise AssistantToolError(f"weather: no place named {location!r} found (Open-Meteo geocoding)")
     place = results[0]
-    expect("weather", origin(geo_url), isinstance(place, dict) and "latitude" in place and "longitude" in place,
-           "a result without latitude/longitude")
-    name = ", ".join(dict.fromkeys(str(p) for p in (place.get("name"), place.get("admin1"), place.get("country"))
-                                   if p))
+    expect(
+        "weather",
+        origin(geo_url),
+        isinstance(place, dict) and "latitude" in place and "longitude" in place,
+        "a result without latitude/longitude",
+    )
+    name = ", ".join(
+        dict.fromkeys(str(p) for p in (place.get("name"), place.get("admin1"), place.get("country")) if p)
+    )
     forecast_url = join(cfg.weather_url, "/v1/forecast")
-    _, data = fetch_json("weather", "weather_url", cfg, client, forecast_url, params={
-        "latitude": place["latitude"], "longitude": place["longitude"],
-        "current": "temperature_2m,relative_humidity_2m,weather_code,wind_speed_10m,is_day",
-        "daily": "weather_code,temperature_2m_max,temperature_2m_min,precipitation_sum",
-        "timezone": "auto", "forecast_days": cfg.forecast_days, "wind_speed_unit": "kmh",
-    })
+    _, data = fetch_json(
+        "weather",
+        "weather_url",
+        cfg,
+        client,
+        forecast_url,
+        params={
+            "latitude": place["latitude"],
+            "longitude": place["longitude"],
+            "current": "temperature_2m,relative_humidity_2m,weather_code,wind_speed_10m,is_day",
+            "daily": "weather_code,temperature_2m_max,temperature_2m_min,precipitation_sum",
+            "timezone": "auto",
+            "forecast_days": cfg.forecast_days,
+            "wind_speed_unit": "kmh",
+        },
+    )
     where = origin(forecast_url)
-    expect("weather", where, isinstance(data, dict) and isinstance(data.get("current"), dict),
-           "no 'current' block")
+    expect(
+        "weather",
+        where,
+        isinstance(data, dict) and isinstance(data.get("current"), dict),
+        "no 'current' block",
+    )
     current = data["current"]
     condition = describe_weather_code(current.get("weather_code"))
     if condition == "clear sky" and current.get("is_day") == 1:
         condition = "sunny"
     out: dict[str, Any] = {
-        "location": name or location, "temperature_c": current.get("temperature_2m"), "condition": condition,
-        "humidity": current.get("relative_humidity_2m"), "wind_kph": _round(current.get("wind_speed_10m")),
+        "location": name or location,
+        "temperature_c": current.get("temperature_2m"),
+        "condition": condition,
+        "humidity": current.get("relative_humidity_2m"),
+        "wind_kph": _round(current.get("wind_speed_10m")),
     }
     daily = data.get("daily") if isinstance(data.get("daily"), dict) else {}
     days = daily.get("time") or []
@@ -107,21 +157,28 @@ def weather(location: str, *, settings: AssistantSettings | None = None,
             values = daily.get(key) or []
             return values[i] if i < len(values) else None
 
-        forecast[label] = {"date": date, "high_c": column("temperature_2m_max"), "low_c": column("temperature_2m_min"),
-                           "condition": describe_weather_code(column("weather_code")),
-                           "precipitation_mm": column("precipitation_sum")}
+        forecast[label] = {
+            "date": date,
+            "high_c": column("temperature_2m_max"),
+            "low_c": column("temperature_2m_min"),
+            "condition": describe_weather_code(column("weather_code")),
+            "precipitation_mm": column("precipitation_sum"),
+        }
     if forecast:
         out["forecast"] = forecast
     return out
 
 
 def _summary(cfg: AssistantSettings, client: httpx.Client | None, title: str) -> tuple[int, Any]:
-    url = join(cfg.wikipedia_url, "/api/rest_v1/page/summary/" + quote(title.strip().replace(" ", "_"), safe=""))
+    url = join(
+        cfg.wikipedia_url, "/api/rest_v1/page/summary/" + quote(title.strip().replace(" ", "_"), safe="")
+    )
     return fetch_json("wikipedia", "wikipedia_url", cfg, client, url, allow_error_status=(404,))
 
 
-def wikipedia(query: str, *, settings: AssistantSettings | None = None,
-              client: httpx.Client | None = None) -> dict[str, Any]:
+def wikipedia(
+    query: str, *, settings: AssistantSettings | None = None, client: httpx.Client | None = None
+) -> dict[str, Any]:
     """The lead summary of the Wikipedia article matching ``query`` (English Wikipedia).
 
     Source: ``GET {wikipedia_url}/api/rest_v1/page/summary/{title}``; when no article has
@@ -141,10 +198,26 @@ def wikipedia(query: str, *, settings: AssistantSettings | None = None,
     status, data = _summary(cfg, client, query)
     if status == 404:
         search_url = join(cfg.wikipedia_url, "/w/api.php")
-        _, found = fetch_json("wikipedia", "wikipedia_url", cfg, client, search_url, params={
-            "action": "opensearch", "search": query.strip(), "limit": 1, "namespace": 0, "format": "json"})
-        expect("wikipedia", origin(search_url), isinstance(found, list) and len(found) >= 2
-               and isinstance(found[1], list), "opensearch reply is not [query, [titles], …]")
+        _, found = fetch_json(
+            "wikipedia",
+            "wikipedia_url",
+            cfg,
+            client,
+            search_url,
+            params={
+                "action": "opensearch",
+                "search": query.strip(),
+                "limit": 1,
+                "namespace": 0,
+                "format": "json",
+            },
+        )
+        expect(
+            "wikipedia",
+            origin(search_url),
+            isinstance(found, list) and len(found) >= 2 and isinstance(found[1], list),
+            "opensearch reply is not [query, [titles], …]",
+        )
         if not found[1]:
             raise AssistantToolError(f"wikipedia: no article matches {query!r}")
         status, data = _summary(cfg, client, str(found[1][0]))
@@ -157,16 +230,20 @@ def wikipedia(query: str, *, settings: AssistantSettings | None = None,
     summary = " ".join(str(data.get("extract") or "").split())
     if len(summary) > 1500:
         summary = summary[:1500].rsplit(" ", 1)[0] + " […]"
-    out = {"title": data["title"],
-           "url": page_url or "https://en.wikipedia.org/wiki/" + quote(str(data["title"]).replace(" ", "_")),
-           "summary": summary, "description": data.get("description") or ""}
+    out = {
+        "title": data["title"],
+        "url": page_url or "https://en.wikipedia.org/wiki/" + quote(str(data["title"]).replace(" ", "_")),
+        "summary": summary,
+        "description": data.get("description") or "",
+    }
     if data.get("type") == "disambiguation":
         out["note"] = "disambiguation page: several articles match; ask with a more specific title"
     return out
 
 
-def dictionary(word: str, *, settings: AssistantSettings | None = None,
-               client: httpx.Client | None = None) -> dict[str, Any]:
+def dictionary(
+    word: str, *, settings: AssistantSettings | None = None, client: httpx.Client | None = None
+) -> dict[str, Any]:
     """Definitions, pronunciation and part of speech of an English word.
 
     Source: the Free Dictionary API, ``GET {dictionary_url}/api/v2/entries/en/{word}``
@@ -187,20 +264,37 @@ def dictionary(word: str, *, settings: AssistantSettings | None = None,
     if status == 404:
         raise AssistantToolError(f"dictionary: no definitions found for {word!r}")
     where = origin(url)
-    expect("dictionary", where, isinstance(data, list) and data and all(isinstance(e, dict) for e in data),
-           "not a list of entries")
+    expect(
+        "dictionary",
+        where,
+        isinstance(data, list) and data and all(isinstance(e, dict) for e in data),
+        "not a list of entries",
+    )
     phonetic = ""
     meanings: list[dict[str, Any]] = []
     for entry in data:
-        phonetic = phonetic or entry.get("phonetic") or next(
-            (p.get("text") for p in entry.get("phonetics") or [] if isinstance(p, dict) and p.get("text")), "")
+        phonetic = (
+            phonetic
+            or entry.get("phonetic")
+            or next(
+                (
+                    p.get("text")
+                    for p in entry.get("phonetics") or []
+                    if isinstance(p, dict) and p.get("text")
+                ),
+                "",
+            )
+        )
         meanings.extend(m for m in entry.get("meanings") or [] if isinstance(m, dict))
     expect("dictionary", where, bool(meanings), "an entry without meanings")
     first = meanings[0]
     definitions = [d for d in first.get("definitions") or [] if isinstance(d, dict) and d.get("definition")]
-    out: dict[str, Any] = {"word": data[0].get("word") or word, "phonetic": phonetic,
-                           "part_of_speech": first.get("partOfSpeech", ""),
-                           "definitions": [d["definition"] for d in definitions[:3]]}
+    out: dict[str, Any] = {
+        "word": data[0].get("word") or word,
+        "phonetic": phonetic,
+        "part_of_speech": first.get("partOfSpeech", ""),
+        "definitions": [d["definition"] for d in definitions[:3]],
+    }
     example = next((d["example"] for d in definitions[:3] if d.get("example")), None)
     if example:
         out["example"] = example
@@ -208,7 +302,9 @@ def dictionary(word: str, *, settings: AssistantSettings | None = None,
     for meaning in meanings[1:]:
         defs = [d for d in meaning.get("definitions") or [] if isinstance(d, dict) and d.get("definition")]
         if defs and len(others) < 3:
-            others.append({"part_of_speech": meaning.get("partOfSpeech", ""), "definition": defs[0]["definition"]})
+            others.append(
+                {"part_of_speech": meaning.get("partOfSpeech", ""), "definition": defs[0]["definition"]}
+            )
     if others:
         out["other_meanings"] = others
     return out
@@ -216,15 +312,36 @@ def dictionary(word: str, *, settings: AssistantSettings | None = None,
 
 #: Language names a model may write instead of an ISO 639-1 code.
 LANGUAGE_CODES = {
-    "english": "en", "french": "fr", "spanish": "es", "german": "de", "italian": "it", "portuguese": "pt",
-    "dutch": "nl", "russian": "ru", "chinese": "zh", "japanese": "ja", "korean": "ko", "arabic": "ar",
-    "hindi": "hi", "turkish": "tr", "polish": "pl", "swedish": "sv", "greek": "el", "ukrainian": "uk",
-    "czech": "cs", "danish": "da", "finnish": "fi", "hebrew": "he", "indonesian": "id", "vietnamese": "vi",
+    "english": "en",
+    "french": "fr",
+    "spanish": "es",
+    "german": "de",
+    "italian": "it",
+    "portuguese": "pt",
+    "dutch": "nl",
+    "russian": "ru",
+    "chinese": "zh",
+    "japanese": "ja",
+    "korean": "ko",
+    "arabic": "ar",
+    "hindi": "hi",
+    "turkish": "tr",
+    "polish": "pl",
+    "swedish": "sv",
+    "greek": "el",
+    "ukrainian": "uk",
+    "czech": "cs",
+    "danish": "da",
+    "finnish": "fi",
+    "hebrew": "he",
+    "indonesian": "id",
+    "vietnamese": "vi",
 }
 
 
-def translate(text: str, to_lang: str, *, settings: AssistantSettings | None = None,
-              client: httpx.Client | None = None) -> dict[str, Any]:
+def translate(
+    text: str, to_lang: str, *, settings: AssistantSettings | None = None, client: httpx.Client | None = None
+) -> dict[str, Any]:
     """Translate ``text`` into ``to_lang`` with a LibreTranslate-compatible service.
 
     Source: ``POST {translate_url}/translate`` with JSON ``{"q", "source": "auto",
@@ -243,15 +360,25 @@ def translate(text: str, to_lang: str, *, settings: AssistantSettings | None = N
     target = (to_lang or "").strip()
     target = LANGUAGE_CODES.get(target.lower(), target)
     if not (2 <= len(target) <= 7 and target.replace("-", "").isalpha()):
-        raise AssistantToolError(f"translate: to_lang must be an ISO 639-1 code such as fr or de, not {to_lang!r}")
-    body: dict[str, Any] = {"q": text, "source": "auto", "target": target.lower() if len(target) <= 3 else target,
-                            "format": "text"}
+        raise AssistantToolError(
+            f"translate: to_lang must be an ISO 639-1 code such as fr or de, not {to_lang!r}"
+        )
+    body: dict[str, Any] = {
+        "q": text,
+        "source": "auto",
+        "target": target.lower() if len(target) <= 3 else target,
+        "format": "text",
+    }
     if cfg.translate_api_key is not None:
         body["api_key"] = cfg.translate_api_key.get_secret_value()
     url = join(cfg.translate_url, "/translate")
     _, data = fetch_json("translate", "translate_url", cfg, client, url, method="POST", json_body=body)
-    expect("translate", origin(url), isinstance(data, dict) and isinstance(data.get("translatedText"), str),
-           "no 'translatedText'")
+    expect(
+        "translate",
+        origin(url),
+        isinstance(data, dict) and isinstance(data.get("translatedText"), str),
+        "no 'translatedText'",
+    )
     out: dict[str, Any] = {"translation": data["translatedText"], "to_lang": body["target"]}
     detected = data.get("detectedLanguage")
     if isinstance(detected, dict) and detected.get("language"):
@@ -259,8 +386,9 @@ def translate(text: str, to_lang: str, *, settings: AssistantSettings | None = N
     return out
 
 
-def web_search(query: str, *, settings: AssistantSettings | None = None,
-               client: httpx.Client | None = None) -> dict[str, Any]:
+def web_search(
+    query: str, *, settings: AssistantSettings | None = None, client: httpx.Client | None = None
+) -> dict[str, Any]:
     """Search the web through a SearXNG-compatible JSON endpoint.
 
     Source: ``GET {search_url}/search?q=…&format=json`` (the instance must list ``json`` in
@@ -282,25 +410,44 @@ def web_search(query: str, *, settings: AssistantSettings | None = None,
         headers["Authorization"] = "Bearer " + cfg.search_api_key.get_secret_value()
     url = join(cfg.search_url, "/search")
     try:
-        _, data = fetch_json("web_search", "search_url", cfg, client, url,
-                             params={"q": query.strip(), "format": "json"}, headers=headers)
+        _, data = fetch_json(
+            "web_search",
+            "search_url",
+            cfg,
+            client,
+            url,
+            params={"q": query.strip(), "format": "json"},
+            headers=headers,
+        )
     except AssistantToolError as exc:
         if "HTTP 403" in str(exc):
             raise AssistantToolError(f"{exc} (does the instance enable the json format?)") from None
         raise
-    expect("web_search", origin(url), isinstance(data, dict) and isinstance(data.get("results", []), list),
-           "no 'results' list")
+    expect(
+        "web_search",
+        origin(url),
+        isinstance(data, dict) and isinstance(data.get("results", []), list),
+        "no 'results' list",
+    )
     results = []
     for item in data.get("results", []):
         if isinstance(item, dict) and item.get("url"):
             snippet = " ".join(str(item.get("content") or "").split())
-            results.append({"title": " ".join(str(item.get("title") or "").split()), "url": item["url"],
-                            "snippet": snippet[:300]})
+            results.append(
+                {
+                    "title": " ".join(str(item.get("title") or "").split()),
+                    "url": item["url"],
+                    "snippet": snippet[:300],
+                }
+            )
         if len(results) >= cfg.search_results:
             break
     out: dict[str, Any] = {"query": query, "results": results}
-    answers = [a if isinstance(a, str) else a.get("answer") for a in data.get("answers") or []
-               if isinstance(a, (str, dict))]
+    answers = [
+        a if isinstance(a, str) else a.get("answer")
+        for a in data.get("answers") or []
+        if isinstance(a, (str, dict))
+    ]
     answers = [a for a in answers if a]
     if answers:
         out["answers"] = answers[:3]
