@@ -454,6 +454,8 @@ def test_web_reader_follows_redirects_with_a_limit(local):
         ("ftp://example.com/a.txt", "only http and https URLs can be read, not ftp"),
         ("example.com/page", "only http and https URLs can be read, not no scheme"),
         ("http:///nohost", "has no host"),
+        ("http://[::1/page", "is not a valid URL"),
+        ("http://127.0.0.1:99999/", "is not a valid URL"),
     ],
 )
 def test_web_reader_refuses_other_schemes(url, message):
@@ -510,3 +512,22 @@ def test_web_reader_truncates_oversize_body_and_long_text(local):
     assert "only its beginning was read" in result["note"] and "text cut at" in result["note"]
     assert result["text"].endswith(" […]") and len(result["text"]) <= 1000 + 4
     assert "Day 0: sourdough bakers" in result["text"] and "Day 799" not in result["text"]
+
+
+def test_base_urls_may_carry_a_path_prefix(local):
+    server, settings = local
+    server.routes["/libretranslate/translate"] = ok("libretranslate_fr.json")
+    prefixed = settings.model_copy(update={"translate_url": server.url + "/libretranslate/"})
+    assert tools(prefixed)["translate"](text="Hello", to_lang="fr")["translation"].startswith("Bonjour")
+    assert server.requests[-1]["path"] == "/libretranslate/translate"
+
+
+def test_an_undecodable_body_is_a_clear_error(local):
+    server, settings = local
+    server.routes["/api/v2/entries/en/run"] = (
+        200,
+        {"Content-Type": JSON, "Content-Encoding": "gzip"},
+        b"this is not gzip at all",
+    )
+    with pytest.raises(AssistantToolError, match="dictionary: request to .* failed \\(DecodingError"):
+        tools(settings)["dictionary"](word="run")

@@ -151,6 +151,7 @@ def test_datetime_now_in_timezones():
     }
     assert datetime_tool("now", "America/New_York", clock=clock)["utc_offset"] == "-05:00"
     assert datetime_tool("now", "Asia/Kolkata", clock=clock)["datetime"] == "2026-12-07T05:00:15"
+    assert datetime_tool("now", "europe/paris", clock=clock)["utc_offset"] == "+01:00"  # case forgiven
     summer = datetime_tool(
         "now", "Europe/Paris", clock=lambda: dt.datetime(2026, 7, 1, 12, tzinfo=dt.timezone.utc)
     )

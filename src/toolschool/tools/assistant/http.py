@@ -156,6 +156,8 @@ def fetch(
         raise AssistantToolError(
             f"{tool}: cannot reach {where} ({type(exc).__name__}: {exc}); {hint}"
         ) from None
+    except (httpx.RequestError, httpx.InvalidURL) as exc:  # an undecodable body, a malformed URL
+        raise AssistantToolError(f"{tool}: request to {where} failed ({type(exc).__name__}: {exc})") from None
     if fetched.status >= 400 and fetched.status not in allow_error_status:
         raise AssistantToolError(
             f"{tool}: {where} answered HTTP {fetched.status} {reason}: {_detail(fetched.body)}"

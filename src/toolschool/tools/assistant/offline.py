@@ -65,9 +65,16 @@ def _zone(name: str | None) -> Any:
     try:
         return ZoneInfo(name.strip())
     except (ZoneInfoNotFoundError, ValueError):
-        raise AssistantToolError(
-            f"datetime: unknown timezone {name!r}; use an IANA name such as Europe/Paris or America/New_York"
-        ) from None
+        pass
+    from zoneinfo import available_timezones
+
+    folded = name.strip().lower()
+    for key in available_timezones():  # "europe/paris" → Europe/Paris
+        if key.lower() == folded:
+            return ZoneInfo(key)
+    raise AssistantToolError(
+        f"datetime: unknown timezone {name!r}; use an IANA name such as Europe/Paris or America/New_York"
+    )
 
 
 def _date(text: str | None, action: str) -> dt.date:

@@ -61,7 +61,11 @@ def web_reader(
             status, too many redirects, a timeout or an unreachable host.
     """
     cfg = settings if settings is not None else AssistantSettings()
-    parts = urlsplit((url or "").strip())
+    try:
+        parts = urlsplit((url or "").strip())
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError as exc:
+        raise AssistantToolError(f"web_reader: {url!r} is not a valid URL ({exc})") from None
     if parts.scheme.lower() not in ("http", "https"):
         shown = parts.scheme or "no scheme"
         raise AssistantToolError(f"web_reader: only http and https URLs can be read, not {shown} ({url!r})")
