@@ -4,8 +4,9 @@ The names and arguments are fixed: the evaluation data (``shared/eval/natural_de
 and the generated training data depend on them. Descriptions are kept short because every
 prompt carries all of them (small models have small context budgets).
 
-This module declares the schemas; running the tools (HTTP clients, the offline
-calculator…) belongs to the runtime.
+This module declares the schemas; the runnable tools (the offline calculator, datetime and
+unit converter, the HTTP clients) are :func:`toolschool.tools.assistant.assistant_tools`,
+whose schemas are these.
 """
 
 from __future__ import annotations
