@@ -138,7 +138,7 @@ def _killed_by(exit_code: int, stderr: str, timed_out: bool) -> str | None:
     signo = exit_code - 128 if exit_code > 128 else None
     if signo == signal.SIGXCPU:
         return "cpu limit"
-    if signo == signal.SIGXFSZ:
+    if signo == signal.SIGXFSZ or (exit_code != 0 and "File too large" in stderr):  # Python ignores SIGXFSZ
         return "file size limit"
     if exit_code != 0 and any(s in stderr for s in ("MemoryError", "Cannot allocate memory", "bad_alloc")):
         return "memory limit"
@@ -370,13 +370,14 @@ class Sandbox:
                 a += ["--symlink", os.readlink(host), f"/{link}"]
             elif host.is_dir():
                 a += ["--ro-bind", str(host), f"/{link}"]
+        a += ["--perms", "0755", "--dir", "/etc"]
         for name in ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "alternatives"):
             a += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
         for name in ("passwd", "group", "hosts", "hostname"):
             a += ["--ro-bind", str(self._etc / name), f"/etc/{name}"]
         a += self._python_mounts()
         a += ["--bind", str(self.workspace), WORKSPACE, "--chdir", WORKSPACE,
-              "--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev", "--clearenv"]
+              "--perms", "1777", "--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev", "--clearenv"]
         for k, v in env.items():
             a += ["--setenv", k, v]
         if self._root:  # drop to an unprivileged host uid so RLIMIT_NPROC binds and nothing is root
@@ -414,14 +415,25 @@ class Sandbox:
         limit = self.limits.output_bytes
         out, err = _Capture(limit), _Capture(limit)
         start = time.monotonic()
+        args_fd = -1
+        if self.sandboxed:  # bwrap reads its options from a memfd: /proc/1/cmdline shows no host paths
+            end = cmd.index("--")
+            args_fd = os.memfd_create("bwrap-args", 0)
+            os.write(args_fd, b"".join(a.encode() + b"\0" for a in cmd[1:end]))
+            os.lseek(args_fd, 0, os.SEEK_SET)
+            cmd = [cmd[0], "--args", str(args_fd), *cmd[end:]]
         try:
             proc = subprocess.Popen(
                 cmd, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd,
                 preexec_fn=self._preexec, start_new_session=True, close_fds=True,
+                pass_fds=(args_fd,) if args_fd >= 0 else (),
             )
         except OSError as exc:
             return ExecutionResult("", f"cannot start {cmd[0]}: {exc}", -1, sandboxed=self.sandboxed)
+        finally:
+            if args_fd >= 0:
+                os.close(args_fd)
         if stdin is not None:
             threading.Thread(target=_feed, args=(proc.stdin, stdin.encode()), daemon=True).start()
         timed_out = _pump(proc, out, err, start + timeout_s)
