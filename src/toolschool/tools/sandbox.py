@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import logging
 import os
+import platform
 import resource
 import selectors
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -131,6 +133,44 @@ class _Capture:
             out += f"\n[… truncated: {self.total} bytes, the first {self.limit} shown]"
         return out
 
+# ---- seccomp: a small deny-list BPF filter (x86_64) -------------------------------------------
+# Syscalls an unprivileged process could use to widen the kernel attack surface or look
+# beyond its own processes; each returns EPERM. Numbers: arch/x86/entry/syscalls/syscall_64.tbl.
+_DENIED_X86_64 = {
+    "ptrace": 101, "syslog": 103, "personality": 135, "vhangup": 153, "pivot_root": 155, "chroot": 161,
+    "acct": 163, "mount": 165, "umount2": 166, "swapon": 167, "swapoff": 168, "reboot": 169,
+    "sethostname": 170, "setdomainname": 171, "iopl": 172, "ioperm": 173, "init_module": 175,
+    "delete_module": 176, "quotactl": 179, "kexec_load": 246, "add_key": 248, "request_key": 249,
+    "keyctl": 250, "unshare": 272, "perf_event_open": 298, "name_to_handle_at": 303,
+    "open_by_handle_at": 304, "setns": 308, "process_vm_readv": 310, "process_vm_writev": 311,
+    "finit_module": 313, "kexec_file_load": 320, "bpf": 321, "userfaultfd": 323, "open_tree": 428,
+    "move_mount": 429, "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433, "mount_setattr": 442,
+}
+_CLONE, _CLONE3 = 56, 435
+_NAMESPACE_FLAGS = 0x7E020080  # CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET|NEWTIME
+_RET_ALLOW, _RET_EPERM, _RET_ENOSYS = 0x7FFF0000, 0x00050000 | 1, 0x00050000 | 38
+_LD_ABS, _JEQ, _JGE, _JSET, _RET = 0x20, 0x15, 0x35, 0x45, 0x06
+
+
+def seccomp_filter() -> bytes | None:
+    """The compiled classic-BPF program bwrap loads (``--seccomp FD``), or ``None`` off x86_64.
+
+    Denies (EPERM) the syscalls in ``_DENIED_X86_64`` and ``clone`` with any namespace flag;
+    ``clone3`` returns ENOSYS (its flags sit in memory BPF cannot read; libc falls back to
+    ``clone``); any non-x86_64 syscall ABI (i386 ``int 0x80``, x32) is denied.
+    Shape: ``struct sock_filter {u16 code; u8 jt, jf; u32 k}`` per instruction.
+    """
+    if platform.machine() != "x86_64":
+        return None
+    ins = [(_LD_ABS, 0, 0, 4), (_JEQ, 1, 0, 0xC000003E), (_RET, 0, 0, _RET_EPERM),  # arch == x86_64
+           (_LD_ABS, 0, 0, 0), (_JGE, 0, 1, 0x40000000), (_RET, 0, 0, _RET_EPERM)]  # no x32 ABI
+    for nr in sorted(_DENIED_X86_64.values()):
+        ins += [(_JEQ, 0, 1, nr), (_RET, 0, 0, _RET_EPERM)]
+    ins += [(_JEQ, 0, 1, _CLONE3), (_RET, 0, 0, _RET_ENOSYS),
+            (_JEQ, 0, 3, _CLONE), (_LD_ABS, 0, 0, 16), (_JSET, 0, 1, _NAMESPACE_FLAGS), (_RET, 0, 0, _RET_EPERM),
+            (_RET, 0, 0, _RET_ALLOW)]
+    return b"".join(struct.pack("<HBBI", *i) for i in ins)
+
 
 def _killed_by(exit_code: int, stderr: str, timed_out: bool) -> str | None:
     if timed_out:
@@ -172,6 +212,10 @@ class Sandbox:
     - privileges: as root, code runs as uid/gid 65534 with every capability dropped and
       ``no_new_privs`` set (setuid binaries do not elevate); otherwise as the caller's uid
       in a user namespace;
+    - system calls (x86_64): a seccomp filter denies new namespaces (``unshare``, ``setns``,
+      ``clone`` with namespace flags), ``mount`` and its new-API relatives, ``ptrace``,
+      ``process_vm_*``, ``bpf``, ``perf_event_open``, ``userfaultfd``, ``keyctl``, module and
+      ``kexec`` calls, and the 32-bit syscall ABIs (:func:`seccomp_filter`);
     - environment: cleared; only ``PATH``, ``HOME``, ``LANG``, ``TMPDIR``,
       ``PYTHONDONTWRITEBYTECODE``, ``PYTHONUNBUFFERED`` and the ``env`` passed to
       :meth:`run` are set (host API keys never reach the code);
@@ -181,8 +225,9 @@ class Sandbox:
 
     **Not isolated**:
 
-    - the kernel: no seccomp filter; code may use any system call an unprivileged user may
-      (including creating its own user namespaces) — a kernel bug is an escape;
+    - the kernel: the seccomp filter is a short deny-list, not an allow-list; every other
+      system call an unprivileged user may make is reachable, so a kernel bug there is an
+      escape (off x86_64 there is no filter at all);
     - CPU and memory are per process, not per sandbox (no cgroups): up to ``processes``
       processes each with the CPU and memory limits, bounded by the wall-clock timeout;
       the process limit counts every process of uid 65534 on the host;
@@ -200,6 +245,7 @@ class Sandbox:
         allow_unsandboxed: when ``bwrap`` is unavailable, run plain subprocesses (with the
             rlimits) instead of raising; logs a warning at construction and on every run.
         bwrap: the ``bwrap`` executable (name on ``PATH`` or a path).
+        seccomp: load the deny-list filter (:func:`seccomp_filter`; x86_64 only).
 
     Raises:
         SandboxUnavailableError: ``bwrap`` is missing or cannot create a sandbox here, and
@@ -212,8 +258,10 @@ class Sandbox:
         limits: SandboxLimits | None = None,
         allow_unsandboxed: bool = False,
         bwrap: str = "bwrap",
+        seccomp: bool = True,
     ):
         self.limits = limits or SandboxLimits()
+        self.seccomp = seccomp
         self._own_workspace = workspace is None
         self.workspace = Path(tempfile.mkdtemp(prefix="toolschool-ws-") if workspace is None else workspace)
         self.workspace.mkdir(parents=True, exist_ok=True)
@@ -415,25 +463,28 @@ class Sandbox:
         limit = self.limits.output_bytes
         out, err = _Capture(limit), _Capture(limit)
         start = time.monotonic()
-        args_fd = -1
+        fds: list[int] = []
         if self.sandboxed:  # bwrap reads its options from a memfd: /proc/1/cmdline shows no host paths
             end = cmd.index("--")
-            args_fd = os.memfd_create("bwrap-args", 0)
-            os.write(args_fd, b"".join(a.encode() + b"\0" for a in cmd[1:end]))
-            os.lseek(args_fd, 0, os.SEEK_SET)
-            cmd = [cmd[0], "--args", str(args_fd), *cmd[end:]]
+            options = cmd[1:end]
+            bpf = seccomp_filter() if self.seccomp else None
+            if bpf is not None:
+                fds.append(_memfd("seccomp", bpf))
+                options += ["--seccomp", str(fds[-1])]
+            fds.append(_memfd("bwrap-args", b"".join(a.encode() + b"\0" for a in options)))
+            cmd = [cmd[0], "--args", str(fds[-1]), *cmd[end:]]
         try:
             proc = subprocess.Popen(
                 cmd, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd,
                 preexec_fn=self._preexec, start_new_session=True, close_fds=True,
-                pass_fds=(args_fd,) if args_fd >= 0 else (),
+                pass_fds=tuple(fds),
             )
         except OSError as exc:
             return ExecutionResult("", f"cannot start {cmd[0]}: {exc}", -1, sandboxed=self.sandboxed)
         finally:
-            if args_fd >= 0:
-                os.close(args_fd)
+            for fd in fds:
+                os.close(fd)
         if stdin is not None:
             threading.Thread(target=_feed, args=(proc.stdin, stdin.encode()), daemon=True).start()
         timed_out = _pump(proc, out, err, start + timeout_s)
@@ -449,6 +500,13 @@ class Sandbox:
             duration_ms=round((time.monotonic() - start) * 1000, 2),
             killed_by=_killed_by(exit_code, stderr, timed_out), sandboxed=self.sandboxed,
         )
+
+
+def _memfd(name: str, data: bytes) -> int:
+    fd = os.memfd_create(name, 0)
+    os.write(fd, data)
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
 
 
 def _feed(pipe, data: bytes) -> None:
