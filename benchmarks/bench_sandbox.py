@@ -24,8 +24,12 @@ from pathlib import Path
 
 def _stats(samples: list[float]) -> dict[str, float]:
     s = sorted(samples)
-    return {"p50_ms": round(statistics.median(s), 2), "p95_ms": round(s[min(len(s) - 1, int(0.95 * len(s)))], 2),
-            "mean_ms": round(statistics.fmean(s), 2), "n": len(s)}
+    return {
+        "p50_ms": round(statistics.median(s), 2),
+        "p95_ms": round(s[min(len(s) - 1, int(0.95 * len(s)))], 2),
+        "mean_ms": round(statistics.fmean(s), 2),
+        "n": len(s),
+    }
 
 
 def _time(fn, n: int) -> dict[str, float]:
@@ -48,7 +52,9 @@ def main() -> None:
     args = parser.parse_args()
     logging.disable(logging.WARNING)  # the unsandboxed mode warns on every run
 
-    results: dict[str, object] = {"machine": {"platform": platform.platform(), "python": platform.python_version()}}
+    results: dict[str, object] = {
+        "machine": {"platform": platform.platform(), "python": platform.python_version()}
+    }
     with Sandbox() as box, Sandbox(allow_unsandboxed=True, bwrap="/nonexistent/bwrap") as plain:
         assert box.sandboxed and box.run(["true"]).ok
         cases = {

@@ -11,8 +11,17 @@ from toolschool.errors import ArgumentValidationError
 from toolschool.tools import get_toolkit
 from toolschool.tools.toolkits.coding import CODING_TOOLS, analyze, coding_tools, complexity
 
-NAMES = ["execute_python", "execute_bash", "read_file", "write_file", "list_dir", "run_tests",
-         "analyze_code", "debug_code", "search_docs"]
+NAMES = [
+    "execute_python",
+    "execute_bash",
+    "read_file",
+    "write_file",
+    "list_dir",
+    "run_tests",
+    "analyze_code",
+    "debug_code",
+    "search_docs",
+]
 
 
 @pytest.fixture(scope="module")
@@ -88,13 +97,15 @@ def test_read_file_errors_are_results(tools):
 
 @needs_bwrap
 def test_run_tests_reports_counts_and_failures(tools):
-    tools["write_file"](path="tdir/test_demo.py", content=(
-        "def test_ok():\n    assert 1 + 1 == 2\n\n"
-        "def test_bad():\n    assert [1, 2] == [1, 3]\n"
-    ))
+    tools["write_file"](
+        path="tdir/test_demo.py",
+        content=("def test_ok():\n    assert 1 + 1 == 2\n\ndef test_bad():\n    assert [1, 2] == [1, 3]\n"),
+    )
     r = tools["run_tests"](path="tdir")
     assert (r["passed"], r["failed"], r["errors"]) == (1, 1, 0), r
-    assert r["failures"][0]["test"] == "tdir/test_demo.py::test_bad" and "assert" in r["failures"][0]["message"]
+    assert (
+        r["failures"][0]["test"] == "tdir/test_demo.py::test_bad" and "assert" in r["failures"][0]["message"]
+    )
     assert r["exit_code"] == 1 and "1 failed, 1 passed" in r["summary"]
 
 
@@ -103,8 +114,13 @@ def test_debug_code_points_at_the_failing_line(tools):
     code = "a = 1\nb = 0\n\ndef f(x):\n    return x / b\n\nprint(f(a))\n"
     r = tools["debug_code"](code=code)
     assert r["ok"] is False and r["error"] == "ZeroDivisionError: division by zero" and r["line"] == 5
-    assert r["context"].splitlines() == ["    3 | ", "    4 | def f(x):", ">   5 |     return x / b",
-                                         "    6 | ", "    7 | print(f(a))"]
+    assert r["context"].splitlines() == [
+        "    3 | ",
+        "    4 | def f(x):",
+        ">   5 |     return x / b",
+        "    6 | ",
+        "    7 | print(f(a))",
+    ]
     assert tools["debug_code"](code="print('fine')") == {"ok": True, "stdout": "fine\n", "stderr": ""}
     r = tools["debug_code"](code="x = (\n")
     assert r["line"] in (1, 2) and "SyntaxError" in r["error"]
@@ -138,13 +154,22 @@ def test_analyze_code_finds_syntax_errors_smells_and_complexity():
     )
     report = analyze(code)
     kinds = [s["kind"] for s in report["smells"]]
-    assert kinds == ["mutable-default", "os.system", "shell=True", "bare-except", "eval-input", "pickle.loads"]
+    assert kinds == [
+        "mutable-default",
+        "os.system",
+        "shell=True",
+        "bare-except",
+        "eval-input",
+        "pickle.loads",
+    ]
     # 1 + if + (and, or: 2) + for + except + comprehension (for 1 + if 1) = 8
     assert report["complexity"] == [{"function": "run", "line": 2, "complexity": 8}]
 
 
 def test_complexity_measures_nested_functions_separately():
-    tree = ast.parse("def outer(a):\n    def inner(b):\n        return 1 if b else 2\n    while a:\n        a -= 1\n")
+    tree = ast.parse(
+        "def outer(a):\n    def inner(b):\n        return 1 if b else 2\n    while a:\n        a -= 1\n"
+    )
     outer, inner = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]
     assert complexity(outer) == 2 and complexity(inner) == 2
 
@@ -156,7 +181,9 @@ def test_safe_mode_asks_before_running_or_writing(sb):
     assert "declined" in tools["execute_python"](code="print(1)")["error"]
     assert "declined" in tools["write_file"](path="x.txt", content="x")["error"]
     assert not (sb.workspace / "x.txt").exists()
-    assert "error" not in tools["read_file"](path="pkg/mod.py") and "error" not in tools["analyze_code"](code="1")
+    assert "error" not in tools["read_file"](path="pkg/mod.py") and "error" not in tools["analyze_code"](
+        code="1"
+    )
     assert asked == ["execute_python", "write_file"]
 
 
@@ -165,7 +192,10 @@ def test_allow_list_limits_the_session_tools(tmp_path_factory):
     from toolschool.tools.sandbox import Sandbox
 
     box = Sandbox(tmp_path_factory.mktemp("ws"), limits=SMALL, allow_unsandboxed=True)
-    assert [t.name for t in coding_tools(box, allow=["read_file", "analyze_code"])] == ["read_file", "analyze_code"]
+    assert [t.name for t in coding_tools(box, allow=["read_file", "analyze_code"])] == [
+        "read_file",
+        "analyze_code",
+    ]
     with pytest.raises(ValueError, match="unknown coding tools"):
         coding_tools(box, allow=["rm_rf"])
     box.close()

@@ -9,7 +9,14 @@ import pytest
 
 from tests.tools.sandbox_fixtures import SMALL, make_sandbox, needs_bwrap
 from toolschool.errors import SandboxPathError, SandboxUnavailableError, ToolschoolError
-from toolschool.tools.sandbox import WORKSPACE, ExecutionResult, Sandbox, SandboxLimits, _killed_by, seccomp_filter
+from toolschool.tools.sandbox import (
+    WORKSPACE,
+    ExecutionResult,
+    Sandbox,
+    SandboxLimits,
+    _killed_by,
+    seccomp_filter,
+)
 
 
 @pytest.fixture(scope="module")

@@ -45,8 +45,11 @@ def test_cannot_connect_to_a_host_server_on_loopback(sb):
     accepted = []
     t = threading.Thread(target=lambda: _accept(server, accepted))
     t.start()
-    r = py(sb, f"import socket\ntry:\n socket.create_connection(('127.0.0.1', {port}), timeout=1)\n"
-               " print('CONNECTED')\nexcept OSError as e:\n print(type(e).__name__)")
+    r = py(
+        sb,
+        f"import socket\ntry:\n socket.create_connection(('127.0.0.1', {port}), timeout=1)\n"
+        " print('CONNECTED')\nexcept OSError as e:\n print(type(e).__name__)",
+    )
     t.join()
     server.close()
     assert r.stdout.strip() == "ConnectionRefusedError", r
@@ -61,20 +64,29 @@ def _accept(server, accepted):
 
 
 def test_cannot_reach_any_outside_address(sb):
-    r = py(sb, "import socket\ntry:\n socket.create_connection(('1.1.1.1', 53), timeout=1)\n print('CONNECTED')\n"
-               "except OSError as e:\n print(e.errno)")
+    r = py(
+        sb,
+        "import socket\ntry:\n socket.create_connection(('1.1.1.1', 53), timeout=1)\n print('CONNECTED')\n"
+        "except OSError as e:\n print(e.errno)",
+    )
     assert r.stdout.strip() == "101", r  # ENETUNREACH: no route, no interface but lo
 
 
 def test_dns_does_not_resolve(sb):
-    r = py(sb, "import socket\ntry:\n print(socket.getaddrinfo('example.com', 80))\n"
-               "except socket.gaierror as e:\n print('gaierror', e)")
+    r = py(
+        sb,
+        "import socket\ntry:\n print(socket.getaddrinfo('example.com', 80))\n"
+        "except socket.gaierror as e:\n print('gaierror', e)",
+    )
     assert r.stdout.startswith("gaierror"), r
 
 
 def test_no_raw_sockets(sb):
-    r = py(sb, "import socket\ntry:\n socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)\n"
-               " print('RAW')\nexcept PermissionError as e:\n print('denied')")
+    r = py(
+        sb,
+        "import socket\ntry:\n socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)\n"
+        " print('RAW')\nexcept PermissionError as e:\n print('denied')",
+    )
     assert r.stdout.strip() == "denied", r
 
 
@@ -89,8 +101,11 @@ def test_host_abstract_unix_socket_is_unreachable(sb):
     server.bind(name)
     server.listen(1)
     try:
-        r = py(sb, f"import socket\ns = socket.socket(socket.AF_UNIX)\ntry:\n s.connect({name!r})\n"
-                   " print('CONNECTED')\nexcept OSError as e:\n print(type(e).__name__)")
+        r = py(
+            sb,
+            f"import socket\ns = socket.socket(socket.AF_UNIX)\ntry:\n s.connect({name!r})\n"
+            " print('CONNECTED')\nexcept OSError as e:\n print(type(e).__name__)",
+        )
     finally:
         server.close()
     assert r.stdout.strip() in {"ConnectionRefusedError", "FileNotFoundError"}, r
@@ -100,14 +115,28 @@ def test_host_abstract_unix_socket_is_unreachable(sb):
 def test_etc_shadow_is_absent(sb):
     r = sb.run_bash("cat /etc/shadow; ls /etc")
     assert "No such file" in r.stderr and r.exit_code == 0
-    assert set(r.stdout.split()) <= {"ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "alternatives",
-                                     "passwd", "group", "hosts", "hostname"}, r.stdout
+    assert set(r.stdout.split()) <= {
+        "ld.so.cache",
+        "ld.so.conf",
+        "ld.so.conf.d",
+        "localtime",
+        "alternatives",
+        "passwd",
+        "group",
+        "hosts",
+        "hostname",
+    }, r.stdout
 
 
 def test_host_home_files_are_invisible(sb):
-    host_files = [p for p in Path("/root").iterdir() if p.name != ".pyenv"] if os.access("/root", os.R_OK) else []
-    r = py(sb, "import os; print(sorted(os.listdir('/root')) if os.path.exists('/root') else []); "
-               "print(os.path.exists('/home') and os.listdir('/home'))")
+    host_files = (
+        [p for p in Path("/root").iterdir() if p.name != ".pyenv"] if os.access("/root", os.R_OK) else []
+    )
+    r = py(
+        sb,
+        "import os; print(sorted(os.listdir('/root')) if os.path.exists('/root') else []); "
+        "print(os.path.exists('/home') and os.listdir('/home'))",
+    )
     listed = r.stdout.splitlines()[0]
     assert listed in ("[]", "['.pyenv']"), r  # only the interpreter's install dir, when it lives there
     for p in host_files[:5]:
@@ -130,7 +159,9 @@ def test_work_is_not_mounted(sb):
 # ---- writing outside the workspace ----------------------------------------------------------
 @pytest.mark.parametrize("target", ["/usr/escape", "/etc/escape", "/opt/venv/escape", "/escape"])
 def test_cannot_write_system_paths(sb, target):
-    r = py(sb, f"try:\n open({target!r}, 'w').write('x')\n print('WROTE')\nexcept OSError as e:\n print(e.errno)")
+    r = py(
+        sb, f"try:\n open({target!r}, 'w').write('x')\n print('WROTE')\nexcept OSError as e:\n print(e.errno)"
+    )
     assert r.stdout.strip() in {"30", "13", "2"}, r  # EROFS, EACCES, ENOENT
     assert not Path(target).exists()
 
@@ -159,8 +190,12 @@ def test_fork_bomb_is_bounded(sb):
 
 
 def test_process_count_is_capped(sb):
-    r = py(sb, "import os, time\nn = 0\ntry:\n while True:\n  if os.fork() == 0:\n   time.sleep(5); os._exit(0)\n"
-               "  n += 1\nexcept OSError as e:\n print(n, e.errno)", timeout_s=3)
+    r = py(
+        sb,
+        "import os, time\nn = 0\ntry:\n while True:\n  if os.fork() == 0:\n   time.sleep(5); os._exit(0)\n"
+        "  n += 1\nexcept OSError as e:\n print(n, e.errno)",
+        timeout_s=3,
+    )
     n, errno = map(int, r.stdout.split())
     assert errno == 11 and n < SMALL.processes, r  # EAGAIN from RLIMIT_NPROC
 
@@ -197,15 +232,22 @@ def test_huge_file_hits_the_file_size_limit(sb):
 
 
 def test_open_files_are_capped(sb):
-    r = py(sb, "fs = []\ntry:\n while True: fs.append(open('/dev/null'))\nexcept OSError as e:\n print(len(fs), e.errno)")
+    r = py(
+        sb,
+        "fs = []\ntry:\n while True: fs.append(open('/dev/null'))\n"
+        "except OSError as e:\n print(len(fs), e.errno)",
+    )
     n, errno = map(int, r.stdout.split())
     assert errno == 24 and n < SMALL.open_files, r  # EMFILE
 
 
 # ---- processes and signals ------------------------------------------------------------------
 def test_killing_the_parent_does_not_reach_the_host(sb):
-    r = py(sb, "import os, signal\nprint(os.getppid())\ntry:\n os.kill(os.getppid(), signal.SIGKILL)\n"
-               "except OSError as e:\n print(e.errno)")
+    r = py(
+        sb,
+        "import os, signal\nprint(os.getppid())\ntry:\n os.kill(os.getppid(), signal.SIGKILL)\n"
+        "except OSError as e:\n print(e.errno)",
+    )
     assert r.stdout.split() == ["1", "1"], r  # the parent is the namespace's init; EPERM
     assert sb.run_bash("echo alive").stdout == "alive\n"  # and the sandbox still works
 
@@ -224,8 +266,11 @@ def test_kill_minus_one_only_reaches_the_sandbox(sb):
 def test_host_pids_cannot_be_signalled(sb):
     host = subprocess.Popen(["sleep", "30"])
     try:
-        r = py(sb, f"import os\nfor pid in ({host.pid}, {os.getpid()}):\n try:\n  os.kill(pid, 9); print('KILLED')\n"
-                   " except OSError as e:\n  print(e.errno)")
+        r = py(
+            sb,
+            f"import os\nfor pid in ({host.pid}, {os.getpid()}):\n try:\n  os.kill(pid, 9); print('KILLED')\n"
+            " except OSError as e:\n  print(e.errno)",
+        )
         assert host.poll() is None
     finally:
         host.kill()
@@ -238,7 +283,9 @@ def test_host_processes_are_invisible(sb):
     assert int(r.stdout) <= 5, r  # init, bash, ls, grep, wc
     assert sb.run_bash(f"test -e /proc/{os.getpid()}").exit_code == 1
     init = sb.run_bash("tr '\\0' ' ' < /proc/1/cmdline").stdout
-    assert init.split()[1:3] == ["--args", str(init.split()[2])] and "/work" not in init, init  # no host paths
+    assert init.split()[1:3] == ["--args", str(init.split()[2])] and "/work" not in init, (
+        init
+    )  # no host paths
 
 
 def test_proc_1_root_is_not_the_host_root(sb):
@@ -296,8 +343,11 @@ def test_runs_unprivileged_without_capabilities(sb):
 
 
 def test_ptrace_is_denied(sb):
-    r = py(sb, "import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
-               "print(libc.ptrace(16, 1, 0, 0), ctypes.get_errno())")  # PTRACE_ATTACH to init
+    r = py(
+        sb,
+        "import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+        "print(libc.ptrace(16, 1, 0, 0), ctypes.get_errno())",
+    )  # PTRACE_ATTACH to init
     assert r.stdout.split() == ["-1", "1"], r  # EPERM
 
 
@@ -318,13 +368,16 @@ def test_unshare_gives_no_way_out(sb):
     assert not Path("/usr/x").exists()
 
 
-@pytest.mark.parametrize("call", [
-    "libc.syscall(272, 0x10000000)",  # unshare(CLONE_NEWUSER)
-    "libc.syscall(56, 0x10000000 | 17, 0, 0, 0, 0)",  # clone(CLONE_NEWUSER | SIGCHLD)
-    "libc.syscall(165, b'none', b'/tmp', b'tmpfs', 0, 0)",  # mount
-    "libc.syscall(308, 0, 0)",  # setns
-    "libc.syscall(321, 0, 0, 0)",  # bpf
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        "libc.syscall(272, 0x10000000)",  # unshare(CLONE_NEWUSER)
+        "libc.syscall(56, 0x10000000 | 17, 0, 0, 0, 0)",  # clone(CLONE_NEWUSER | SIGCHLD)
+        "libc.syscall(165, b'none', b'/tmp', b'tmpfs', 0, 0)",  # mount
+        "libc.syscall(308, 0, 0)",  # setns
+        "libc.syscall(321, 0, 0, 0)",  # bpf
+    ],
+)
 def test_seccomp_denies_namespace_mount_and_bpf_syscalls(sb, call):
     r = py(sb, f"import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nprint({call}, ctypes.get_errno())")
     assert r.stdout.split() == ["-1", "1"], r  # EPERM
@@ -343,8 +396,10 @@ def test_devices_are_minimal(sb):
 
 
 def test_setuid_binaries_do_not_elevate(sb):
-    r = sb.run_bash("grep ' /usr ' /proc/self/mountinfo; su -c id root </dev/null 2>&1; "
-                    "python -c 'import os; print(os.geteuid())'")
+    r = sb.run_bash(
+        "grep ' /usr ' /proc/self/mountinfo; su -c id root </dev/null 2>&1; "
+        "python -c 'import os; print(os.geteuid())'"
+    )
     assert "nosuid" in r.stdout.splitlines()[0], r
     assert r.stdout.splitlines()[-1] != "0", r
 

@@ -166,8 +166,9 @@ def seccomp_filter() -> bytes | None:
            (_LD_ABS, 0, 0, 0), (_JGE, 0, 1, 0x40000000), (_RET, 0, 0, _RET_EPERM)]  # no x32 ABI
     for nr in sorted(_DENIED_X86_64.values()):
         ins += [(_JEQ, 0, 1, nr), (_RET, 0, 0, _RET_EPERM)]
-    ins += [(_JEQ, 0, 1, _CLONE3), (_RET, 0, 0, _RET_ENOSYS),
-            (_JEQ, 0, 3, _CLONE), (_LD_ABS, 0, 0, 16), (_JSET, 0, 1, _NAMESPACE_FLAGS), (_RET, 0, 0, _RET_EPERM),
+    ins += [(_JEQ, 0, 1, _CLONE3), (_RET, 0, 0, _RET_ENOSYS),  # clone3: ENOSYS, libc falls back
+            (_JEQ, 0, 3, _CLONE), (_LD_ABS, 0, 0, 16),  # clone: load flags (args[0], low 32 bits)
+            (_JSET, 0, 1, _NAMESPACE_FLAGS), (_RET, 0, 0, _RET_EPERM),
             (_RET, 0, 0, _RET_ALLOW)]
     return b"".join(struct.pack("<HBBI", *i) for i in ins)
 

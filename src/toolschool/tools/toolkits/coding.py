@@ -260,7 +260,8 @@ def debug_report(code: str, r: ExecutionResult) -> dict[str, Any]:
         src = code.splitlines()
         lo, hi = max(1, n - 2), min(len(src), n + 2)
         out["line"] = n
-        out["context"] = "\n".join(f"{'>' if i == n else ' '}{i:4d} | {src[i - 1]}" for i in range(lo, hi + 1))
+        marks = {i: ">" if i == n else " " for i in range(lo, hi + 1)}
+        out["context"] = "\n".join(f"{mark}{i:4d} | {src[i - 1]}" for i, mark in marks.items())
     return out
 
 
@@ -302,7 +303,8 @@ def _dotted(node: ast.AST) -> str:
 _RISKY = {
     "eval": "eval() runs arbitrary code", "exec": "exec() runs arbitrary code",
     "os.system": "os.system() runs a shell command", "os.popen": "os.popen() runs a shell command",
-    "pickle.loads": "unpickling untrusted data runs code", "pickle.load": "unpickling untrusted data runs code",
+    "pickle.loads": "unpickling untrusted data runs code",
+    "pickle.load": "unpickling untrusted data runs code",
     "marshal.loads": "unmarshalling untrusted data is unsafe", "__import__": "dynamic import",
 }
 
@@ -323,7 +325,7 @@ def _smells(tree: ast.AST) -> list[dict[str, Any]]:
                 for k in node.keywords
             ):
                 found.append((node.lineno, "shell=True", f"{name}(shell=True) invites shell injection"))
-            elif name == "yaml.load" and not any(k.arg == "Loader" for k in node.keywords) and len(node.args) < 2:
+            elif name == "yaml.load" and len(node.args) < 2 and all(k.arg != "Loader" for k in node.keywords):
                 found.append((node.lineno, "yaml.load", "yaml.load without a safe Loader"))
         elif isinstance(node, ast.ExceptHandler) and node.type is None:
             found.append((node.lineno, "bare-except", "bare except: also catches KeyboardInterrupt"))
@@ -448,4 +450,5 @@ def coding_tools(
         raise ValueError(f"unknown coding tools {unknown}; known: {', '.join(_NAMES)}")
     session = CodingTools(sandbox, timeout_s=timeout_s, confirm=confirm)
     schemas = {s.name: s for s in CODING_TOOLS}
-    return [Tool(schema=schemas[n].model_copy(deep=True), fn=getattr(session, n)) for n in _NAMES if n in names]
+    chosen = [n for n in _NAMES if n in names]
+    return [Tool(schema=schemas[n].model_copy(deep=True), fn=getattr(session, n)) for n in chosen]
