@@ -199,3 +199,10 @@ def test_allow_list_limits_the_session_tools(tmp_path_factory):
     with pytest.raises(ValueError, match="unknown coding tools"):
         coding_tools(box, allow=["rm_rf"])
     box.close()
+
+
+@needs_bwrap
+def test_file_tools_do_not_hang_on_a_fifo_left_by_sandboxed_code(tools):
+    assert tools["execute_bash"](command="mkfifo trap && echo ok")["stdout"] == "ok\n"
+    assert "not a regular file" in tools["read_file"](path="trap")["error"]
+    assert "error" in tools["write_file"](path="trap", content="x")

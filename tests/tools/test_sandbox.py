@@ -136,3 +136,62 @@ def test_seccomp_filter_is_well_formed():
         assert bpf is None
         return
     assert bpf is not None and len(bpf) % 8 == 0 and len(bpf) // 8 < 4096  # BPF_MAXINSNS
+
+
+_UNPRIVILEGED_CHECKS = r"""
+import json
+from toolschool.tools.sandbox import Sandbox, SandboxLimits
+with Sandbox(limits=SandboxLimits(processes=32, cpu_s=3)) as box:
+    print(json.dumps({
+        "uid": box.run_bash("id -u").stdout.strip(),
+        "shadow": box.run_bash("cat /etc/shadow").exit_code,
+        "ifaces": box.run_python("import socket; print(len(socket.if_nameindex()))").stdout.strip(),
+        "unshare": box.run_bash("unshare -U true").exit_code,
+        "bomb": box.run_bash("b(){ b | b & }; b; sleep 1", timeout_s=3).stderr.count("Resource temporarily"),
+        "caps": box.run_bash("grep CapEff /proc/self/status").stdout.split()[-1],
+    }))
+"""
+
+
+@needs_bwrap
+def test_unprivileged_callers_get_the_user_namespace_sandbox():
+    """The non-root path (bwrap with a user namespace), run as uid 65534 with the system Python."""
+    import json
+    import os
+    import subprocess
+    import sys
+    import sysconfig
+    from pathlib import Path
+
+    import toolschool
+
+    system_python = Path("/usr/bin/python3")
+    if os.geteuid() != 0 or not system_python.exists():
+        pytest.skip("needs root (to become uid 65534) and /usr/bin/python3")
+    probe = subprocess.run(
+        [system_python, "-c", "import sys; print(sys.version_info[:2])"], capture_output=True
+    )
+    if probe.stdout.decode().strip() != str(sys.version_info[:2]):
+        pytest.skip("/usr/bin/python3 is another Python version than the venv's packages")
+    path = f"{Path(toolschool.__file__).parents[1]}:{sysconfig.get_paths()['purelib']}"
+    done = subprocess.run(
+        [
+            "setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "env",
+            f"PYTHONPATH={path}",
+            str(system_python),
+            "-c",
+            _UNPRIVILEGED_CHECKS,
+        ],
+        capture_output=True,
+        text=True,
+        cwd="/tmp",
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    got = json.loads(done.stdout.strip().splitlines()[-1])
+    assert got["uid"] == "65534" and got["shadow"] == 1 and got["ifaces"] == "1", got
+    assert got["unshare"] != 0 and got["bomb"] > 0 and got["caps"] == "0000000000000000", got

@@ -241,7 +241,8 @@ class Sandbox:
 
     Args:
         workspace: host directory mounted at :data:`WORKSPACE`; created if missing. ``None``
-            makes a temporary one, deleted by :meth:`close`.
+            makes a temporary one, deleted by :meth:`close`. As root, the directory itself
+            is given to uid 65534 (mode 0755) so the sandboxed code can write in it.
         limits: resource limits of every run.
         allow_unsandboxed: when ``bwrap`` is unavailable, run plain subprocesses (with the
             rlimits) instead of raising; logs a warning at construction and on every run.

@@ -16,9 +16,11 @@ File tools run on the host but resolve every path through :meth:`Sandbox.resolve
 from __future__ import annotations
 
 import ast
+import errno
 import json
 import os
 import re
+import stat
 import subprocess
 import types
 from collections.abc import Callable, Iterable
@@ -217,7 +219,16 @@ class CodingTools:
 
 
 def _nofollow(path: str, flags: int) -> int:
-    return os.open(path, flags | os.O_NOFOLLOW, 0o644)  # the last component must not be a link
+    """Open without following a final symlink or blocking (a FIFO left by sandboxed code), and
+    only a regular file: anything else raises ``OSError`` before a byte moves."""
+    fd = os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, "is a directory")
+        raise OSError(errno.EINVAL, "not a regular file")
+    return fd
 
 
 _COUNT = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed|deselected)")
