@@ -492,8 +492,9 @@ class Sandbox:
         timed_out = _pump(proc, out, err, start + timeout_s)
         if timed_out:
             _kill(proc)
+        if not self.sandboxed:  # leftovers in the process group (bwrap's die with its PID namespace)
+            _kill(proc)
         code = proc.wait()
-        _kill(proc)  # stragglers in the process group (unsandboxed mode; bwrap's die with it)
         exit_code = 128 - code if code < 0 else code
         stderr = err.text()
         return ExecutionResult(
