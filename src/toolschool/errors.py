@@ -13,7 +13,9 @@ argument). Bad *model output* is never an exception: parsers return it as data
      ├── ArgumentValidationError  tool-call arguments do not match a tool's schema
      ├── RegistryError          an unknown name was looked up (lists the known names)
      ├── ModelLoadError         a model or tokenizer could not be found or loaded
-     └── TrainingGuardError     a known-bad training setting was refused
+     ├── TrainingGuardError     a known-bad training setting was refused
+     ├── SandboxUnavailableError  no bubblewrap sandbox and no opt-in to run unsandboxed
+     └── SandboxPathError       a file path leaves a sandbox's workspace
 """
 
 from __future__ import annotations
@@ -62,3 +64,14 @@ class ModelLoadError(ToolschoolError, RuntimeError):
 
 class TrainingGuardError(ToolschoolError, ValueError):
     """A training setting known to fail silently or crash was refused."""
+
+
+class SandboxUnavailableError(ToolschoolError, RuntimeError):
+    """Code cannot be run isolated: ``bwrap`` (Debian package ``bubblewrap``) is missing or fails.
+
+    Running without isolation needs the explicit opt-in ``Sandbox(allow_unsandboxed=True)``.
+    """
+
+
+class SandboxPathError(ToolschoolError, ValueError):
+    """A path given to a sandboxed file tool resolves outside the session's workspace."""

@@ -10,7 +10,10 @@ from toolschool.types import ToolSchema
 
 TOOLKITS: Registry[list[ToolSchema]] = Registry(
     "toolkit",
-    {"assistant": "toolschool.tools.toolkits.assistant:ASSISTANT_TOOLS"},
+    {
+        "assistant": "toolschool.tools.toolkits.assistant:ASSISTANT_TOOLS",
+        "coding": "toolschool.tools.toolkits.coding:CODING_TOOLS",
+    },
 )
 
 
