@@ -67,6 +67,8 @@ class Step:
         first_call_ms: from the step's start until its first call was submitted (ms; None
             without calls).
         total_ms: the whole step (ms).
+        started: ``time.perf_counter()`` at the step's start (seconds), to compare with
+            :attr:`ToolOutcome.started`.
     """
 
     index: int
@@ -79,6 +81,7 @@ class Step:
     wait_ms: float = 0.0
     first_call_ms: float | None = None
     total_ms: float = 0.0
+    started: float = 0.0
 
 
 @dataclass
@@ -221,8 +224,8 @@ class Agent:
         pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="toolschool-early") if self.streams else None
         try:
             for index in range(self.max_steps):
-                step = Step(index=index, raw="")
                 step_start = time.perf_counter()
+                step = Step(index=index, raw="", started=step_start)
                 request = ChatRequest(messages=list(history), tools=self.tools)
                 parsed = self._turn_streaming(request, step, pool) if pool else self._turn_complete(request, step)
                 step.parse_errors = list(parsed.errors)
