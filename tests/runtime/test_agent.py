@@ -97,7 +97,8 @@ def test_chained_calls_use_earlier_results():
     assert [s.calls[0].name for s in result.step_log[:2]] == ["weather", "calculator"]
     assert result.step_log[1].calls[0].arguments == {"expression": "20-4"}
     assert result.outcomes[1].content == "16" and result.steps == 3
-    assert result.conversation.messages[0].role == "system" and result.conversation.messages[0].content == "Be brief."
+    first = result.conversation.messages[0]
+    assert first.role == "system" and first.content == "Be brief."
     assert backend.requests[0].messages[0].content == "Be brief."
 
 

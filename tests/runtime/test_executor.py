@@ -64,7 +64,8 @@ def test_success_str_and_json():
     assert out.ok and out.content == "5" and out.call_id == "id-add" and out.name == "add"
     assert out.duration_ms >= 0 and not out.truncated and not out.timed_out
     assert ex.run(call("echo", text="hi there")).content == "hi there"
-    assert json.loads(ex.run(call("lookup", city="Oslo")).content) == {"city": "Oslo", "temp_c": 21.5, "note": "ø"}
+    looked_up = json.loads(ex.run(call("lookup", city="Oslo")).content)
+    assert looked_up == {"city": "Oslo", "temp_c": 21.5, "note": "ø"}
     assert out.to_result() == ToolResult(call_id="id-add", name="add", content="5")
 
 
@@ -148,7 +149,8 @@ def test_parallel_is_faster_than_serial_and_keeps_order():
     start = time.perf_counter()
     ser = ex.run_many(calls, parallel=False)
     ser_s = time.perf_counter() - start
-    assert [o.content for o in par] == ["slept 0.3", "slept 0.1", "slept 0.2", "3"] == [o.content for o in ser]
+    expected = ["slept 0.3", "slept 0.1", "slept 0.2", "3"]
+    assert [o.content for o in par] == expected == [o.content for o in ser]
     assert par_s < 0.5 < ser_s
     assert all(isinstance(o, ToolOutcome) for o in par)
 

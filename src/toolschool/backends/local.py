@@ -5,9 +5,10 @@ Requests are rendered in the model's turn layout and the tool format, sorted by 
 :class:`~toolschool.backends.generation.PrefixCachedDecoder` (shared system prompt computed
 once), or with plain ``model.generate``.
 Generation stops at the layout's end-of-turn marker(s). :meth:`LocalBackend.stream` decodes one
-request token by token and yields the text as it is generated (for early tool execution). Use bf16 *weights* for speed on
-CPU (bf16 autocast slows ``generate`` here); :func:`prepare_for_inference` does that and
-merges a LoRA adapter first, so no adapter overhead is paid per token.
+request token by token and yields the text as it is generated (for early tool execution).
+Use bf16 *weights* for speed on CPU (bf16 autocast slows ``generate`` here);
+:func:`prepare_for_inference` does that and merges a LoRA adapter first, so no adapter
+overhead is paid per token.
 """
 
 from __future__ import annotations

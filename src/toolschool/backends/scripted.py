@@ -48,7 +48,9 @@ class ScriptedBackend:
     def _take(self, request: ChatRequest) -> str:
         with self._lock:
             if self._next >= len(self.turns):
-                raise ValueError(f"ScriptedBackend has only {len(self.turns)} turns; request {self._next + 1} has none")
+                raise ValueError(
+                    f"ScriptedBackend has only {len(self.turns)} turns; request {self._next + 1} has none"
+                )
             self.requests.append(request)
             text = self.turns[self._next]
             self._next += 1
@@ -75,9 +77,8 @@ class ScriptedBackend:
         for request in requests:
             start = time.perf_counter()
             pieces = list(self.stream(request))
-            answers.append(
-                Completion(raw="".join(pieces), latency_ms=(time.perf_counter() - start) * 1000, new_tokens=len(pieces))
-            )
+            latency_ms = (time.perf_counter() - start) * 1000
+            answers.append(Completion(raw="".join(pieces), latency_ms=latency_ms, new_tokens=len(pieces)))
         if on_batch:
             on_batch(len(requests))
         return answers

@@ -221,13 +221,18 @@ class Agent:
             history.insert(0, Message(role="system", content=self.system))
         log: list[Step] = []
         answer, stopped_by = "", "max_steps"
-        pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="toolschool-early") if self.streams else None
+        pool = None
+        if self.streams:
+            pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="toolschool-early")
         try:
             for index in range(self.max_steps):
                 step_start = time.perf_counter()
                 step = Step(index=index, raw="", started=step_start)
                 request = ChatRequest(messages=list(history), tools=self.tools)
-                parsed = self._turn_streaming(request, step, pool) if pool else self._turn_complete(request, step)
+                if pool is not None:
+                    parsed = self._turn_streaming(request, step, pool)
+                else:
+                    parsed = self._turn_complete(request, step)
                 step.parse_errors = list(parsed.errors)
                 step.total_ms = (time.perf_counter() - step_start) * 1000
                 log.append(step)
@@ -236,12 +241,12 @@ class Agent:
                     history.append(Message(role="assistant", content=answer))
                     stopped_by = "answer"
                     break
-                history.append(Message(role="assistant", content=parsed.content.strip(), tool_calls=step.calls))
+                content = parsed.content.strip()
+                history.append(Message(role="assistant", content=content, tool_calls=step.calls))
                 for outcome in step.outcomes:
-                    result = outcome.to_result()
-                    history.append(
-                        Message(role="tool", content=result.content, tool_call_id=result.call_id, name=result.name)
-                    )
+                    r = outcome.to_result()
+                    tool_msg = Message(role="tool", content=r.content, tool_call_id=r.call_id, name=r.name)
+                    history.append(tool_msg)
         finally:
             if pool is not None:
                 pool.shutdown(wait=False)

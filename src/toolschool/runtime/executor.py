@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from toolschool.tools.schema import Tool, validate_arguments
-from toolschool.types import ToolCall, ToolResult
+from toolschool.types import ToolCall, ToolResult, ToolSchema
 
 
 @dataclass
@@ -73,7 +73,8 @@ class ToolOutcome:
     def to_result(self) -> ToolResult:
         """The :class:`~toolschool.types.ToolResult` fed back to the model: the output, or
         the error text when the call failed."""
-        return ToolResult(call_id=self.call_id, name=self.name, content=self.content if self.ok else self.error or "")
+        content = self.content if self.error is None else self.error
+        return ToolResult(call_id=self.call_id, name=self.name, content=content)
 
 
 def output_text(value: Any) -> str:
@@ -135,7 +136,7 @@ class ToolExecutor:
         self._confirm_lock = threading.Lock()
 
     @property
-    def schemas(self):
+    def schemas(self) -> list[ToolSchema]:
         """The :class:`~toolschool.types.ToolSchema` of every tool that may run (allow-list applied)."""
         return [t.schema for t in self.tools.values() if self.allow is None or t.name in self.allow]
 
@@ -157,7 +158,8 @@ class ToolExecutor:
                 try:
                     accepted = bool(self.confirm(call))
                 except Exception as exc:  # a broken confirm callback declines
-                    return None, f"Error: confirming the call to {call.name} failed ({type(exc).__name__}: {exc})"
+                    why = f"{type(exc).__name__}: {exc}"
+                    return None, f"Error: confirming the call to {call.name} failed ({why})"
             if not accepted:
                 return None, f"Error: the user declined the call to {call.name}"
         return tool, None
