@@ -2,10 +2,16 @@
 
 A :class:`~toolschool.backends.scripted.ScriptedBackend` streams pre-written Hermes turns
 (``<tool_call>{…}</tool_call>`` blocks, as Qwen2.5 writes them) at a fixed per-chunk delay
-that stands for decode speed — by default 25 ms per 4-character chunk, about one token of
-SmolLM2-135M greedy decoding at batch 1 on this project's 2-core CPU — and the tools sleep for
-fixed times (200-500 ms, like HTTP lookups). Each scenario is run by the same
-:class:`~toolschool.runtime.Agent` in three modes:
+that stands for decode speed, and the tools sleep for fixed times (200-500 ms, like HTTP
+lookups). Two decode-speed profiles (see :data:`PROFILES`):
+
+* ``assumed``: 25 ms per 4-character chunk (the runtime issue's figure);
+* ``smollm2_measured``: 57 ms per 3-character chunk — measured on this project's 2-core CPU
+  (2026-12-06, beside other jobs): ``LocalBackend.stream`` with SmolLM2-135M (bf16 weights,
+  batch 1) took a median 57 ms per token after a 1.1 s prefill, and its tokenizer writes
+  Hermes call text at 2.6 characters per token.
+
+Each scenario is run by the same :class:`~toolschool.runtime.Agent` in three modes:
 
 * ``early``: each call starts the moment the stream parser reports ``call_finished``, while
   the model is still writing the next call;
@@ -23,7 +29,8 @@ so with concurrent execution the saving is about ``max(call times) - last call's
 
 Usage::
 
-    python benchmarks/bench_early_execution.py [--delay-ms 25] [--chunk-chars 4] [--repeat 3]
+    python benchmarks/bench_early_execution.py [--repeat 3]
+        [--delay-ms D --chunk-chars C]   # one custom profile instead of the two built in
         [--out benchmarks/results/early_execution.json]
 """
 
@@ -36,6 +43,9 @@ import statistics
 import sys
 import time
 from pathlib import Path
+
+#: name → (ms slept per streamed chunk, characters per chunk)
+PROFILES = {"assumed": (25.0, 4), "smollm2_measured": (57.0, 3)}
 
 #: tool → seconds it sleeps (stands for network or computation latency)
 TOOL_SECONDS = {"web_search": 0.5, "weather": 0.3, "calculator": 0.2}
@@ -133,26 +143,16 @@ def run_once(spec: dict, mode: str, delay_s: float, chunk_chars: int):
     return agent.run(spec["user"])
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--delay-ms", type=float, default=25.0, help="sleep per streamed chunk (decode time)")
-    parser.add_argument("--chunk-chars", type=int, default=4, help="characters per chunk (about one token)")
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--out", default="benchmarks/results/early_execution.json")
-    args = parser.parse_args()
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-    delay_s = args.delay_ms / 1000
-    results = {
-        "machine": {"platform": platform.platform(), "python": platform.python_version()},
-        "format": "hermes", "delay_ms_per_chunk": args.delay_ms, "chunk_chars": args.chunk_chars,
-        "repeat": args.repeat, "tool_ms": {k: v * 1000 for k, v in TOOL_SECONDS.items()}, "scenarios": {},
-    }
+def bench_profile(delay_ms: float, chunk_chars: int, repeat: int) -> dict:
+    """Median wall time of every scenario in every mode at one decode speed."""
+    delay_s = delay_ms / 1000
+    out = {"delay_ms_per_chunk": delay_ms, "chunk_chars": chunk_chars, "scenarios": {}}
     for name, spec in scenarios().items():
         walls: dict[str, list[float]] = {m: [] for m in MODES}
         reference = None
-        for _ in range(args.repeat):
+        for _ in range(repeat):
             for mode in MODES:
-                result = run_once(spec, mode, delay_s, args.chunk_chars)
+                result = run_once(spec, mode, delay_s, chunk_chars)
                 dump = [m.model_dump() for m in result.conversation.messages]
                 if reference is None:
                     reference = dump
@@ -163,19 +163,39 @@ def main() -> None:
         row = {
             "what": spec["what"], "steps": len(spec["turns"]),
             "generated_chars": sum(len(t) for t in spec["turns"]),
-            "chunks": sum(-(-len(t) // args.chunk_chars) for t in spec["turns"]),
+            "chunks": sum(-(-len(t) // chunk_chars) for t in spec["turns"]),
             "wall_ms": median,
             "saved_ms_vs_after_parallel": round(median["after_parallel"] - median["early"], 1),
             "saved_ms_vs_after_serial": round(median["after_serial"] - median["early"], 1),
         }
         saved = row["saved_ms_vs_after_parallel"]
         row["saved_pct_vs_after_parallel"] = pct = round(100 * saved / median["after_parallel"], 1)
-        results["scenarios"][name] = row
-        print(f"{name:11s} early {median['early']:7.0f} ms"
+        out["scenarios"][name] = row
+        print(f"  {name:11s} early {median['early']:7.0f} ms"
               f"   after (parallel) {median['after_parallel']:7.0f} ms"
               f"   after (serial) {median['after_serial']:7.0f} ms"
               f"   saved {saved:5.0f} ms ({pct:.1f}%) / {row['saved_ms_vs_after_serial']:5.0f} ms vs serial",
               flush=True)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--delay-ms", type=float, default=None, help="sleep per streamed chunk (decode time)")
+    parser.add_argument("--chunk-chars", type=int, default=4, help="characters per chunk (with --delay-ms)")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--out", default="benchmarks/results/early_execution.json")
+    args = parser.parse_args()
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+    profiles = PROFILES if args.delay_ms is None else {"custom": (args.delay_ms, args.chunk_chars)}
+    results = {
+        "machine": {"platform": platform.platform(), "python": platform.python_version()},
+        "format": "hermes", "repeat": args.repeat, "tool_ms": {k: v * 1000 for k, v in TOOL_SECONDS.items()},
+        "profiles": {},
+    }
+    for name, (delay_ms, chunk_chars) in profiles.items():
+        print(f"{name}: {delay_ms:g} ms per {chunk_chars}-character chunk", flush=True)
+        results["profiles"][name] = bench_profile(delay_ms, chunk_chars, args.repeat)
     path = Path(args.out)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")

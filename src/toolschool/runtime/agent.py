@@ -256,7 +256,7 @@ class Agent:
             tools=self.tools,
             meta={"agent": {
                 "format": self.fmt.name, "steps": len(log), "stopped_by": stopped_by,
-                "early_execution": bool(pool), "wall_ms": round(wall_ms, 1),
+                "early_execution": pool is not None, "wall_ms": round(wall_ms, 1),
                 "step_ms": [round(s.total_ms, 1) for s in log],
                 "parse_errors": [str(e) for s in log for e in s.parse_errors],
             }},
