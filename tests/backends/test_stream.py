@@ -45,3 +45,34 @@ def test_stream_can_be_closed_early(tiny):
     first = next(gen)
     gen.close()
     assert first
+
+
+class _FixedTokens:
+    """A stand-in causal LM that emits ``tokens`` in order (then ``stop``), one per forward."""
+
+    def __init__(self, tokens, stop, vocab):
+        self.queue = list(tokens) + [stop]
+        self.vocab = vocab
+
+    def __call__(self, input_ids, past_key_values=None, use_cache=True, logits_to_keep=1):
+        import types
+
+        import torch
+
+        logits = torch.zeros((1, 1, self.vocab))
+        logits[0, -1, self.queue.pop(0)] = 1.0
+        return types.SimpleNamespace(logits=logits, past_key_values=past_key_values)
+
+
+def test_stream_never_splits_a_multi_byte_character(tiny):
+    """Byte-level tokens of ü, 世界 and 🌍 are partial characters on their own; no streamed
+    piece holds a replacement character and the pieces join to the decoded text."""
+    tok = tiny.tokenizer
+    text = 'Grüße 世界 🌍 TOOL_USE[weather:{"location": "São Paulo"}]'
+    tokens = tok.encode(text, add_special_tokens=False)
+    assert any("\ufffd" in tok.decode(tokens[:k]) for k in range(1, len(tokens)))  # the case is exercised
+    backend = LocalBackend(tiny.model, tok, get_format("tool_use"), max_new_tokens=100)
+    backend.model = _FixedTokens(tokens, backend.stop_ids[0], len(tok))
+    pieces = list(backend.stream(ChatRequest([Message(role="user", content="hi")], [])))
+    assert "".join(pieces) == text
+    assert not any("\ufffd" in p for p in pieces) and len(pieces) > 5
