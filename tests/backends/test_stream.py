@@ -76,3 +76,50 @@ def test_stream_never_splits_a_multi_byte_character(tiny):
     pieces = list(backend.stream(ChatRequest([Message(role="user", content="hi")], [])))
     assert "".join(pieces) == text
     assert not any("\ufffd" in p for p in pieces) and len(pieces) > 5
+
+
+def test_stream_reuses_the_cache_of_the_previous_turn(tiny):
+    """A conversation that grows (as an agent's does) prefills only its new tokens, and the
+    answer equals a fresh backend's complete()."""
+    from toolschool.types import ToolCall
+
+    model = prepare_for_inference(tiny.model, "float32")
+    seen = []
+
+    class Recorder:
+        def __call__(self, input_ids, **kw):
+            seen.append(input_ids.shape[1])
+            return model(input_ids=input_ids, **kw)
+
+    fmt = get_format("hermes")
+    tools = [t for t in get_toolkit("assistant") if t.name in ("weather", "calculator")]
+    backend = LocalBackend(Recorder(), tiny.tokenizer, fmt, max_new_tokens=12)
+    fresh = LocalBackend(model, tiny.tokenizer, fmt, max_new_tokens=12, stream_cache=False)
+    messages = [Message(role="user", content="weather in Oslo?")]
+    first = "".join(backend.stream(ChatRequest(messages, tools)))
+    full_prefill = seen[0]
+    call = ToolCall(id="c1", name="weather", arguments={"location": "Oslo"})
+    messages += [
+        Message(role="assistant", content=first, tool_calls=[call]),
+        Message(role="tool", content="4 °C", tool_call_id="c1", name="weather"),
+    ]
+    seen.clear()
+    request = ChatRequest(messages, tools)
+    second = "".join(backend.stream(request))
+    assert seen[0] < full_prefill / 2  # only the new turns were prefilled
+    assert second == fresh.complete([request])[0].raw == "".join(fresh.stream(request))
+
+
+def test_stream_on_a_sliding_window_model_does_not_reuse_the_cache():
+    """Gemma 3's sliding-window layers cannot be cut back: the cache is not reused and the
+    second turn still equals complete()."""
+    from toolschool.models import load_model
+
+    lm = load_model("tiny-gemma3")
+    model = prepare_for_inference(lm.model, "float32")
+    backend = LocalBackend(model, lm.tokenizer, get_format("tool_use"), max_new_tokens=8, layout=lm.layout())
+    first = "".join(backend.stream(ChatRequest([Message(role="user", content="hi")], [])))
+    messages = [Message(role="user", content="hi"), Message(role="assistant", content=first),
+                Message(role="user", content="and now?")]
+    request = ChatRequest(messages, [])
+    assert "".join(backend.stream(request)) == backend.complete([request])[0].raw
