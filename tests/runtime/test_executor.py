@@ -151,7 +151,7 @@ def test_parallel_is_faster_than_serial_and_keeps_order():
     ser_s = time.perf_counter() - start
     expected = ["slept 0.3", "slept 0.1", "slept 0.2", "3"]
     assert [o.content for o in par] == expected == [o.content for o in ser]
-    assert par_s < 0.5 < ser_s
+    assert par_s < 0.55 < ser_s  # 0.3 s of sleep in parallel; 0.6 s in series
     assert all(isinstance(o, ToolOutcome) for o in par)
 
 
