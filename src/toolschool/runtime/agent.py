@@ -36,7 +36,7 @@ import os
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
 from toolschool.backends.local import ChatRequest, Completion
 from toolschool.formats.base import ParseError, ParseResult, ToolFormat
@@ -137,7 +137,7 @@ class Agent:
 
     def __init__(
         self,
-        backend: Any,
+        backend: Backend,
         executor: ToolExecutor,
         tools: list[ToolSchema],
         fmt: ToolFormat,
