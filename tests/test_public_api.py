@@ -8,12 +8,12 @@ import toolschool
 def test_public_api_is_sorted_and_resolves():
     assert toolschool.__all__ == sorted(toolschool.__all__)
     assert toolschool.__all__ == [
-        "ChatMLLayout", "ConfigError", "Conversation", "DataConfig", "DataError", "EvalConfig",
+        "Agent", "ChatMLLayout", "ConfigError", "Conversation", "DataConfig", "DataError", "EvalConfig",
         "EvalItem", "LocalBackend", "Message", "ParseResult", "RunConfig", "Tool", "ToolCall",
-        "ToolFormat", "ToolResult", "ToolSchema", "ToolschoolError", "TrainConfig", "compute_metrics",
-        "format_names", "generate_data", "get_format", "get_toolkit", "load_config", "load_items",
-        "load_model", "load_trained", "read_jsonl", "resolve_layout", "run_pipeline", "tool",
-        "write_jsonl",
+        "ToolExecutor", "ToolFormat", "ToolOutcome", "ToolResult", "ToolSchema", "ToolschoolError",
+        "TrainConfig", "compute_metrics", "format_names", "generate_data", "get_format", "get_toolkit",
+        "load_config", "load_items", "load_model", "load_trained", "read_jsonl", "resolve_layout",
+        "run_pipeline", "tool", "write_jsonl",
     ]
     aliases = {"generate_data": "generate", "run_pipeline": "run"}  # exported under a clearer name
     for name in toolschool.__all__:

@@ -12,6 +12,7 @@ from typing import Any
 __version__ = "0.1.0"
 
 _LAZY = {
+    "Agent": "toolschool.runtime",
     "ChatMLLayout": "toolschool.chat",
     "ConfigError": "toolschool.errors",
     "Conversation": "toolschool.types",
@@ -25,7 +26,9 @@ _LAZY = {
     "RunConfig": "toolschool.pipeline",
     "Tool": "toolschool.tools",
     "ToolCall": "toolschool.types",
+    "ToolExecutor": "toolschool.runtime",
     "ToolFormat": "toolschool.formats",
+    "ToolOutcome": "toolschool.runtime",
     "ToolResult": "toolschool.types",
     "ToolSchema": "toolschool.types",
     "ToolschoolError": "toolschool.errors",

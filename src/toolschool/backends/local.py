@@ -4,15 +4,17 @@ Requests are rendered in the model's turn layout and the tool format, sorted by 
 (so each batch pads little) and decoded greedily in batches, by default with
 :class:`~toolschool.backends.generation.PrefixCachedDecoder` (shared system prompt computed
 once), or with plain ``model.generate``.
-Generation stops at the layout's end-of-turn marker(s). Use bf16 *weights* for speed on
-CPU (bf16 autocast slows ``generate`` here); :func:`prepare_for_inference` does that and
-merges a LoRA adapter first, so no adapter overhead is paid per token.
+Generation stops at the layout's end-of-turn marker(s). :meth:`LocalBackend.stream` decodes one
+request token by token and yields the text as it is generated (for early tool execution).
+Use bf16 *weights* for speed on CPU (bf16 autocast slows ``generate`` here);
+:func:`prepare_for_inference` does that and merges a LoRA adapter first, so no adapter
+overhead is paid per token.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,6 +70,26 @@ def prepare_for_inference(model: Any, dtype: str = "auto") -> Any:
     return model.to(getattr(torch, resolve_weight_dtype(dtype))).eval()
 
 
+def _crop(cache: Any, keep: int) -> bool:
+    """Cut a transformers ``DynamicCache`` back to its first ``keep`` positions, in place.
+
+    Only plain full-attention layers (``DynamicLayer``) are cut; for any other cache (sliding
+    windows, which cannot be cut back past their window) it returns False and leaves it.
+    """
+    import torch
+
+    layers = getattr(cache, "layers", None)
+    if not layers or any(type(layer).__name__ != "DynamicLayer" for layer in layers):
+        return False
+    length = cache.get_seq_length()
+    if length < keep:
+        return False
+    if length > keep:
+        with torch.inference_mode():
+            cache.crop(keep - length)  # transformers 5: a negative count of positions to remove
+    return True
+
+
 class LocalBackend:
     """Answer :class:`ChatRequest` batches with a local causal LM.
 
@@ -90,6 +112,10 @@ class LocalBackend:
             None: :class:`~toolschool.chat.prompt.ChatMLLayout`. Prompts are rendered with
             ``layout.render`` and tokenised with ``add_special_tokens=False`` (a BOS the layout
             writes is not doubled).
+        stream_cache: :meth:`stream` keeps the key/value cache of its last answer and reuses
+            the part that the next prompt shares (an agent's conversation grows turn by turn,
+            so only the new turns are prefilled). Measured with SmolLM2-135M (bf16, 2-core
+            CPU): an agent's second turn began streaming after 137 ms instead of 1136 ms.
 
     Stopping: each string of ``layout.stops`` that the tokenizer encodes as one token is a
     stop id, and so is the tokenizer's ``eos_token_id``. A stop string that is several tokens
@@ -115,6 +141,7 @@ class LocalBackend:
         prefix_cache: bool = True,
         call_window: int | None = None,
         layout: Layout | None = None,
+        stream_cache: bool = True,
     ):
         if call_window is not None and call_window < 1:
             raise ValueError(f"call_window must be >= 1 or None, got {call_window}")
@@ -136,6 +163,8 @@ class LocalBackend:
             else:
                 self.stop_strings.append(stop)
         self.stop_ids = sorted(i for i in ids if i is not None and i >= 0)
+        self.stream_cache = stream_cache
+        self._stream_state: tuple[list[int], Any] | None = None  # (ids in the cache, cache)
         self.decoder = (
             PrefixCachedDecoder(model, self.stop_ids, tokenizer.pad_token_id) if prefix_cache else None
         )
@@ -203,3 +232,76 @@ class LocalBackend:
             if on_batch:
                 on_batch(len(idx))
         return [a for a in answers if a is not None]
+
+    def stream(self, request: ChatRequest) -> Iterator[str]:
+        """Generate one answer greedily and yield its text in pieces as tokens are produced.
+
+        A KV-cached loop over the model itself (batch 1, no call window), stopping at a stop
+        id or after ``max_new_tokens``. With ``stream_cache`` the cache of the previous
+        stream is cropped to the tokens this prompt shares with it and only the rest is
+        prefilled (not thread-safe: one stream at a time per backend). Text is decoded incrementally:
+        each step decodes the tokens so far and yields what is new, holding back a trailing
+        incomplete character (``\ufffd``, a multi-byte character split across tokens) and
+        trailing whitespace (which tokenizer clean-up may still change) until more text
+        arrives; a multi-token stop string (:attr:`stop_strings`) is held back while it may
+        be forming and ends the answer where it begins. The joined pieces equal
+        :meth:`complete`'s ``raw`` for the same request (greedy; tested on the tiny model in
+        float32 — in bf16 different kernels may break near-ties differently). Each step costs
+        one forward pass plus one decode of the answer so far.
+
+        The model runs in the consumer's thread, between ``next()`` calls; closing the
+        generator early stops generation.
+        """
+        from toolschool.backends.generation import common_prefix_length
+
+        prompt = self.tokenizer(self.prompt(request), add_special_tokens=False)["input_ids"]
+        cache, reused = None, 0
+        state, self._stream_state = self._stream_state, None
+        if self.stream_cache and state is not None:
+            reused = min(common_prefix_length([state[0], prompt]), len(prompt) - 1)
+            cache = state[1] if reused > 0 and _crop(state[1], reused) else None
+            reused = reused if cache is not None else 0
+        yield from self._stream_tokens(prompt[reused:], cache, list(prompt))
+
+    def _stream_tokens(self, first: list[int], cache: Any, fed: list[int]) -> Iterator[str]:
+        """Decode after ``first`` (the prompt ids not yet in ``cache``); ``fed``: the ids the
+        cache holds once ``first`` is in it (kept up to date in ``_stream_state``)."""
+        import torch
+
+        stop_ids = set(self.stop_ids)
+        tokens: list[int] = []
+        sent = ""
+        ids = torch.tensor([first])
+        for step in range(self.max_new_tokens):
+            self._stream_state = None  # a forward that fails leaves no half-updated cache behind
+            with torch.inference_mode():
+                out = self.model(input_ids=ids, past_key_values=cache, use_cache=True, logits_to_keep=1)
+            cache = out.past_key_values
+            if step:
+                fed.append(tokens[-1])
+            if self.stream_cache:
+                self._stream_state = (fed, cache)
+            token = int(out.logits[0, -1].argmax())
+            if token in stop_ids:
+                break
+            tokens.append(token)
+            text = self.tokenizer.decode(tokens, skip_special_tokens=False)
+            cut = min((k for k in (text.find(s) for s in self.stop_strings) if k >= 0), default=-1)
+            if cut >= 0:
+                text = text[:cut]
+                if text[len(sent) :]:
+                    yield text[len(sent) :]
+                return
+            ready = len(text.rstrip("\ufffd").rstrip())
+            for stop in self.stop_strings:  # hold back a stop string that may be forming
+                for k in range(min(len(stop) - 1, ready), 0, -1):
+                    if text[:ready].endswith(stop[:k]):
+                        ready -= k
+                        break
+            if ready > len(sent) and text.startswith(sent):
+                yield text[len(sent) : ready]
+                sent = text[:ready]
+            ids = torch.tensor([[token]])
+        text = self.tokenizer.decode(tokens, skip_special_tokens=False)
+        if text[len(sent) :]:
+            yield text[len(sent) :]
