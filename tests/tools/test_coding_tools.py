@@ -10,6 +10,7 @@ from tests.tools.sandbox_fixtures import make_sandbox, needs_bwrap
 from toolschool.errors import ArgumentValidationError
 from toolschool.tools import get_toolkit
 from toolschool.tools.toolkits.coding import CODING_TOOLS, analyze, coding_tools, complexity
+from toolschool.types import ToolCall
 
 NAMES = [
     "execute_python",
@@ -176,28 +177,31 @@ def test_complexity_measures_nested_functions_separately():
 
 @needs_bwrap
 def test_safe_mode_asks_before_running_or_writing(sb):
+    from toolschool.runtime import ToolExecutor
+    from toolschool.tools.toolkits.coding import CONFIRMED
+
     asked = []
-    tools = {t.name: t for t in coding_tools(sb, confirm=lambda name, args: asked.append(name) or False)}
-    assert "declined" in tools["execute_python"](code="print(1)")["error"]
-    assert "declined" in tools["write_file"](path="x.txt", content="x")["error"]
+    executor = ToolExecutor(coding_tools(sb), needs_confirmation=CONFIRMED,
+                            confirm=lambda call: asked.append(call.name) or False)
+    ran = executor.run(ToolCall(name="execute_python", arguments={"code": "print(1)"}))
+    wrote = executor.run(ToolCall(name="write_file", arguments={"path": "x.txt", "content": "x"}))
+    assert not ran.ok and "declined" in ran.error and not wrote.ok and "declined" in wrote.error
     assert not (sb.workspace / "x.txt").exists()
-    assert "error" not in tools["read_file"](path="pkg/mod.py") and "error" not in tools["analyze_code"](
-        code="1"
-    )
+    assert executor.run(ToolCall(name="read_file", arguments={"path": "pkg/mod.py"})).ok
+    assert executor.run(ToolCall(name="analyze_code", arguments={"code": "1"})).ok
     assert asked == ["execute_python", "write_file"]
 
 
 def test_allow_list_limits_the_session_tools(tmp_path_factory):
     from tests.tools.sandbox_fixtures import SMALL
+    from toolschool.runtime import ToolExecutor
     from toolschool.tools.sandbox import Sandbox
 
     box = Sandbox(tmp_path_factory.mktemp("ws"), limits=SMALL, allow_unsandboxed=True)
-    assert [t.name for t in coding_tools(box, allow=["read_file", "analyze_code"])] == [
-        "read_file",
-        "analyze_code",
-    ]
-    with pytest.raises(ValueError, match="unknown coding tools"):
-        coding_tools(box, allow=["rm_rf"])
+    executor = ToolExecutor(coding_tools(box), allow={"read_file", "analyze_code"})
+    assert [s.name for s in executor.schemas] == ["read_file", "analyze_code"]
+    refused = executor.run(ToolCall(name="execute_bash", arguments={"command": "true"}))
+    assert not refused.ok and "not allowed here; allowed tools: analyze_code, read_file" in refused.error
     box.close()
 
 

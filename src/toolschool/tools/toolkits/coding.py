@@ -23,7 +23,6 @@ import re
 import stat
 import subprocess
 import types
-from collections.abc import Callable, Iterable
 from typing import Any
 
 from toolschool.errors import SandboxPathError
@@ -35,8 +34,9 @@ MAX_READ_BYTES = 64 * 1024
 """Largest slice of a file ``read_file`` returns."""
 MAX_LIST_ENTRIES = 500
 """Most entries ``list_dir`` returns."""
-CONFIRMED = ("execute_python", "execute_bash", "write_file", "run_tests", "debug_code")
-"""Tools that run code or write files: the ones safe mode asks about."""
+CONFIRMED = frozenset({"execute_python", "execute_bash", "write_file", "run_tests", "debug_code"})
+"""Tools that run code or write files: safe mode asks before them
+(``ToolExecutor(..., needs_confirmation=CONFIRMED, confirm=...)``)."""
 
 
 def _result(r: ExecutionResult) -> dict[str, Any]:
@@ -47,23 +47,17 @@ def _result(r: ExecutionResult) -> dict[str, Any]:
 class CodingTools:
     """The implementations, bound to one sandbox session.
 
+    Safe mode (asking before the tools of :data:`CONFIRMED`) and the session's allow-list
+    are the runtime's (:class:`~toolschool.runtime.executor.ToolExecutor`), as for any tool.
+
     Args:
         sandbox: the session's sandbox (its workspace is the tools' working directory).
         timeout_s: wall-clock seconds per code run (``run_tests`` gets three times as much).
-        confirm: safe mode: called as ``confirm(tool_name, arguments)`` before a tool in
-            :data:`CONFIRMED` runs; a false answer returns ``{"error": "declined…"}``.
     """
 
-    def __init__(self, sandbox: Sandbox, timeout_s: float = 10.0,
-                 confirm: Callable[[str, dict[str, Any]], bool] | None = None):
+    def __init__(self, sandbox: Sandbox, timeout_s: float = 10.0):
         self.sandbox = sandbox
         self.timeout_s = timeout_s
-        self.confirm = confirm
-
-    def _declined(self, name: str, arguments: dict[str, Any]) -> dict[str, Any] | None:
-        if self.confirm is not None and name in CONFIRMED and not self.confirm(name, arguments):
-            return {"error": f"{name} was declined by the user (safe mode)"}
-        return None
 
     def execute_python(self, code: str) -> dict[str, Any]:
         """Run Python code in the sandbox and return its stdout, stderr and exit code.
@@ -71,8 +65,6 @@ class CodingTools:
         Args:
             code: Python source; print what you want to see.
         """
-        if no := self._declined("execute_python", {"code": code}):
-            return no
         try:
             return _result(self.sandbox.run_python(code, timeout_s=self.timeout_s))
         except ValueError as exc:
@@ -84,8 +76,6 @@ class CodingTools:
         Args:
             command: a bash script, run in the workspace directory.
         """
-        if no := self._declined("execute_bash", {"command": command}):
-            return no
         try:
             return _result(self.sandbox.run_bash(command, timeout_s=self.timeout_s))
         except ValueError as exc:
@@ -117,8 +107,6 @@ class CodingTools:
             path: file path relative to the workspace.
             content: the full new text of the file.
         """
-        if no := self._declined("write_file", {"path": path, "content": content}):
-            return no
         data = content.encode()
         cap = self.sandbox.limits.file_size_mb * 1024 * 1024
         if len(data) > cap:
@@ -170,8 +158,6 @@ class CodingTools:
         Args:
             path: test file or folder relative to the workspace.
         """
-        if no := self._declined("run_tests", {"path": path}):
-            return no
         try:
             self.sandbox.resolve(path)
         except SandboxPathError as exc:
@@ -197,8 +183,6 @@ class CodingTools:
         Args:
             code: Python source.
         """
-        if no := self._declined("debug_code", {"code": code}):
-            return no
         try:
             r = self.sandbox.run_python(code, timeout_s=self.timeout_s)
         except ValueError as exc:
@@ -438,28 +422,18 @@ CODING_TOOLS: list[ToolSchema] = [
 """The ``coding`` toolkit's schemas (``get_toolkit("coding")``)."""
 
 
-def coding_tools(
-    sandbox: Sandbox,
-    allow: Iterable[str] | None = None,
-    confirm: Callable[[str, dict[str, Any]], bool] | None = None,
-    timeout_s: float = 10.0,
-) -> list[Tool]:
+def coding_tools(sandbox: Sandbox, timeout_s: float = 10.0) -> list[Tool]:
     """The ``coding`` tools bound to ``sandbox`` (schema + implementation each).
+
+    The allow-list and safe mode of a session are the executor's::
+
+        ToolExecutor(coding_tools(box), allow={"read_file", "run_tests"},
+                     needs_confirmation=CONFIRMED, confirm=ask_the_user)
 
     Args:
         sandbox: the session's sandbox.
-        allow: the session's allow-list of tool names; ``None`` allows all.
-        confirm: safe mode callback (see :class:`CodingTools`).
         timeout_s: wall-clock seconds per code run.
-
-    Raises:
-        ValueError: ``allow`` names a tool that does not exist (the message lists them).
     """
-    names = list(_NAMES) if allow is None else list(allow)
-    unknown = sorted(set(names) - set(_NAMES))
-    if unknown:
-        raise ValueError(f"unknown coding tools {unknown}; known: {', '.join(_NAMES)}")
-    session = CodingTools(sandbox, timeout_s=timeout_s, confirm=confirm)
+    session = CodingTools(sandbox, timeout_s=timeout_s)
     schemas = {s.name: s for s in CODING_TOOLS}
-    chosen = [n for n in _NAMES if n in names]
-    return [Tool(schema=schemas[n].model_copy(deep=True), fn=getattr(session, n)) for n in chosen]
+    return [Tool(schema=schemas[n].model_copy(deep=True), fn=getattr(session, n)) for n in _NAMES]
