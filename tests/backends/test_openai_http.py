@@ -1,0 +1,137 @@
+"""OpenAIBackend against a real HTTP server on 127.0.0.1 (stdlib), through the real openai client:
+recorded chat-completions replies — a tool call, then the final answer — drive an Agent."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+pytest.importorskip("openai")
+
+from toolschool.backends.local import ChatRequest  # noqa: E402
+from toolschool.backends.openai_http import EndpointError, OpenAIBackend, to_openai_messages  # noqa: E402
+from toolschool.formats import get_format  # noqa: E402
+from toolschool.runtime import Agent, ToolExecutor  # noqa: E402
+from toolschool.tools.assistant import assistant_tools  # noqa: E402
+from toolschool.types import Message, ToolCall  # noqa: E402
+
+
+def _reply(message: dict, finish: str) -> dict:
+    return {
+        "id": "chatcmpl-1", "object": "chat.completion", "created": 1765000000, "model": "tiny-agent",
+        "choices": [{"index": 0, "message": {"role": "assistant", **message}, "finish_reason": finish}],
+        "usage": {"prompt_tokens": 50, "completion_tokens": 12, "total_tokens": 62},
+    }
+
+
+CALL = _reply({"content": None, "tool_calls": [{
+    "id": "call_abc", "type": "function",
+    "function": {"name": "calculator", "arguments": "{\"expression\": \"17 * 23\"}"},
+}]}, "tool_calls")
+ANSWER = _reply({"content": "17 × 23 = 391."}, "stop")
+
+
+class _Server:
+    """Answers POST /v1/chat/completions with ``replies`` in order and records the bodies."""
+
+    def __init__(self, replies: list[tuple[int, dict]]):
+        self.replies = list(replies)
+        self.bodies: list[dict] = []
+        self.headers: list[dict] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("Content-Length", 0))
+                outer.bodies.append(json.loads(self.rfile.read(length)))
+                outer.headers.append({k.lower(): v for k, v in self.headers.items()})
+                status, reply = outer.replies.pop(0) if self.path == "/v1/chat/completions" else (404, {})
+                data = json.dumps(reply).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> _Server:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_agent_runs_a_structured_call_from_the_endpoint_and_answers(tmp_path, monkeypatch):
+    monkeypatch.setenv("TS_TEST_KEY", "sk-test-123")
+    with _Server([(200, CALL), (200, ANSWER)]) as server:
+        backend = OpenAIBackend(server.url, "tiny-agent", api_key_env="TS_TEST_KEY", timeout_s=10)
+        executor = ToolExecutor(assistant_tools())
+        calculator = [s for s in executor.schemas if s.name == "calculator"]
+        agent = Agent(backend, executor, calculator, get_format("tool_use"), system="Be brief.",
+                      trace_path=tmp_path / "trace.jsonl")
+        result = agent.run("What is 17 * 23?")
+
+    assert result.answer == "17 × 23 = 391." and result.steps == 2 and result.stopped_by == "answer"
+    assert [o.name for o in result.outcomes] == ["calculator"] and result.outcomes[0].ok
+    assert "391" in result.outcomes[0].content
+    first, second = server.bodies
+    assert server.headers[0]["authorization"] == "Bearer sk-test-123"
+    assert first["model"] == "tiny-agent"
+    assert first["messages"] == [{"role": "system", "content": "Be brief."},
+                                 {"role": "user", "content": "What is 17 * 23?"}]
+    assert [t["function"]["name"] for t in first["tools"]] == ["calculator"]
+    assert first["tools"][0]["type"] == "function"
+    # the second request carries the assistant's call (same id) and the tool's result
+    assistant, tool = second["messages"][2:]
+    assert assistant["role"] == "assistant" and assistant["tool_calls"][0]["id"] == "call_abc"
+    assert json.loads(assistant["tool_calls"][0]["function"]["arguments"]) == {"expression": "17 * 23"}
+    assert tool["role"] == "tool" and tool["tool_call_id"] == "call_abc" and "391" in tool["content"]
+    # the trace is the canonical conversation with the structured call
+    calls = result.conversation.messages[2].tool_calls
+    assert calls == [ToolCall(id="call_abc", name="calculator", arguments={"expression": "17 * 23"})]
+
+
+def test_completion_is_structured_and_bad_arguments_are_repaired():
+    broken = _reply({"content": "", "tool_calls": [{
+        "id": "c1", "type": "function",
+        "function": {"name": "calculator", "arguments": "{'expression': '2+2'"},
+    }]}, "tool_calls")
+    with _Server([(200, ANSWER), (200, broken)]) as server:
+        backend = OpenAIBackend(server.url, "m", api_key_env=None)
+        plain, repaired = backend.complete([ChatRequest([Message(role="user", content="hi")], [])] * 2)
+    assert plain.raw == "17 × 23 = 391." and plain.calls == [] and plain.new_tokens == 12
+    assert repaired.raw == "" and repaired.calls == [ToolCall(id="c1", name="calculator",
+                                                              arguments={"expression": "2+2"})]
+    assert "tools" not in server.bodies[0]
+
+
+def test_endpoint_errors_are_clear():
+    with _Server([(500, {"error": {"message": "model crashed"}})]) as server:
+        backend = OpenAIBackend(server.url, "m", api_key_env=None)
+        with pytest.raises(EndpointError, match="HTTP 500"):
+            backend.complete([ChatRequest([Message(role="user", content="hi")], [])])
+    with pytest.raises(EndpointError, match="127.0.0.1:9"):
+        OpenAIBackend("http://127.0.0.1:9/v1", "m", api_key_env=None, timeout_s=2).complete(
+            [ChatRequest([Message(role="user", content="hi")], [])])
+
+
+def test_messages_without_ids_pair_up():
+    wire = to_openai_messages([
+        Message(role="user", content="a"),
+        Message(role="assistant", tool_calls=[ToolCall(name="x"), ToolCall(name="y")]),
+        Message(role="tool", content="1"), Message(role="tool", content="2"),
+    ])
+    assert [c["id"] for c in wire[1]["tool_calls"]] == ["call_1_0", "call_1_1"]
+    assert wire[1]["content"] is None
+    assert [m["tool_call_id"] for m in wire[2:]] == ["call_1_0", "call_1_1"]
