@@ -10,6 +10,7 @@ from typing import Optional
 
 import typer
 
+from toolschool.cli import chat as chat_cmd
 from toolschool.cli import config as config_cmd
 from toolschool.cli import data as data_cmd
 from toolschool.cli import eval as eval_cmd
@@ -47,6 +48,7 @@ app.command("run")(run_cmd.run)
 app.command("data")(data_cmd.data)
 app.command("train")(train_cmd.train)
 app.command("eval")(eval_cmd.eval_)
+app.command("chat")(chat_cmd.chat)
 app.add_typer(formats_cmd.app, name="formats")
 app.add_typer(config_cmd.app, name="config")
 
