@@ -4,72 +4,18 @@ recorded chat-completions replies — a tool call, then the final answer — dri
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-pytest.importorskip("openai")
-
-from toolschool.backends.local import ChatRequest  # noqa: E402
-from toolschool.backends.openai_http import EndpointError, OpenAIBackend, to_openai_messages  # noqa: E402
-from toolschool.formats import get_format  # noqa: E402
-from toolschool.runtime import Agent, ToolExecutor  # noqa: E402
-from toolschool.tools.assistant import assistant_tools  # noqa: E402
-from toolschool.types import Message, ToolCall  # noqa: E402
-
-
-def _reply(message: dict, finish: str) -> dict:
-    return {
-        "id": "chatcmpl-1", "object": "chat.completion", "created": 1765000000, "model": "tiny-agent",
-        "choices": [{"index": 0, "message": {"role": "assistant", **message}, "finish_reason": finish}],
-        "usage": {"prompt_tokens": 50, "completion_tokens": 12, "total_tokens": 62},
-    }
-
-
-CALL = _reply({"content": None, "tool_calls": [{
-    "id": "call_abc", "type": "function",
-    "function": {"name": "calculator", "arguments": "{\"expression\": \"17 * 23\"}"},
-}]}, "tool_calls")
-ANSWER = _reply({"content": "17 × 23 = 391."}, "stop")
-
-
-class _Server:
-    """Answers POST /v1/chat/completions with ``replies`` in order and records the bodies."""
-
-    def __init__(self, replies: list[tuple[int, dict]]):
-        self.replies = list(replies)
-        self.bodies: list[dict] = []
-        self.headers: list[dict] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                length = int(self.headers.get("Content-Length", 0))
-                outer.bodies.append(json.loads(self.rfile.read(length)))
-                outer.headers.append({k.lower(): v for k, v in self.headers.items()})
-                status, reply = outer.replies.pop(0) if self.path == "/v1/chat/completions" else (404, {})
-                data = json.dumps(reply).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self) -> _Server:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+from tests.openai_server import ANSWER, CALL
+from tests.openai_server import OpenAIServer as _Server
+from tests.openai_server import reply as _reply
+from toolschool.backends.local import ChatRequest
+from toolschool.backends.openai_http import EndpointError, OpenAIBackend, to_openai_messages
+from toolschool.formats import get_format
+from toolschool.runtime import Agent, ToolExecutor
+from toolschool.tools.assistant import assistant_tools
+from toolschool.types import Message, ToolCall
 
 
 def test_agent_runs_a_structured_call_from_the_endpoint_and_answers(tmp_path, monkeypatch):

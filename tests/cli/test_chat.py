@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.openai_server import ANSWER, CALL, OpenAIServer
 from toolschool.types import Conversation, read_jsonl
 
 SRC = Path(__file__).resolve().parents[2] / "src"
@@ -184,6 +185,39 @@ def test_a_script_out_of_turns_is_an_error_and_the_chat_goes_on(tmp_path):
         term.wait_gone()
     finally:
         term.close()
+
+
+@needs_tmux
+def test_chat_with_an_openai_compatible_endpoint(tmp_path):
+    with OpenAIServer([(200, CALL), (200, ANSWER)]) as server:
+        argv = [sys.executable, "-m", "toolschool.cli.app", "chat", "--model", server.url,
+                "--api-model", "tiny-agent", "--api-key-env", "TS_CHAT_TEST_KEY"]
+        term = Terminal(argv, tmp_path)
+        try:
+            term.wait("you>")
+            assert "tiny-agent at http://127.0.0.1:" in term.screen()
+            term.type("What is 17 * 23?")
+            screen = term.wait("assistant> 17 × 23 = 391.")
+            assert "call calculator" in screen and "expression = '17 * 23'" in screen
+            assert "result calculator" in screen
+            term.type("/exit")
+            term.wait_gone()
+        finally:
+            term.close()
+    assert [b["model"] for b in server.bodies] == ["tiny-agent", "tiny-agent"]
+    assert server.bodies[1]["messages"][-1]["tool_call_id"] == "call_abc"
+
+
+def test_chat_with_a_local_model_answers_on_a_pipe():
+    """The local path end to end (load, layout, LocalBackend) with the tiny random model."""
+    result = subprocess.run(
+        [sys.executable, "-m", "toolschool.cli.app", "chat", "--model", "tiny", "--max-new-tokens", "3",
+         "--max-steps", "1"],
+        input="hi\n", capture_output=True, text=True, env=_env(), timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "tiny (tool_use, layout chatml)" in result.stdout and "you> " in result.stdout
+    assert "assistant> " in result.stdout or "stopped after 1 steps" in result.stdout
 
 
 def _run_chat(*args: str) -> subprocess.CompletedProcess:
