@@ -220,6 +220,31 @@ def test_chat_with_a_local_model_answers_on_a_pipe():
     assert "assistant> " in result.stdout or "stopped after 1 steps" in result.stdout
 
 
+@needs_bwrap
+def test_no_safe_runs_code_without_asking(tmp_path):
+    script = tmp_path / "turns.json"
+    script.write_text(json.dumps([_call("execute_python", code="print(2 ** 20)"), "It is 1048576."]))
+    result = subprocess.run(
+        [sys.executable, "-m", "toolschool.cli.app", "chat", "-m", f"script:{script}", "-t", "coding",
+         "--no-safe", "-w", str(tmp_path / "ws")],
+        input="2 to the 20th?\n", capture_output=True, text=True, env=_env(), timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "[y/N]" not in result.stdout and "no confirmations" in result.stdout
+    assert "stdout: 1048576" in result.stdout and "assistant> It is 1048576." in result.stdout
+
+
+def test_chat_help_imports_no_model_code():
+    code = (
+        "import sys, toolschool.cli.app as a; from typer.testing import CliRunner; "
+        "r = CliRunner().invoke(a.app, ['chat', '--help']); assert r.exit_code == 0, r.output; "
+        "assert 'script:FILE' in r.output and '--no-safe' in r.output, r.output; "
+        "heavy = [m for m in ('torch', 'transformers', 'openai') if m in sys.modules]; "
+        "assert not heavy, heavy"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, env=_env())
+
+
 def _run_chat(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "toolschool.cli.app", "chat", *args],
                           capture_output=True, text=True, env=_env(), timeout=120, stdin=subprocess.DEVNULL)

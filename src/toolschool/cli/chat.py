@@ -200,6 +200,7 @@ def _pretty(content: str) -> str:
 
 
 def _plain(value: Any) -> str:
+    """A result field for the screen: text as is (multi-line text indented below), else JSON."""
     if isinstance(value, str):
         text = value.rstrip("\n")
         return ("\n  " + text.replace("\n", "\n  ")) if "\n" in text else text
@@ -207,11 +208,11 @@ def _plain(value: Any) -> str:
 
 
 def _arg(value: Any) -> str:
-    if isinstance(value, str):
-        return (
-            ("\n  " + value.rstrip("\n").replace("\n", "\n  ")) if "\n" in value.rstrip("\n") else repr(value)
-        )
-    return json.dumps(value, ensure_ascii=False)
+    """An argument for the screen: one-line text quoted (``'print(1)'``), multi-line text
+    indented below, anything else JSON."""
+    if isinstance(value, str) and "\n" not in value.rstrip("\n"):
+        return repr(value)
+    return _plain(value)
 
 
 class _View:
