@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from toolschool.backends.local import ChatRequest, Completion, LocalBackend, prepare_for_inference
+from toolschool.backends.openai_http import EndpointError, OpenAIBackend
 from toolschool.backends.scripted import ScriptedBackend
 
-__all__ = ["ChatRequest", "Completion", "LocalBackend", "ScriptedBackend", "prepare_for_inference"]
+__all__ = [
+    "ChatRequest", "Completion", "EndpointError", "LocalBackend", "OpenAIBackend", "ScriptedBackend",
+    "prepare_for_inference",
+]
