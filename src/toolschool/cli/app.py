@@ -14,6 +14,7 @@ from toolschool.cli import config as config_cmd
 from toolschool.cli import data as data_cmd
 from toolschool.cli import eval as eval_cmd
 from toolschool.cli import formats as formats_cmd
+from toolschool.cli import mcp as mcp_cmd
 from toolschool.cli import run as run_cmd
 from toolschool.cli import train as train_cmd
 
@@ -49,6 +50,7 @@ app.command("train")(train_cmd.train)
 app.command("eval")(eval_cmd.eval_)
 app.add_typer(formats_cmd.app, name="formats")
 app.add_typer(config_cmd.app, name="config")
+app.add_typer(mcp_cmd.app, name="mcp")
 
 
 def main() -> None:
