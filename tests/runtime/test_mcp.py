@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import textwrap
@@ -26,6 +27,7 @@ SRC = str(Path(__file__).resolve().parents[2] / "src")
 ENV = {"PYTHONPATH": SRC}
 
 SERVER_SCRIPT = textwrap.dedent('''
+    import sys
     import time
 
     from mcp.server import MCPServer
@@ -47,7 +49,10 @@ SERVER_SCRIPT = textwrap.dedent('''
 
 
     if __name__ == "__main__":
-        mcp.run()
+        if sys.argv[1:2] == ["http"]:
+            mcp.run("streamable-http", host="127.0.0.1", port=int(sys.argv[2]))
+        else:
+            mcp.run()
 ''')
 
 
@@ -111,6 +116,36 @@ def test_call_timeout_is_a_clear_error_and_the_executor_reports_it(script_server
         outcome = executor.run(ToolCall(name="slow", arguments={"seconds": 3}))
         assert not outcome.ok and "MCPServerError" in outcome.error and "no answer within" in outcome.error
         assert client.call("reverse_words", {"text": "a b"}) == "b a"  # the session is still usable
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_streamable_http_server(script_server):
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/mcp"
+    with pytest.raises(MCPServerError, match="could not connect"):  # nothing listens yet
+        MCPClient.http(url, startup_timeout_s=5).start()
+    server = subprocess.Popen([sys.executable, str(script_server), "http", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                assert time.time() < deadline and server.poll() is None, "the HTTP server did not start"
+                time.sleep(0.05)
+        with MCPClient.http(url) as client:
+            assert [s.name for s in client.schemas()] == ["reverse_words", "slow"]
+            assert client.call("reverse_words", {"text": "over HTTP"}) == "HTTP over"
+    finally:
+        server.terminate()
+        server.wait(10)
 
 
 def test_nonexistent_server_command_is_a_clear_error(tmp_path):
