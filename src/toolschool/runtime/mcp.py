@@ -111,12 +111,13 @@ class MCPClient:
     :class:`~toolschool.tools.schema.Tool` objects and :meth:`call` calls one directly.
 
     Args:
-        connect: makes the SDK transport (an async context manager yielding
-            ``(read_stream, write_stream, …)``); :meth:`stdio` and :meth:`http` build it.
+        connect: ``connect(stderr_path)`` makes the SDK transport (an async context manager
+            yielding ``(read_stream, write_stream, …)``); :meth:`stdio` and :meth:`http` build it.
         label: how errors name the server (its command line or URL).
         startup_timeout_s: seconds allowed for start-up, the handshake and the tool listing.
         call_timeout_s: seconds a ``tools/call`` may take before :class:`MCPServerError`.
-        stderr_path: a file the server's stderr is written to (stdio only), quoted in errors.
+        capture_stderr: give ``connect`` a temporary file for the server's stderr (stdio); its
+            tail is quoted in errors and it is deleted on :meth:`close`.
 
     Raises:
         ValueError: a timeout is not positive.
@@ -124,12 +125,12 @@ class MCPClient:
 
     def __init__(
         self,
-        connect: Callable[[], AbstractAsyncContextManager[Any]],
+        connect: Callable[[str | None], AbstractAsyncContextManager[Any]],
         label: str,
         *,
         startup_timeout_s: float = 20.0,
         call_timeout_s: float = 30.0,
-        stderr_path: str | None = None,
+        capture_stderr: bool = False,
     ):
         if startup_timeout_s <= 0 or call_timeout_s <= 0:
             raise ValueError("startup_timeout_s and call_timeout_s must be > 0 seconds")
@@ -137,7 +138,8 @@ class MCPClient:
         self.label = label
         self.startup_timeout_s = startup_timeout_s
         self.call_timeout_s = call_timeout_s
-        self._stderr_path = stderr_path
+        self._capture_stderr = capture_stderr
+        self._stderr_path: str | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._main: concurrent.futures.Future[None] | None = None
@@ -167,26 +169,24 @@ class MCPClient:
         not to the whole of ``os.environ``. The server's stderr goes to a temporary file whose
         tail is quoted when the server fails.
         """
-        fd, stderr_path = tempfile.mkstemp(prefix="toolschool-mcp-", suffix=".stderr")
-        os.close(fd)
         label = " ".join([command, *args])
 
-        def connect() -> AbstractAsyncContextManager[Any]:
+        def connect(stderr_path: str | None) -> AbstractAsyncContextManager[Any]:
             from mcp.client.stdio import StdioServerParameters
 
             params = StdioServerParameters(
                 command=command, args=list(args), env=env, cwd=None if cwd is None else os.fspath(cwd)
             )
-            return _stdio_transport(params, stderr_path)
+            return _stdio_transport(params, stderr_path or os.devnull)
 
         return cls(connect, label, startup_timeout_s=startup_timeout_s, call_timeout_s=call_timeout_s,
-                   stderr_path=stderr_path)
+                   capture_stderr=True)
 
     @classmethod
     def http(cls, url: str, *, startup_timeout_s: float = 20.0, call_timeout_s: float = 30.0) -> MCPClient:
         """A client for a server at a Streamable HTTP endpoint (e.g. ``http://127.0.0.1:8000/mcp``)."""
 
-        def connect() -> AbstractAsyncContextManager[Any]:
+        def connect(stderr_path: str | None) -> AbstractAsyncContextManager[Any]:
             from mcp.client.streamable_http import streamable_http_client
 
             return streamable_http_client(url)
@@ -203,6 +203,9 @@ class MCPClient:
         """
         if self._thread is not None:
             raise RuntimeError("this MCPClient was already started")
+        if self._capture_stderr:
+            fd, self._stderr_path = tempfile.mkstemp(prefix="toolschool-mcp-", suffix=".stderr")
+            os.close(fd)
         loop = asyncio.new_event_loop()
         self._loop = loop
         self._thread = threading.Thread(target=loop.run_forever, name="toolschool-mcp", daemon=True)
@@ -260,7 +263,7 @@ class MCPClient:
         try:
             from mcp import ClientSession
 
-            async with self._connect() as streams:
+            async with self._connect(self._stderr_path) as streams:
                 async with ClientSession(streams[0], streams[1]) as session:
                     init = await session.initialize()
                     self.server_name = init.server_info.name
