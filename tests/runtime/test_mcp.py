@@ -205,3 +205,52 @@ def test_importing_toolschool_and_the_mcp_client_module_does_not_import_mcp():
         "assert 'mcp' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, **ENV}, timeout=60)
+
+
+def test_a_server_dying_mid_call_is_a_clear_error(tmp_path):
+    script = tmp_path / "dies.py"
+    script.write_text(textwrap.dedent('''
+        import os
+
+        from mcp.server import MCPServer
+
+        mcp = MCPServer("dies")
+
+
+        @mcp.tool()
+        def die() -> str:
+            """Exit the server process."""
+            os._exit(1)
+
+
+        mcp.run()
+    '''))
+    with MCPClient.stdio(sys.executable, [str(script)], call_timeout_s=5) as client:
+        with pytest.raises(MCPServerError, match="the connection closed during the call to 'die'"):
+            client.call("die", {})
+        with pytest.raises(MCPServerError, match="not connected"):
+            client.call("die", {})
+
+
+def test_result_text_of_each_content_type():
+    import mcp_types as types
+
+    from toolschool.runtime.mcp import result_text, tool_schema
+
+    text = types.TextResourceContents(uri="file:///b", text="inline")
+    blob = types.BlobResourceContents(uri="file:///c", blob="AA==")
+    result = types.CallToolResult(content=[
+        types.TextContent(type="text", text="first"),
+        types.ImageContent(type="image", data="aGVsbG8=", mime_type="image/png"),
+        types.ResourceLink(type="resource_link", uri="file:///a.txt", name="a.txt"),
+        types.EmbeddedResource(type="resource", resource=text),
+        types.EmbeddedResource(type="resource", resource=blob),
+    ])
+    assert result_text(result).split("\n") == [
+        "first", "[image: image/png, 8 base64 characters]", "[resource link: file:///a.txt]", "inline",
+        "[embedded resource: file:///c]",
+    ]
+    assert result_text(types.CallToolResult(content=[], structured_content={"n": 1})) == '{"n": 1}'
+    params = {"type": "object", "properties": {"x": {"type": "integer"}}}
+    schema = tool_schema({"name": "t", "inputSchema": params})
+    assert (schema.name, schema.function.description, schema.function.parameters) == ("t", "", params)
