@@ -174,7 +174,7 @@ def test_closing_the_client_ends_the_server_process(script_server):
     while any(Path(f"/proc/{p}").exists() for p in pids) and time.time() < deadline:
         time.sleep(0.05)
     assert not any(Path(f"/proc/{p}").exists() for p in pids)
-    with pytest.raises(MCPServerError, match="not connected"):
+    with pytest.raises(MCPServerError, match="not connected: the client was closed"):
         client.call("reverse_words", {"text": "x"})
 
 
@@ -228,7 +228,7 @@ def test_a_server_dying_mid_call_is_a_clear_error(tmp_path):
     with MCPClient.stdio(sys.executable, [str(script)], call_timeout_s=5) as client:
         with pytest.raises(MCPServerError, match="the connection closed during the call to 'die'"):
             client.call("die", {})
-        with pytest.raises(MCPServerError, match="not connected"):
+        with pytest.raises(MCPServerError, match="not connected: the connection closed during the call"):
             client.call("die", {})
 
 

@@ -146,6 +146,7 @@ class MCPClient:
         self._ready: concurrent.futures.Future[None] = concurrent.futures.Future()
         self._stop: asyncio.Event | None = None
         self._session: Any = None
+        self._lost: str | None = None  # why an established connection ended, for later errors
         self._listing: list[Any] = []
         self.server_name: str | None = None
         self.server_version: str | None = None
@@ -244,6 +245,7 @@ class MCPClient:
             loop.close()
         self._loop = None
         self._session = None
+        self._lost = self._lost or "the client was closed"
         if self._stderr_path is not None:
             try:
                 os.unlink(self._stderr_path)
@@ -273,6 +275,8 @@ class MCPClient:
                     self._ready.set_result(None)
                     await self._stop.wait()
         except BaseException as exc:  # noqa: BLE001 - reported to whoever waits
+            if self._session is not None and not self._stop.is_set():
+                self._lost = self._lost or f"the connection ended ({type(_leaf(exc)).__name__}: {_leaf(exc)})"
             self._session = None
             if not self._ready.done():
                 self._ready.set_exception(self._startup_error(_leaf(exc)))
@@ -321,8 +325,9 @@ class MCPClient:
     # ---- use --------------------------------------------------------------------------
     def _require_session(self) -> Any:
         if self._session is None:
-            raise MCPServerError(self._describe("not connected (use `with client:` or client.start(); "
-                                                "the connection may have closed)"))
+            if self._lost:
+                raise MCPServerError(self._describe(f"not connected: {self._lost}"))
+            raise MCPServerError(self._describe("not connected (use `with client:` or client.start())"))
         return self._session
 
     def schemas(self) -> list[ToolSchema]:
@@ -360,6 +365,7 @@ class MCPClient:
             if exc.code == -32000:  # CONNECTION_CLOSED
                 self._session = None
                 why = f"the connection closed during the call to {name!r}"
+                self._lost = why
                 raise MCPServerError(self._describe(why)) from None
             raise MCPToolError(f"{name}: {exc.message}") from None
         text = result_text(result)
