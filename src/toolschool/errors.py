@@ -15,7 +15,9 @@ argument). Bad *model output* is never an exception: parsers return it as data
      ├── ModelLoadError         a model or tokenizer could not be found or loaded
      ├── TrainingGuardError     a known-bad training setting was refused
      ├── SandboxUnavailableError  no bubblewrap sandbox and no opt-in to run unsandboxed
-     └── SandboxPathError       a file path leaves a sandbox's workspace
+     ├── SandboxPathError       a file path leaves a sandbox's workspace
+     ├── MCPServerError         an MCP server could not be started, reached or answered in time
+     └── MCPToolError           an MCP server answered a tool call with an error result
 """
 
 from __future__ import annotations
@@ -75,3 +77,14 @@ class SandboxUnavailableError(ToolschoolError, RuntimeError):
 
 class SandboxPathError(ToolschoolError, ValueError):
     """A path given to a sandboxed file tool resolves outside the session's workspace."""
+
+
+class MCPServerError(ToolschoolError, RuntimeError):
+    """An MCP server could not be started (command not found, crashed, no handshake), the
+    connection broke, or a request timed out; the message names the server command and
+    ends with the tail of its stderr when there is one."""
+
+
+class MCPToolError(ToolschoolError, RuntimeError):
+    """An MCP server answered a ``tools/call`` with ``isError: true``; the message is the
+    server's text (the :class:`~toolschool.runtime.ToolExecutor` hands it to the model)."""

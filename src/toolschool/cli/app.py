@@ -15,6 +15,7 @@ from toolschool.cli import config as config_cmd
 from toolschool.cli import data as data_cmd
 from toolschool.cli import eval as eval_cmd
 from toolschool.cli import formats as formats_cmd
+from toolschool.cli import mcp as mcp_cmd
 from toolschool.cli import run as run_cmd
 from toolschool.cli import train as train_cmd
 
@@ -51,6 +52,7 @@ app.command("eval")(eval_cmd.eval_)
 app.command("chat")(chat_cmd.chat)
 app.add_typer(formats_cmd.app, name="formats")
 app.add_typer(config_cmd.app, name="config")
+app.add_typer(mcp_cmd.app, name="mcp")
 
 
 def main() -> None:
