@@ -17,6 +17,7 @@ from toolschool.cli import eval as eval_cmd
 from toolschool.cli import formats as formats_cmd
 from toolschool.cli import mcp as mcp_cmd
 from toolschool.cli import run as run_cmd
+from toolschool.cli import serve as serve_cmd
 from toolschool.cli import train as train_cmd
 
 app = typer.Typer(
@@ -50,6 +51,7 @@ app.command("data")(data_cmd.data)
 app.command("train")(train_cmd.train)
 app.command("eval")(eval_cmd.eval_)
 app.command("chat")(chat_cmd.chat)
+app.command("serve")(serve_cmd.serve)
 app.add_typer(formats_cmd.app, name="formats")
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(mcp_cmd.app, name="mcp")
