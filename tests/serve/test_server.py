@@ -234,7 +234,7 @@ def test_bad_input_gets_clear_openai_shaped_errors():
 
 def test_bounded_queue_turns_away_the_excess_with_503_and_stays_healthy():
     n = 50
-    with scripted(["slow answer"] * n, ServeLimits(max_queue=5), delay_s=0.05) as server:
+    with scripted(["slow answer"] * n, ServeLimits(max_queue=5), delay_s=0.2) as server:
         def post(_):
             return httpx.post(server.url + "/v1/chat/completions", json={"model": "m", "messages": USER},
                               timeout=120)
@@ -266,3 +266,19 @@ def test_tiny_local_model_answers_through_the_server(tiny):
     assert choice.finish_reason in ("stop", "length", "tool_calls")
     assert answer.usage.completion_tokens <= 8 and answer.usage.prompt_tokens > 0
     assert backend.max_new_tokens == 64  # the request's cap applied to that request only
+
+
+def test_a_backend_factory_is_opened_once_by_the_first_request():
+    opened_count = []
+
+    def factory() -> OpenedBackend:
+        opened_count.append(ScriptedBackend(["one", "two"]))
+        return OpenedBackend(opened_count[-1], FMT, "Be brief.", "scripted")
+
+    with Server(create_app(factory, "lazy")) as server:
+        assert opened_count == []
+        client = server.client()
+        answers = [client.chat.completions.create(model="lazy", messages=USER) for _ in range(2)]
+    assert [a.choices[0].message.content for a in answers] == ["one", "two"] and len(opened_count) == 1
+    first = opened_count[0].requests[0].messages  # the opened system prompt leads when the client sent none
+    assert [(m.role, m.content) for m in first] == [("system", "Be brief."), ("user", "Weather in Oslo?")]

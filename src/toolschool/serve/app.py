@@ -304,7 +304,9 @@ def create_app(
         cid, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
         if req.stream:
             chunks = _chunks(answer, cid, created, model_name)
-            return StreamingResponse(chunks, media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+            return StreamingResponse(
+                chunks, media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+            )
         message: dict[str, Any] = {"role": "assistant", "content": answer.content}
         if answer.calls:
             message["tool_calls"] = [_openai_call(c) for c in answer.calls]
