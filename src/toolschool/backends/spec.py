@@ -117,26 +117,16 @@ def open_backend(
         return OpenedBackend(ScriptedBackend(turns), fmt, system, label)
 
     from toolschool.backends.local import LocalBackend, prepare_for_inference
-    from toolschool.chat.prompt import DEFAULT_SYSTEM
-    from toolschool.models.loading import is_run_dir, load_model, load_trained
+    from toolschool.models.loading import load_for_prompting
 
-    if is_run_dir(spec):
-        trained = load_trained(spec, dtype="auto")
-        loaded, fmt_name = trained.loaded, fmt_name or trained.format
-        layout = loaded.layout(trained.layout, fmt_name, native=True)
-        system = system if system is not None else trained.system_prompt
-        model = loaded.model
-    else:
-        loaded = load_model(spec)
-        fmt_name = fmt_name or "tool_use"
-        layout = loaded.layout(None, fmt_name, native=True)
-        model = prepare_for_inference(loaded.model, "auto")
-    fmt = get_format(fmt_name, lenient=True)
+    loaded, settings = load_for_prompting(spec, fmt_name, system)
+    layout = loaded.layout(settings.layout, settings.format, native=True)
+    fmt = get_format(settings.format, lenient=True)
     backend = LocalBackend(
-        model,
+        prepare_for_inference(loaded.model, "auto"),
         loaded.tokenizer,
         fmt,
-        system if system is not None else DEFAULT_SYSTEM,
+        settings.system_prompt,
         batch_size=1,
         max_new_tokens=max_new_tokens,
         layout=layout,

@@ -77,13 +77,12 @@ def run(
         ModelLoadError: the model cannot be loaded.
     """
     from toolschool.backends.local import LocalBackend, prepare_for_inference
-    from toolschool.chat.prompt import DEFAULT_SYSTEM
     from toolschool.eval.items import load_items
     from toolschool.eval.plots import plot_confusion, plot_per_tool
     from toolschool.eval.report import render_report
     from toolschool.eval.runner import evaluate
     from toolschool.formats import get_format
-    from toolschool.models import is_run_dir, load_model, load_trained
+    from toolschool.models.loading import is_run_dir, load_for_prompting, prompt_settings
     from toolschool.tools import get_toolkit
 
     config.require()
@@ -93,20 +92,14 @@ def run(
         items = items[: config.limit]
     warnings = [] if items else [f"{config.data} has no eval items: nothing was evaluated"]
     trained = loaded is None and is_run_dir(str(config.model))
-    fmt_name, system, layout_name = config.format, config.system_prompt, config.layout
-    if items:
+    settings = prompt_settings(config.format, config.system_prompt, config.layout)
+    if items and loaded is None:
         progress.start("load model", None)
-        if trained:
-            run_model = load_trained(str(config.model), dtype="float32")
-            loaded = run_model.loaded
-            fmt_name = fmt_name or run_model.format
-            system = system if system is not None else run_model.system_prompt
-            layout_name = layout_name or run_model.layout
-        elif loaded is None:
-            loaded = load_model(str(config.model), dtype="float32")
+        loaded, settings = load_for_prompting(
+            str(config.model), config.format, config.system_prompt, config.layout
+        )
         progress.finish("load model")
-    fmt_name = fmt_name or "tool_use"
-    system = system if system is not None else DEFAULT_SYSTEM
+    fmt_name, system, layout_name = settings.format, settings.system_prompt, settings.layout
     out = Path(config.out_dir) if config.out_dir else _default_out(config, trained)
     resolved = config.model_copy(update={"format": fmt_name, "system_prompt": system, "out_dir": str(out)})
     dump_config(resolved, out / "config.yaml")

@@ -353,3 +353,51 @@ def load_trained(run_dir: str | os.PathLike[str], dtype: str = "float32") -> Tra
     )
     system = config.get("system_prompt") or ""
     return TrainedModel(loaded, config["format"], system, Path(run_dir), config.get("layout") or None)
+
+
+@dataclass(frozen=True)
+class PromptSettings:
+    """How a model is prompted and parsed: the wire format, system prompt and layout name.
+
+    Explicit choices win; a run directory supplies what it was trained with; otherwise
+    ``tool_use``, the built-in system prompt and the tokenizer's own layout (``layout`` None).
+    """
+
+    format: str
+    system_prompt: str
+    layout: str | None
+
+
+def prompt_settings(
+    fmt_name: str | None = None,
+    system: str | None = None,
+    layout: str | None = None,
+    trained: TrainedModel | None = None,
+) -> PromptSettings:
+    """The :class:`PromptSettings` of the explicit choices, falling back to ``trained``'s, then defaults."""
+    from toolschool.chat.prompt import DEFAULT_SYSTEM
+
+    if trained is not None:
+        fmt_name = fmt_name or trained.format
+        system = system if system is not None else trained.system_prompt
+        layout = layout or trained.layout
+    return PromptSettings(fmt_name or "tool_use", system if system is not None else DEFAULT_SYSTEM, layout)
+
+
+def load_for_prompting(
+    spec: str,
+    fmt_name: str | None = None,
+    system: str | None = None,
+    layout: str | None = None,
+    dtype: str = "float32",
+) -> tuple[LoadedModel, PromptSettings]:
+    """Load ``spec`` — a run or train directory (adapter merged) or any :func:`load_model`
+    source — with the settings to prompt it in (:func:`prompt_settings`).
+
+    Raises:
+        ModelLoadError: the model cannot be loaded.
+    """
+    if is_run_dir(spec):
+        trained = load_trained(spec, dtype=dtype)
+        return trained.loaded, prompt_settings(fmt_name, system, layout, trained)
+    return load_model(spec, dtype=dtype), prompt_settings(fmt_name, system, layout)
