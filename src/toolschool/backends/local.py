@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from toolschool.backends.generation import PrefixCachedDecoder
 from toolschool.chat.prompt import DEFAULT_SYSTEM, ChatMLLayout, Layout
@@ -24,12 +24,34 @@ from toolschool.formats.base import ToolFormat
 from toolschool.types import Message, ToolCall, ToolSchema
 
 
+@dataclass(frozen=True)
+class NamedTool:
+    """``tool_choice`` that forces a call of one tool (OpenAI's ``{"type": "function", "function": {"name"}}``)."""
+
+    name: str
+
+
+ToolChoice = Literal["auto", "none", "required"] | NamedTool
+"""What the answer may do (OpenAI's ``tool_choice``): ``auto`` text or calls, ``none`` text only,
+``required`` at least one call, :class:`NamedTool` calls of that tool only."""
+
+
 @dataclass
 class ChatRequest:
-    """The conversation so far and the tools offered; the backend answers the next turn."""
+    """The conversation so far and the tools offered; the backend answers the next turn.
+
+    Attributes:
+        messages: the conversation so far.
+        tools: the tools offered.
+        tool_choice: what the answer may do (see :data:`ToolChoice`); backends that cannot
+            enforce ``required`` or a named tool (no constrained decoding) treat it as a hint.
+        parallel_tool_calls: False allows at most one call in the answer.
+    """
 
     messages: list[Message]
     tools: list[ToolSchema]
+    tool_choice: ToolChoice = "auto"
+    parallel_tool_calls: bool = True
 
 
 @dataclass
