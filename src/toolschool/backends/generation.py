@@ -98,6 +98,8 @@ class PrefixCachedDecoder:
         max_new_tokens: int,
         give_up: Callable[[list[int]], bool] | None = None,
         give_up_after: int = 0,
+        matchers: Sequence[Any] | None = None,
+        masker: Any = None,
     ) -> list[Generated]:
         """Decode one batch of tokenised prompts (all rows start at the same time).
 
@@ -107,6 +109,12 @@ class PrefixCachedDecoder:
             give_up: called once per still-running row when it has ``give_up_after`` new
                 tokens; True ends the row with ``finish_reason="call_window"``.
             give_up_after: see ``give_up`` (ignored when ``give_up`` is None or < 1).
+            matchers: one llguidance ``LLMatcher`` (or None) per row: constrained decoding
+                (:mod:`toolschool.backends.constrained`); each row's logits are masked by its
+                grammar, and while a single row is left, tokens its grammar forces are fed in
+                the same forward pass (jump-forward).
+            masker: the :class:`~toolschool.backends.constrained.Masker` that applies the
+                masks (made here when ``matchers`` has any and this is None).
 
         Returns one :class:`Generated` per prompt, in input order.
         """
@@ -114,6 +122,14 @@ class PrefixCachedDecoder:
 
         start = time.perf_counter()
         rows = len(prompts)
+        matchers = list(matchers) if matchers is not None else [None] * rows
+        if len(matchers) != rows:
+            raise ValueError(f"matchers: {len(matchers)} for {rows} prompts")
+        constrained = any(m is not None for m in matchers)
+        if constrained and masker is None:
+            from toolschool.backends.constrained import Masker
+
+            masker = Masker(self.model.config.vocab_size)
         shared = min(common_prefix_length(prompts), min(len(p) for p in prompts) - 1)
         with torch.inference_mode():
             cache = None
@@ -143,37 +159,56 @@ class PrefixCachedDecoder:
             results: list[Generated | None] = [None] * rows
             logits = out.logits[:, -1, :]
             check_window = give_up is not None and give_up_after >= 1
+            checked = [False] * rows
             _set_attention(self.model, "eager", self.switch)
-            for step in range(max_new_tokens):
+            while active:
+                if constrained:
+                    logits = logits.float()
+                    masker.apply(logits, [matchers[row] for row in active])
                 chosen = logits.argmax(-1).tolist()
                 keep = []
+                feeds: list[list[int]] = []
                 for slot, row in enumerate(active):
                     token = chosen[slot]
                     if token in self.stop_ids:
                         results[row] = Generated(tokens[row], (time.perf_counter() - start) * 1000, True)
                         continue
                     tokens[row].append(token)
-                    if check_window and step + 1 == give_up_after and give_up(tokens[row]):
-                        results[row] = Generated(
-                            tokens[row], (time.perf_counter() - start) * 1000, False, "call_window"
-                        )
+                    if constrained:
+                        masker.advance(matchers[row], token)
+                    feed = [token]
+                    if constrained and len(active) == 1:
+                        forced = masker.forced(matchers[row], max_new_tokens - len(tokens[row]))
+                        tokens[row].extend(forced)
+                        feed += forced
+                    if check_window and not checked[row] and len(tokens[row]) >= give_up_after:
+                        checked[row] = True
+                        if give_up(tokens[row]):
+                            results[row] = Generated(
+                                tokens[row], (time.perf_counter() - start) * 1000, False, "call_window"
+                            )
+                            continue
+                    if len(tokens[row]) >= max_new_tokens:
+                        results[row] = Generated(tokens[row], (time.perf_counter() - start) * 1000, False, "length")
                         continue
                     keep.append(slot)
-                if step == max_new_tokens - 1 or not keep:
+                    feeds.append(feed)
+                if not keep:
                     break
                 if len(keep) < len(active):
                     index = torch.tensor(keep)
                     cache.batch_select_indices(index)
                     mask = mask[index]
                     next_pos = next_pos[index]
-                    chosen = [chosen[k] for k in keep]
                     active = [active[k] for k in keep]
-                mask = torch.cat([mask, torch.ones((len(active), 1), dtype=torch.long)], dim=1)
+                step = len(feeds[0])  # more than 1 only for a lone row with forced tokens
+                mask = torch.cat([mask, torch.ones((len(active), step), dtype=torch.long)], dim=1)
                 out = self.model(
-                    input_ids=torch.tensor(chosen).unsqueeze(1), attention_mask=mask,
-                    position_ids=next_pos.unsqueeze(1), past_key_values=cache, use_cache=True,
+                    input_ids=torch.tensor(feeds), attention_mask=mask,
+                    position_ids=next_pos.unsqueeze(1) + torch.arange(step), past_key_values=cache,
+                    use_cache=True, logits_to_keep=1,
                 )
-                next_pos = next_pos + 1
+                next_pos = next_pos + step
                 cache = out.past_key_values
                 logits = out.logits[:, -1, :]
             elapsed = (time.perf_counter() - start) * 1000

@@ -134,6 +134,11 @@ class LocalBackend:
             None: :class:`~toolschool.chat.prompt.ChatMLLayout`. Prompts are rendered with
             ``layout.render`` and tokenised with ``add_special_tokens=False`` (a BOS the layout
             writes is not doubled).
+        constrained: decode every answer under the tool-call grammar of its request
+            (:mod:`toolschool.backends.constrained`): the answer is text, or calls in ``fmt`` of
+            offered tools with schema-valid arguments. Requests with ``tool_choice``
+            ``"required"`` or a named tool are always decoded under their grammar (that is what
+            makes them hold), ``"none"`` never.
         stream_cache: :meth:`stream` keeps the key/value cache of its last answer and reuses
             the part that the next prompt shares (an agent's conversation grows turn by turn,
             so only the new turns are prefilled). Measured with SmolLM2-135M (bf16, 2-core
@@ -164,6 +169,7 @@ class LocalBackend:
         call_window: int | None = None,
         layout: Layout | None = None,
         stream_cache: bool = True,
+        constrained: bool = False,
     ):
         if call_window is not None and call_window < 1:
             raise ValueError(f"call_window must be >= 1 or None, got {call_window}")
@@ -190,15 +196,50 @@ class LocalBackend:
         self.decoder = (
             PrefixCachedDecoder(model, self.stop_ids, tokenizer.pad_token_id) if prefix_cache else None
         )
+        self.constrained = constrained
+        self._constraint: Any = None
+        self.masker: Any = None  # the Masker of the last constrained decode (its timings)
+
+    @property
+    def constraint(self) -> Any:
+        """The :class:`~toolschool.backends.constrained.CallConstraint` for this model (made on first use)."""
+        if self._constraint is None:
+            from toolschool.backends.constrained import CallConstraint
+
+            vocab = int(self.model.get_output_embeddings().weight.shape[0])
+            self._constraint = CallConstraint(self.tokenizer, self.fmt, vocab, self.stop_ids)
+        return self._constraint
+
+    def matcher(self, request: ChatRequest) -> Any:
+        """The grammar matcher for one answer, or None when it is decoded freely (see ``constrained``).
+
+        Raises:
+            ConstraintError: a ``tool_choice`` that cannot be enforced, or a format/schema with no grammar.
+        """
+        choice = request.tool_choice
+        if choice == "none" or (choice == "auto" and not self.constrained):
+            return None
+        return self.constraint.matcher(request.tools, choice, request.parallel_tool_calls)
+
+    def _masker(self) -> Any:
+        from toolschool.backends.constrained import Masker
+
+        self.masker = Masker(self.constraint.vocab_size)
+        return self.masker
 
     def _gives_up(self, tokens: list[int]) -> bool:
         return not self.fmt.may_call(self.tokenizer.decode(tokens, skip_special_tokens=False))
 
-    def _generate(self, prompts: list[list[int]]) -> list[tuple[list[int], float, str]]:
+    def _generate(
+        self, prompts: list[list[int]], matchers: list[Any] | None = None
+    ) -> list[tuple[list[int], float, str]]:
+        constrained = matchers is not None and any(m is not None for m in matchers)
+        masker = self._masker() if constrained else None
         if self.decoder is not None:
             window = self.call_window or 0
             generated = self.decoder.generate(
-                prompts, self.max_new_tokens, self._gives_up if window else None, window
+                prompts, self.max_new_tokens, self._gives_up if window else None, window,
+                matchers=matchers if constrained else None, masker=masker,
             )
             return [(g.tokens, g.latency_ms, g.finish_reason) for g in generated]
         import torch
@@ -209,11 +250,21 @@ class LocalBackend:
         for r, p in enumerate(prompts):  # left padding
             ids[r, width - len(p) :] = torch.tensor(p)
             mask[r, width - len(p) :] = 1
+        processors = None
+        if constrained:
+            from transformers import LogitsProcessorList
+
+            from toolschool.backends.constrained import grammar_logits_processor
+
+            processor = grammar_logits_processor(matchers, width, self.constraint.vocab_size)
+            self.masker = processor.masker
+            processors = LogitsProcessorList([processor])
         start = time.perf_counter()
         with torch.inference_mode():
             out = self.model.generate(
                 input_ids=ids, attention_mask=mask, max_new_tokens=self.max_new_tokens, do_sample=False,
                 eos_token_id=self.stop_ids, pad_token_id=self.tokenizer.pad_token_id,
+                logits_processor=processors,
             )
         elapsed = (time.perf_counter() - start) * 1000
         results = []
@@ -236,12 +287,13 @@ class LocalBackend:
         ``on_batch(n)`` is called after each batch with the number of requests it answered.
         """
         prompts = [self.prompt(r) for r in requests]
+        matchers = [self.matcher(r) for r in requests]
         encoded = [self.tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
         order = sorted(range(len(prompts)), key=lambda i: len(encoded[i]))
         answers: list[Completion | None] = [None] * len(prompts)
         for b in range(0, len(order), self.batch_size):
             idx = order[b : b + self.batch_size]
-            generated = self._generate([encoded[i] for i in idx])
+            generated = self._generate([encoded[i] for i in idx], [matchers[i] for i in idx])
             for (tokens, latency_ms, reason), i in zip(generated, idx):
                 text = self.tokenizer.decode(tokens, skip_special_tokens=False)
                 cut = min((k for k in (text.find(s) for s in self.stop_strings) if k >= 0), default=-1)
@@ -276,6 +328,7 @@ class LocalBackend:
         """
         from toolschool.backends.generation import common_prefix_length
 
+        matcher = self.matcher(request)
         prompt = self.tokenizer(self.prompt(request), add_special_tokens=False)["input_ids"]
         cache, reused = None, 0
         state, self._stream_state = self._stream_state, None
@@ -283,30 +336,44 @@ class LocalBackend:
             reused = min(common_prefix_length([state[0], prompt]), len(prompt) - 1)
             cache = state[1] if reused > 0 and _crop(state[1], reused) else None
             reused = reused if cache is not None else 0
-        yield from self._stream_tokens(prompt[reused:], cache, list(prompt))
+        yield from self._stream_tokens(prompt[reused:], cache, list(prompt), matcher)
 
-    def _stream_tokens(self, first: list[int], cache: Any, fed: list[int]) -> Iterator[str]:
+    def _stream_tokens(
+        self, first: list[int], cache: Any, fed: list[int], matcher: Any = None
+    ) -> Iterator[str]:
         """Decode after ``first`` (the prompt ids not yet in ``cache``); ``fed``: the ids the
-        cache holds once ``first`` is in it (kept up to date in ``_stream_state``)."""
+        cache holds once ``first`` is in it (kept up to date in ``_stream_state``).
+        ``matcher``: constrain to its grammar, feeding forced tokens in one forward pass."""
         import torch
 
         stop_ids = set(self.stop_ids)
+        masker = self._masker() if matcher is not None else None
         tokens: list[int] = []
         sent = ""
         ids = torch.tensor([first])
-        for step in range(self.max_new_tokens):
+        pending: list[int] = []  # generated ids fed in the last forward, not yet in ``fed``
+        while len(tokens) < self.max_new_tokens:
             self._stream_state = None  # a forward that fails leaves no half-updated cache behind
             with torch.inference_mode():
                 out = self.model(input_ids=ids, past_key_values=cache, use_cache=True, logits_to_keep=1)
             cache = out.past_key_values
-            if step:
-                fed.append(tokens[-1])
+            fed.extend(pending)
             if self.stream_cache:
                 self._stream_state = (fed, cache)
-            token = int(out.logits[0, -1].argmax())
+            logits = out.logits[:, -1]
+            if masker is not None:
+                logits = logits.to(torch.float32, copy=True)  # an inference tensor cannot be masked in place
+                masker.apply(logits, [matcher])
+            token = int(logits[0].argmax())
             if token in stop_ids:
                 break
             tokens.append(token)
+            pending = [token]
+            if masker is not None:
+                masker.advance(matcher, token)
+                forced = masker.forced(matcher, self.max_new_tokens - len(tokens))
+                tokens.extend(forced)
+                pending += forced
             text = self.tokenizer.decode(tokens, skip_special_tokens=False)
             cut = min((k for k in (text.find(s) for s in self.stop_strings) if k >= 0), default=-1)
             if cut >= 0:
@@ -323,7 +390,7 @@ class LocalBackend:
             if ready > len(sent) and text.startswith(sent):
                 yield text[len(sent) : ready]
                 sent = text[:ready]
-            ids = torch.tensor([[token]])
+            ids = torch.tensor([pending])
         text = self.tokenizer.decode(tokens, skip_special_tokens=False)
         if text[len(sent) :]:
             yield text[len(sent) :]

@@ -31,10 +31,14 @@ on it; they report :class:`ParseError` entries with the character offset where i
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from toolschool.types import ToolCall, ToolResult, ToolSchema
+
+if TYPE_CHECKING:
+    from toolschool.formats.grammar import CallSyntax
 
 
 class ArgumentSyntaxError(ValueError):
@@ -226,6 +230,38 @@ class ToolFormat(ABC):
     @abstractmethod
     def stream(self) -> StreamParser:
         """A fresh incremental parser for one model output (strict or lenient as constructed)."""
+
+    def call_syntax(self, tools: list[ToolSchema], special: Iterable[str] = ()) -> CallSyntax:
+        """How this format writes calls of ``tools``, for a grammar (:mod:`toolschool.formats.grammar`).
+
+        ``special``: the tokenizer's special-token strings (literals made of them are matched
+        as those tokens).
+
+        Raises:
+            GrammarError: the format has no call grammar, or a tool schema cannot be read.
+        """
+        from toolschool.formats.grammar import GrammarError
+
+        raise GrammarError(f"format {self.name!r} has no call grammar")
+
+    def grammar(
+        self,
+        tools: list[ToolSchema],
+        tool_choice: str = "auto",
+        parallel: bool = True,
+        special: Iterable[str] = (),
+    ) -> str:
+        """The llguidance Lark grammar of an answer: text, or valid calls of ``tools``
+        (``tool_choice="required"``: calls only; ``parallel=False``: one call). See
+        :func:`toolschool.formats.grammar.build_grammar`.
+
+        Raises:
+            GrammarError: no tools, duplicate names, or a schema that cannot be read.
+        """
+        from toolschool.formats.grammar import build_grammar, name_of
+
+        name_of(tools)
+        return build_grammar(self.call_syntax(tools, special), tool_choice, parallel, special)
 
     def decode_arguments(self, raw: str) -> dict:
         """Arguments from the joined ``arguments_delta`` texts of one finished call.

@@ -44,10 +44,16 @@ that :mod:`json_repair` mends into an object (trailing commas, ``'single quotes'
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from toolschool.formats.base import StreamEvent, ToolFormat
 from toolschool.formats.delimited import JsonArgumentsStreamParser
 from toolschool.formats.json_object import tojson
 from toolschool.types import ToolCall, ToolResult, ToolSchema
+
+if TYPE_CHECKING:
+    from toolschool.formats.grammar import CallSyntax
 
 CALL_START = "<|tool_call|>"
 RESULT_START = "<|tool_result|>"
@@ -57,7 +63,7 @@ ARGUMENTS_LABEL = "Arguments:"
 
 INSTRUCTIONS = (
     "To call a tool, write a block like this, with the arguments as one JSON object:\n"
-    f"{CALL_START}\n{TOOL_LABEL} tool_name\n{ARGUMENTS_LABEL} {{\"argument\": \"value\"}}\n{END}\n"
+    f'{CALL_START}\n{TOOL_LABEL} tool_name\n{ARGUMENTS_LABEL} {{"argument": "value"}}\n{END}\n'
     f"You may write several blocks. Each result comes back as a {RESULT_START} block. "
     "If no tool is needed, answer directly."
 )
@@ -103,6 +109,18 @@ class BlockFormat(ToolFormat):
         """``<|tool_result|>\\nTool: name\\nOutput: content\\n<|end|>`` per result, joined by newlines."""
         return "\n".join(
             f"{RESULT_START}\n{TOOL_LABEL} {r.name}\nOutput: {r.content}\n{END}" for r in results
+        )
+
+    def call_syntax(self, tools: list[ToolSchema], special: Iterable[str] = ()) -> CallSyntax:
+        """``<|tool_call|>\\nTool: name\\nArguments: {json}\\n<|end|>`` per call, one per line."""
+        from toolschool.formats import grammar
+
+        return grammar.json_syntax(
+            tools,
+            lambda n: (f"\n{TOOL_LABEL} {n}\n{ARGUMENTS_LABEL} ", f"\n{END}"),
+            CALL_START,
+            "\n",
+            special,
         )
 
     def stream(self) -> BlockStreamParser:

@@ -56,12 +56,16 @@ key starts (read raw up to the next ``'``), and a trailing comma before ``}`` or
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from toolschool.formats.base import StreamEvent, ToolFormat
 from toolschool.formats.gemma4 import Gemma4StreamParser, render_declaration
 from toolschool.formats.gemma_values import ValueParser, render_value
 from toolschool.types import ToolCall, ToolResult, ToolSchema
+
+if TYPE_CHECKING:
+    from toolschool.formats.grammar import CallSyntax
 
 ESCAPE = "<escape>"
 CALL_START = "<start_function_call>"
@@ -130,6 +134,19 @@ class FunctionGemmaFormat(ToolFormat):
             name = result.name or "unknown"
             parts.append(f"{RESPONSE_START}response:{name}{render_arguments(body)}{RESPONSE_END}")
         return "".join(parts)
+
+    def call_syntax(self, tools: list[ToolSchema], special: Iterable[str] = ()) -> CallSyntax:
+        """``<start_function_call>call:name{k:v,…}<end_function_call>`` per call."""
+        from toolschool.formats import grammar
+
+        return grammar.styled_syntax(
+            tools,
+            grammar.gemma_style(ESCAPE, special, "fe"),
+            lambda n: (f"call:{n}", CALL_END),
+            CALL_START,
+            "",
+            special,
+        )
 
     def stream(self) -> FunctionGemmaStreamParser:
         return FunctionGemmaStreamParser(lenient=self.lenient)

@@ -82,8 +82,8 @@ FunctionGemma's lenient mode; Gemma 4 itself parses strictly.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from toolschool.formats.base import StreamEvent, ToolFormat
 from toolschool.formats.delimited import DelimitedStreamParser
@@ -96,6 +96,9 @@ from toolschool.formats.gemma_values import (
     render_value,
 )
 from toolschool.types import ToolCall, ToolResult, ToolSchema
+
+if TYPE_CHECKING:
+    from toolschool.formats.grammar import CallSyntax
 
 __all__ = [
     "CALL_END",
@@ -327,6 +330,20 @@ class Gemma4Format(ToolFormat):
             f"<|tool_response>response:{r.name or 'unknown'}"
             f"{{value:{render_value(r.content, escape_keys=False)}}}<tool_response|>"
             for r in results
+        )
+
+    def call_syntax(self, tools: list[ToolSchema], special: Iterable[str] = ()) -> CallSyntax:
+        """``<|tool_call>call:name{k:v,…}<tool_call|>`` per call; text may follow the calls."""
+        from toolschool.formats import grammar
+
+        return grammar.styled_syntax(
+            tools,
+            grammar.gemma_style(Q, special),
+            lambda n: (f"{CALL_HEAD}{n}", CALL_END),
+            CALL_START,
+            "",
+            special,
+            content_after=True,
         )
 
     def stream(self, *, in_thought: bool = False) -> Gemma4StreamParser:

@@ -41,12 +41,16 @@ makes the parser skip to the next literal ``</tool_call>``.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from toolschool.formats.base import ParseError, StreamEvent, ToolFormat
 from toolschool.formats.delimited import DelimitedStreamParser
 from toolschool.formats.json_object import JsonObjectScanner, decode_call, decode_json, mend_json, tojson
 from toolschool.types import ToolCall, ToolResult, ToolSchema
+
+if TYPE_CHECKING:
+    from toolschool.formats.grammar import CallSyntax
 
 CALL_START = "<tool_call>"
 CALL_END = "</tool_call>"
@@ -93,6 +97,18 @@ class HermesFormat(ToolFormat):
     def render_results(self, results: list[ToolResult]) -> str:
         """``<tool_response>\\n{content}\\n</tool_response>`` per result, joined by ``"\\n"``."""
         return "\n".join(f"<tool_response>\n{result.content}\n</tool_response>" for result in results)
+
+    def call_syntax(self, tools: list[ToolSchema], special: Iterable[str] = ()) -> CallSyntax:
+        """``<tool_call>\\n{"name": …, "arguments": {json}}\\n</tool_call>`` per call, one per line."""
+        from toolschool.formats import grammar
+
+        return grammar.json_syntax(
+            tools,
+            lambda n: (f'\n{{"name": "{n}", "arguments": ', f"}}\n{CALL_END}"),
+            CALL_START,
+            "\n",
+            special,
+        )
 
     def stream(self) -> HermesStreamParser:
         return HermesStreamParser(lenient=self.lenient)
@@ -202,8 +218,9 @@ class HermesStreamParser(DelimitedStreamParser):
         elif self._phase == _BROKEN:
             self._salvage(events, text, n)
         elif self.lenient and self._phase == _JSON:
-            self._pending = ParseError("output ended inside a tool call (no complete JSON object)",
-                                       self._call_offset, "")
+            self._pending = ParseError(
+                "output ended inside a tool call (no complete JSON object)", self._call_offset, ""
+            )
             self._salvage(events, text, n)
         else:
             message = "output ended inside a tool call (no complete JSON object)"

@@ -73,7 +73,8 @@ and the fence lines as content.
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from toolschool.formats.base import ParseError, ParseResult, StreamEvent, ToolFormat
 from toolschool.formats.delimited import ContentRuleStreamParser, partial_suffix
@@ -87,6 +88,9 @@ from toolschool.formats.json_object import (
     tojson,
 )
 from toolschool.types import ToolCall, ToolResult, ToolSchema
+
+if TYPE_CHECKING:
+    from toolschool.formats.grammar import CallSyntax
 
 PYTHON_TAG = "<|python_tag|>"
 CALL_START = '{"name": "'
@@ -178,6 +182,14 @@ class Llama3JsonFormat(ToolFormat):
     def render_results(self, results: list[ToolResult]) -> str:
         """``tojson(content)`` per result (a JSON string), joined by ``"\\n"``."""
         return "\n".join(tojson(r.content) for r in results)
+
+    def call_syntax(self, tools: list[ToolSchema], special: Iterable[str] = ()) -> CallSyntax:
+        """``{"name": "N", "parameters": {json}}`` per call, joined by ``"; "``."""
+        from toolschool.formats import grammar
+
+        return grammar.json_syntax(
+            tools, lambda n: (f'{n}", "parameters": ', "}"), '{"name": "', "; ", special
+        )
 
     def stream(self) -> Llama3StreamParser:
         return Llama3StreamParser(lenient=self.lenient)

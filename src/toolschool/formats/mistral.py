@@ -57,7 +57,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Any
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from toolschool.formats.base import StreamEvent, ToolFormat
 from toolschool.formats.delimited import DelimitedStreamParser
@@ -71,6 +73,9 @@ from toolschool.formats.json_object import (
     tojson,
 )
 from toolschool.types import ToolCall, ToolResult, ToolSchema
+
+if TYPE_CHECKING:
+    from toolschool.formats.grammar import CallSyntax
 
 CALL_START = "[TOOL_CALLS]"
 ARGS = "[ARGS]"
@@ -165,6 +170,25 @@ class MistralFormat(ToolFormat):
             f'{RESULTS_START}{{"content": {r.content}, "call_id": "{mistral_id(r.call_id, i)}"}}{RESULTS_END}'
             for i, r in enumerate(results)
         )
+
+    def call_syntax(self, tools: list[ToolSchema], special: Iterable[str] = ()) -> CallSyntax:
+        """``[TOOL_CALLS][{"name": …, "arguments": {json}, "id": "…"}, …]``; v11:
+        ``[TOOL_CALLS]name[ARGS]{json}`` per call."""
+        from toolschool.formats import grammar
+
+        if self.v11:
+            return grammar.json_syntax(tools, lambda n: (f"{n}{ARGS}", ""), CALL_START, "", special)
+        syntax = grammar.json_syntax(
+            tools,
+            lambda n: (f'{{"name": "{n}", "arguments": ', ', "id": "'),
+            CALL_START + "[",
+            ", ",
+            special,
+            each=False,
+            close="]",
+        )
+        bodies = {n: f'{b} /[A-Za-z0-9]{{9}}/ "\\"}}"' for n, b in syntax.bodies.items()}
+        return replace(syntax, bodies=bodies)
 
     def stream(self) -> MistralStreamParser:
         return MistralStreamParser(lenient=self.lenient)

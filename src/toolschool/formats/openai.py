@@ -37,7 +37,9 @@ were open).
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from toolschool.formats.base import StreamEvent, ToolFormat
 from toolschool.formats.fences import FencedStreamParser
@@ -50,6 +52,9 @@ from toolschool.formats.json_object import (
     tojson,
 )
 from toolschool.types import ToolCall, ToolResult, ToolSchema
+
+if TYPE_CHECKING:
+    from toolschool.formats.grammar import CallSyntax
 
 CALL_START = '{"tool_calls": ['
 
@@ -103,6 +108,28 @@ class OpenAIFormat(ToolFormat):
             for i, r in enumerate(results)
         )
 
+    def call_syntax(self, tools: list[ToolSchema], special: Iterable[str] = ()) -> CallSyntax:
+        """``{"tool_calls": [{"id": …, "type": "function", "function": {"name": …, "arguments": "…"}}]}``,
+        the arguments an escaped JSON string (:func:`~toolschool.formats.grammar.escaped_json_style`)."""
+        from toolschool.formats import grammar
+
+        syntax = grammar.styled_syntax(
+            tools,
+            grammar.escaped_json_style(),
+            lambda n: (f'{n}", "arguments": "', '"}}'),
+            '{"tool_calls": [',
+            ", ",
+            special,
+            each=False,
+            close="]}",
+        )
+        head = (
+            grammar.literal('{"id": "', special)
+            + r" /[A-Za-z0-9_\-]{1,40}/ "
+            + grammar.literal('", "type": "function", "function": {"name": "', special)
+        )
+        return replace(syntax, bodies={n: f"{head} {b}" for n, b in syntax.bodies.items()})
+
     def stream(self) -> OpenAIStreamParser:
         return OpenAIStreamParser(lenient=self.lenient)
 
@@ -125,6 +152,8 @@ _OPEN = re.compile(r"\{[ \t\r\n]*(?:[\"']|\Z)|\[[ \t\r\n]*(?:\{|\Z)")
 _SPACE = re.compile(r"[ \t\r\n]*")
 _SCALAR = re.compile(r"[A-Za-z0-9+\-.]*")
 _SCALAR_START = frozenset("-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
 class _Frame:
     """An open JSON container: its closer, role, start, what comes next and current key."""
 
@@ -566,4 +595,3 @@ class OpenAIStreamParser(FencedStreamParser):
                 message, at = f"invalid JSON: {problem}", min(pos, i)
         self._phase, self._tok, self._fast = _SKIP, "", None
         self._call_error(events, message, self._body_offset + at)
-

@@ -39,11 +39,16 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from toolschool.formats.base import ParseError, StreamEvent, ToolFormat
 from toolschool.formats.fences import FENCE, FencedStreamParser
 from toolschool.formats.python_values import CallScanner, PythonicSyntaxError, parse_arguments, render_value
 from toolschool.types import ToolCall, ToolResult, ToolSchema
+
+if TYPE_CHECKING:
+    from toolschool.formats.grammar import CallSyntax
 
 __all__ = [
     "CALL_START",
@@ -121,6 +126,21 @@ class PythonicFormat(ToolFormat):
         """``{"name": …, "output": …}`` per result, one per line (``json.dumps``, UTF-8 kept)."""
         lines = (json.dumps({"name": r.name, "output": r.content}, ensure_ascii=False) for r in results)
         return "\n".join(lines)
+
+    def call_syntax(self, tools: list[ToolSchema], special: Iterable[str] = ()) -> CallSyntax:
+        """``[name(key=value, …), …]``: one list of calls."""
+        from toolschool.formats import grammar
+
+        return grammar.styled_syntax(
+            tools,
+            grammar.pythonic_style(),
+            lambda n: (f"{n}(", ")"),
+            "[",
+            ", ",
+            special,
+            each=False,
+            close="]",
+        )
 
     def stream(self) -> PythonicStreamParser:
         return PythonicStreamParser(lenient=self.lenient)

@@ -63,12 +63,16 @@ contain another or ``TOOL_USE[`` (:class:`ValueError` otherwise).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from toolschool.formats.base import StreamEvent, ToolFormat
 from toolschool.formats.delimited import JsonArgumentsStreamParser
 from toolschool.formats.json_object import tojson
 from toolschool.types import ToolCall, ToolResult, ToolSchema
+
+if TYPE_CHECKING:
+    from toolschool.formats.grammar import CallSyntax
 
 CALL_START = "TOOL_USE["
 RESULT_START = "TOOL_RESULT["
@@ -220,6 +224,12 @@ class ToolUseFormat(ToolFormat):
     def render_results(self, results: list[ToolResult]) -> str:
         """``TOOL_RESULT[name:content]`` per result, one per line (content verbatim)."""
         return "\n".join(f"{RESULT_START}{r.name}:{r.content}]" for r in results)
+
+    def call_syntax(self, tools: list[ToolSchema], special: Iterable[str] = ()) -> CallSyntax:
+        """``TOOL_USE[name:{json}]`` per call, one per line."""
+        from toolschool.formats import grammar
+
+        return grammar.json_syntax(tools, lambda n: (f"{n}:", "]"), CALL_START, "\n", special)
 
     def stream(self) -> ToolUseStreamParser:
         return ToolUseStreamParser(
