@@ -130,6 +130,12 @@ class PrefixCachedDecoder:
             from toolschool.backends.constrained import Masker
 
             masker = Masker(self.model.config.vocab_size)
+        tokens: list[list[int]] = [[] for _ in range(rows)]
+        if constrained and rows == 1 and matchers[0] is not None:
+            # tokens the grammar forces before the model chose any (``TOOL_USE[`` when a call
+            # is required) go into the prefill
+            tokens[0] = masker.forced(matchers[0], max_new_tokens - 1)
+            prompts = [list(prompts[0]) + tokens[0]]
         shared = min(common_prefix_length(prompts), min(len(p) for p in prompts) - 1)
         with torch.inference_mode():
             cache = None
@@ -155,7 +161,6 @@ class PrefixCachedDecoder:
             cache = out.past_key_values
             next_pos = torch.tensor([len(p) for p in prompts], dtype=torch.long)
             active = list(range(rows))
-            tokens: list[list[int]] = [[] for _ in range(rows)]
             results: list[Generated | None] = [None] * rows
             logits = out.logits[:, -1, :]
             check_window = give_up is not None and give_up_after >= 1
@@ -181,6 +186,10 @@ class PrefixCachedDecoder:
                         forced = masker.forced(matchers[row], max_new_tokens - len(tokens[row]))
                         tokens[row].extend(forced)
                         feed += forced
+                    if constrained and matchers[row] is not None and matchers[row].is_stopped():
+                        # the grammar allows only the stop token now: end without a forward pass
+                        results[row] = Generated(tokens[row], (time.perf_counter() - start) * 1000, True)
+                        continue
                     if check_window and not checked[row] and len(tokens[row]) >= give_up_after:
                         checked[row] = True
                         if give_up(tokens[row]):

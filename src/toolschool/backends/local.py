@@ -349,9 +349,12 @@ class LocalBackend:
         stop_ids = set(self.stop_ids)
         masker = self._masker() if matcher is not None else None
         tokens: list[int] = []
-        sent = ""
-        ids = torch.tensor([first])
         pending: list[int] = []  # generated ids fed in the last forward, not yet in ``fed``
+        if masker is not None:  # tokens forced before the model chose any go into the prefill
+            pending = masker.forced(matcher, self.max_new_tokens - 1)
+            tokens = list(pending)
+        sent = ""
+        ids = torch.tensor([first + pending])
         while len(tokens) < self.max_new_tokens:
             self._stream_state = None  # a forward that fails leaves no half-updated cache behind
             with torch.inference_mode():
@@ -390,6 +393,8 @@ class LocalBackend:
             if ready > len(sent) and text.startswith(sent):
                 yield text[len(sent) : ready]
                 sent = text[:ready]
+            if masker is not None and matcher.is_stopped():
+                break  # only the stop token is left: no forward pass for it
             ids = torch.tensor([pending])
         text = self.tokenizer.decode(tokens, skip_special_tokens=False)
         if text[len(sent) :]:
