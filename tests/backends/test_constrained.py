@@ -239,3 +239,25 @@ def test_generate_path_uses_a_logits_processor(tiny):
         parsed = fmt.parse(answer.raw)
         assert parsed.ok and len(parsed.calls) == 1, answer.raw
         jsonschema.validate(parsed.calls[0].arguments, SCHEMAS[parsed.calls[0].name])
+
+
+def test_eval_stage_with_constrained_decoding_reports_its_cost(tmp_path):
+    import json
+
+    from toolschool.eval.config import EvalConfig
+    from toolschool.eval.stage import run
+
+    tools = [t.model_dump() for t in ENUM_TOOLS]
+    items = tmp_path / "items.jsonl"
+    lines = [{"id": f"i{i}", "category": "single", "tool": "pick", "tools": tools,
+              "messages": [{"role": "user", "content": f"pick {i}"}],
+              "expected": [{"name": "pick", "arguments": {"n": [1], "label": ["a"]}}]} for i in range(6)]
+    items.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
+    result = run(EvalConfig(data=str(items), model="tiny", out_dir=str(tmp_path / "out"), constrained=True,
+                            max_new_tokens=48, dtype="float32"))
+    stats = json.loads((tmp_path / "out" / "constraint.json").read_text())
+    assert stats["answers"] == 6 and stats["masked_steps"] > 0
+    assert "constrained decoding" in result.report_path.read_text()
+    assert result.metrics.syntax_validity in (None, 1.0)
+    for p in result.predictions:
+        assert p.finish_reason in ("stop", "length", "call_window")

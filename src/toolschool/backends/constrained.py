@@ -26,6 +26,7 @@ import json
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from toolschool.formats.base import ToolFormat
@@ -157,6 +158,44 @@ class CallConstraint:
         else:
             self._compiled.move_to_end(key)
         return compiled.deep_copy()
+
+
+@dataclass
+class ConstraintStats:
+    """What constrained decoding cost, summed over answers.
+
+    Attributes:
+        answers: answers decoded under a grammar.
+        tokens: tokens in those answers.
+        masked_steps: model steps whose logits were masked.
+        forced_tokens: tokens fed by jump-forward (no model step of their own).
+        mask_ms: wall time computing and applying masks and forced tokens (ms).
+    """
+
+    answers: int = 0
+    tokens: int = 0
+    masked_steps: int = 0
+    forced_tokens: int = 0
+    mask_ms: float = 0.0
+
+    def add(self, masker: Masker, answers: int, tokens: int) -> None:
+        """Count one decode: ``answers`` answers of ``tokens`` tokens in all, masked by ``masker``."""
+        self.answers += answers
+        self.tokens += tokens
+        self.masked_steps += masker.masked_steps
+        self.forced_tokens += masker.forced_tokens
+        self.mask_ms += masker.mask_ms
+
+    def as_dict(self) -> dict[str, float]:
+        """The counts plus ``mask_ms_per_step`` and ``forced_share`` (forced tokens / tokens)."""
+        return {**asdict(self), "mask_ms_per_step": round(self.mask_ms / max(self.masked_steps, 1), 4),
+                "forced_share": round(self.forced_tokens / max(self.tokens, 1), 4)}
+
+    def summary(self) -> str:
+        """One line for reports."""
+        d = self.as_dict()
+        return (f"on: {d['mask_ms_per_step']:.2f} ms of masking per model step; "
+                f"{100 * d['forced_share']:.0f}% of {self.tokens} tokens forced (jump-forward)")
 
 
 class Masker:

@@ -199,6 +199,9 @@ class LocalBackend:
         self.constrained = constrained
         self._constraint: Any = None
         self.masker: Any = None  # the Masker of the last constrained decode (its timings)
+        from toolschool.backends.constrained import ConstraintStats
+
+        self.constraint_stats = ConstraintStats()  # summed over every constrained decode
 
     @property
     def constraint(self) -> Any:
@@ -241,6 +244,8 @@ class LocalBackend:
                 prompts, self.max_new_tokens, self._gives_up if window else None, window,
                 matchers=matchers if constrained else None, masker=masker,
             )
+            if constrained:
+                self.constraint_stats.add(masker, len(prompts), sum(len(g.tokens) for g in generated))
             return [(g.tokens, g.latency_ms, g.finish_reason) for g in generated]
         import torch
 
@@ -271,6 +276,8 @@ class LocalBackend:
         for row in out[:, width:].tolist():
             n = next((k for k, t in enumerate(row) if t in self.stop_ids), len(row))
             results.append((row[:n], elapsed, "stop" if n < len(row) else "length"))
+        if constrained:
+            self.constraint_stats.add(self.masker, len(prompts), sum(len(r[0]) for r in results))
         return results
 
     def prompt(self, request: ChatRequest) -> str:
@@ -381,6 +388,8 @@ class LocalBackend:
             cut = min((k for k in (text.find(s) for s in self.stop_strings) if k >= 0), default=-1)
             if cut >= 0:
                 text = text[:cut]
+                if masker is not None:
+                    self.constraint_stats.add(masker, 1, len(tokens))
                 if text[len(sent) :]:
                     yield text[len(sent) :]
                 return
@@ -396,6 +405,8 @@ class LocalBackend:
             if masker is not None and matcher.is_stopped():
                 break  # only the stop token is left: no forward pass for it
             ids = torch.tensor([pending])
+        if masker is not None:
+            self.constraint_stats.add(masker, 1, len(tokens))
         text = self.tokenizer.decode(tokens, skip_special_tokens=False)
         if text[len(sent) :]:
             yield text[len(sent) :]

@@ -35,6 +35,9 @@ class EvalConfig(StageConfig):
     call_window: int | None = Field(
         32, ge=1, description="stop an answer with no tool call begun after this many tokens; None = off"
     )
+    constrained: bool = Field(
+        False, description="decode under the tool-call grammar: text, or valid calls of offered tools"
+    )
     dtype: Literal["auto", "bfloat16", "float32"] = Field(
         "auto", description="weights for generation; auto = bfloat16 where the CPU has bf16 kernels"
     )

@@ -10,6 +10,8 @@ already in memory (``loaded``, as the pipeline passes it). Output directory:
 
 from __future__ import annotations
 
+import json
+
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -113,7 +115,7 @@ def run(
     fmt = get_format(fmt_name, lenient=config.lenient)
     backend = LocalBackend(
         model, loaded.tokenizer, fmt, system, config.batch_size, config.max_new_tokens,
-        call_window=config.call_window, layout=layout,
+        call_window=config.call_window, layout=layout, constrained=config.constrained,
     )
     label = Path(str(config.model)).name
     progress.start("eval", len(items))
@@ -123,6 +125,12 @@ def run(
     )
     progress.finish("eval")
     atomic_write_text(out / "metrics.json", outcome.metrics.model_dump_json(indent=2) + "\n")
+    context = {"format": fmt_name, "layout": layout.name, "items": str(len(items)),
+               "wall time": f"{outcome.seconds:.0f}s"}
+    if config.constrained:
+        stats = backend.constraint_stats
+        atomic_write_text(out / "constraint.json", json.dumps(stats.as_dict(), indent=2) + "\n")
+        context["constrained decoding"] = stats.summary()
     stem = Path(str(config.data)).stem
     plots = [
         plot_confusion(outcome.metrics, out / "confusion.png", title=f"{label} on {stem}"),
@@ -131,8 +139,7 @@ def run(
     report = render_report(
         {label: outcome.metrics},
         title=f"toolschool eval: {config.model} on {config.data}",
-        context={"format": fmt_name, "layout": layout.name, "items": str(len(items)),
-                 "wall time": f"{outcome.seconds:.0f}s"},
+        context=context,
         plots=[p.name for p in plots],
     )
     report_path = atomic_write_text(out / "report.md", report)
