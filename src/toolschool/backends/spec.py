@@ -81,12 +81,14 @@ def open_backend(
     system: str | None = None,
     max_new_tokens: int = 256,
     timeout_s: float = 120.0,
+    constrained: bool = False,
 ) -> OpenedBackend:
     """Make the backend ``spec`` names (kinds in the module docstring).
 
     ``fmt_name`` overrides the run's format (default otherwise ``tool_use``); ``system``
     the system prompt (default: the run's, else the backend's default; an endpoint gets
-    none unless given).
+    none unless given). ``constrained``: a local model decodes every answer under the
+    tool-call grammar (:mod:`toolschool.backends.constrained`); other backends ignore it.
 
     Raises:
         ModelLoadError: the model or script cannot be loaded; ConfigError: an endpoint
@@ -130,5 +132,6 @@ def open_backend(
         batch_size=1,
         max_new_tokens=max_new_tokens,
         layout=layout,
+        constrained=constrained,
     )
     return OpenedBackend(backend, fmt, None, f"{spec} ({fmt.name}, layout {layout.name})")

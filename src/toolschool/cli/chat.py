@@ -186,6 +186,9 @@ def chat(
         "OPENAI_API_KEY", "--api-key-env", help="endpoint: env variable with the key"
     ),
     max_new_tokens: int = typer.Option(256, "--max-new-tokens", min=1, help="cap per model turn"),
+    constrained: bool = typer.Option(
+        False, "--constrained", help="local model: decode under the tool-call grammar (valid calls only)"
+    ),
     tool_timeout: float = typer.Option(30.0, "--tool-timeout", min=0.1, help="seconds per tool call"),
 ) -> None:
     """Chat with a model that calls tools, in the terminal; each call and result is shown."""
@@ -212,7 +215,8 @@ def chat(
         from toolschool.backends.spec import open_backend
 
         with console.status("loading the model…"):
-            chosen = open_backend(model, fmt, api_model, api_key_env, system, max_new_tokens)
+            chosen = open_backend(model, fmt, api_model, api_key_env, system, max_new_tokens,
+                                  constrained=constrained)
 
         from toolschool.runtime.agent import Agent
 
