@@ -32,3 +32,12 @@ def test_bad_arguments():
         ScriptedBackend([], chunk_chars=0)
     with pytest.raises(ValueError, match="delay_s"):
         ScriptedBackend([], delay_s=-1)
+
+
+def test_stream_returns_the_completion():
+    gen = ScriptedBackend(["abcdefg"], chunk_chars=3).stream(REQ)
+    assert [next(gen), next(gen), next(gen)] == ["abc", "def", "g"]
+    with pytest.raises(StopIteration) as stop:
+        next(gen)
+    done = stop.value.value  # pytest's ExceptionInfo.value is the StopIteration; its .value the return
+    assert (done.raw, done.new_tokens, done.finish_reason) == ("abcdefg", 3, "stop")

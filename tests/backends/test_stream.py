@@ -23,6 +23,33 @@ def test_stream_equals_complete(tiny, fmt_name):
         assert len(pieces) > 1 and all(pieces)
 
 
+def _drain(gen):
+    pieces = []
+    while True:
+        try:
+            pieces.append(next(gen))
+        except StopIteration as stop:
+            return pieces, stop.value
+
+
+@pytest.mark.parametrize("max_new_tokens", [3, 40])
+def test_stream_returns_the_completion(tiny, max_new_tokens):
+    """The generator's return value is the Completion complete() gives: text, tokens, finish reason."""
+    model = prepare_for_inference(tiny.model, "float32")
+    backend = LocalBackend(model, tiny.tokenizer, get_format("tool_use"), max_new_tokens=max_new_tokens)
+    reasons = set()
+    for q in QUESTIONS:
+        request = ChatRequest([Message(role="user", content=q)], [])
+        pieces, streamed = _drain(backend.stream(request))
+        (done,) = backend.complete([request])
+        assert (streamed.raw, streamed.new_tokens, streamed.finish_reason) == (
+            done.raw, done.new_tokens, done.finish_reason)
+        assert "".join(pieces) == streamed.raw
+        reasons.add(streamed.finish_reason)
+    if max_new_tokens == 3:
+        assert reasons == {"length"}
+
+
 def test_stream_stops_at_a_multi_token_stop_string(tiny):
     """A stop string that is several tokens ends the streamed text where it begins, as
     complete() cuts it."""

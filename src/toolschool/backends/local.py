@@ -14,7 +14,7 @@ overhead is paid per token.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -314,7 +314,7 @@ class LocalBackend:
                 on_batch(len(idx))
         return [a for a in answers if a is not None]
 
-    def stream(self, request: ChatRequest) -> Iterator[str]:
+    def stream(self, request: ChatRequest) -> Generator[str, None, Completion]:
         """Generate one answer greedily and yield its text in pieces as tokens are produced.
 
         A KV-cached loop over the model itself (batch 1, no call window), stopping at a stop
@@ -331,7 +331,9 @@ class LocalBackend:
         one forward pass plus one decode of the answer so far.
 
         The model runs in the consumer's thread, between ``next()`` calls; closing the
-        generator early stops generation.
+        generator early stops generation. The generator's return value (``StopIteration.value``)
+        is the :class:`Completion`: the joined text, ``new_tokens`` and ``finish_reason``
+        (``"stop"`` or ``"length"``).
         """
         from toolschool.backends.generation import common_prefix_length
 
@@ -343,11 +345,11 @@ class LocalBackend:
             reused = min(common_prefix_length([state[0], prompt]), len(prompt) - 1)
             cache = state[1] if reused > 0 and _crop(state[1], reused) else None
             reused = reused if cache is not None else 0
-        yield from self._stream_tokens(prompt[reused:], cache, list(prompt), matcher)
+        return (yield from self._stream_tokens(prompt[reused:], cache, list(prompt), matcher))
 
     def _stream_tokens(
         self, first: list[int], cache: Any, fed: list[int], matcher: Any = None
-    ) -> Iterator[str]:
+    ) -> Generator[str, None, Completion]:
         """Decode after ``first`` (the prompt ids not yet in ``cache``); ``fed``: the ids the
         cache holds once ``first`` is in it (kept up to date in ``_stream_state``).
         ``matcher``: constrain to its grammar, feeding forced tokens in one forward pass."""
@@ -361,6 +363,7 @@ class LocalBackend:
             pending = masker.forced(matcher, self.max_new_tokens - 1)
             tokens = list(pending)
         sent = ""
+        reason = "length"
         ids = torch.tensor([first + pending])
         while len(tokens) < self.max_new_tokens:
             self._stream_state = None  # a forward that fails leaves no half-updated cache behind
@@ -376,6 +379,7 @@ class LocalBackend:
                 masker.apply(logits, [matcher])
             token = int(logits[0].argmax())
             if token in stop_ids:
+                reason = "stop"
                 break
             tokens.append(token)
             pending = [token]
@@ -392,7 +396,7 @@ class LocalBackend:
                     self.constraint_stats.add(masker, 1, len(tokens))
                 if text[len(sent) :]:
                     yield text[len(sent) :]
-                return
+                return Completion(raw=text, new_tokens=len(tokens), finish_reason="stop")
             ready = len(text.rstrip("\ufffd").rstrip())
             for stop in self.stop_strings:  # hold back a stop string that may be forming
                 for k in range(min(len(stop) - 1, ready), 0, -1):
@@ -403,6 +407,7 @@ class LocalBackend:
                 yield text[len(sent) : ready]
                 sent = text[:ready]
             if masker is not None and matcher.is_stopped():
+                reason = "stop"
                 break  # only the stop token is left: no forward pass for it
             ids = torch.tensor([pending])
         if masker is not None:
@@ -410,3 +415,4 @@ class LocalBackend:
         text = self.tokenizer.decode(tokens, skip_special_tokens=False)
         if text[len(sent) :]:
             yield text[len(sent) :]
+        return Completion(raw=text, new_tokens=len(tokens), finish_reason=reason)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 
 from toolschool.backends.local import ChatRequest, Completion
 
@@ -61,13 +61,21 @@ class ScriptedBackend:
         """How many turns are left."""
         return len(self.turns) - self._next
 
-    def stream(self, request: ChatRequest) -> Iterator[str]:
-        """Yield the next turn's text in ``chunk_chars`` pieces, sleeping ``delay_s`` before each."""
+    def stream(self, request: ChatRequest) -> Generator[str, None, Completion]:
+        """Yield the next turn's text in ``chunk_chars`` pieces, sleeping ``delay_s`` before each.
+
+        The generator's return value (``StopIteration.value``) is the :class:`Completion`
+        (``raw`` the whole turn, ``new_tokens`` the number of pieces), as for
+        :meth:`LocalBackend.stream <toolschool.backends.local.LocalBackend.stream>`.
+        """
         text = self._take(request)
+        pieces = 0
         for i in range(0, len(text), self.chunk_chars):
             if self.delay_s:
                 time.sleep(self.delay_s)
             yield text[i : i + self.chunk_chars]
+            pieces += 1
+        return Completion(raw=text, new_tokens=pieces)
 
     def complete(
         self, requests: list[ChatRequest], on_batch: Callable[[int], None] | None = None
