@@ -60,6 +60,10 @@ class NamedToolChoice(_Loose):
     function: NamedFunction
 
 
+class StreamOptions(_Loose):
+    include_usage: bool = False
+
+
 class ChatCompletionRequest(_Loose):
     model: str
     messages: list[MessageIn] = Field(min_length=1)
@@ -69,4 +73,11 @@ class ChatCompletionRequest(_Loose):
     max_tokens: int | None = Field(default=None, ge=1)
     max_completion_tokens: int | None = Field(default=None, ge=1)
     stream: bool = False
+    stream_options: StreamOptions | None = None
     temperature: float | None = None  # accepted and ignored (decoding is greedy)
+
+    @model_validator(mode="after")
+    def _check(self) -> ChatCompletionRequest:
+        if self.stream_options is not None and not self.stream:
+            raise ValueError("stream_options is only allowed when stream is true")
+        return self
