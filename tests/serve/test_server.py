@@ -4,72 +4,16 @@ driven by the real ``openai`` client and by httpx for malformed input."""
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import openai
 import pytest
-import uvicorn
 
+from tests.serve.support import FMT, TIME, USER, WEATHER, Server, accumulate, call_turn, scripted
 from toolschool.backends.scripted import ScriptedBackend
 from toolschool.backends.spec import OpenedBackend
-from toolschool.formats import get_format
 from toolschool.serve.app import ServeLimits, create_app
-from toolschool.types import ToolCall
-
-FMT = get_format("tool_use", lenient=True)
-WEATHER = {"type": "function", "function": {
-    "name": "weather", "description": "Current weather in a city.",
-    "parameters": {"type": "object", "properties": {"location": {"type": "string"}},
-                   "required": ["location"]},
-}}
-TIME = {"type": "function", "function": {
-    "name": "clock", "description": "Current time in a city.",
-    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
-}}
-USER = [{"role": "user", "content": "Weather in Oslo?"}]
-
-
-def call_turn(*calls: tuple[str, dict], content: str = "") -> str:
-    return FMT.render_assistant(content, [ToolCall(name=n, arguments=a) for n, a in calls])
-
-
-class Server:
-    """The app under uvicorn in a thread, on a socket bound to a free port of 127.0.0.1."""
-
-    def __init__(self, app):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", limit_concurrency=None))
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
-
-    def __enter__(self) -> Server:
-        self.thread.start()
-        for _ in range(500):
-            if self.server.started:
-                return self
-            time.sleep(0.01)
-        raise RuntimeError("server did not start")
-
-    def __exit__(self, *exc) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-        self.sock.close()
-
-    def client(self) -> openai.OpenAI:
-        return openai.OpenAI(base_url=self.url + "/v1", api_key="unused", max_retries=0, timeout=60)
-
-
-def scripted(turns: list[str], limits: ServeLimits | None = None, delay_s: float = 0.0) -> Server:
-    backend = ScriptedBackend(turns, delay_s=delay_s)
-    opened = OpenedBackend(backend, FMT, None, "scripted")
-    server = Server(create_app(opened, "scripted-model", limits))
-    server.backend = backend
-    return server
 
 
 def test_tool_call_then_answer_round_trip_with_null_content():
@@ -107,34 +51,13 @@ def test_plain_answer_models_and_health():
     assert answer.choices[0].message.content == "Hello there." and answer.choices[0].finish_reason == "stop"
 
 
-def _accumulate(stream) -> tuple[str, dict[int, dict], str | None, list]:
-    content, calls, finish, chunks = "", {}, None, []
-    for chunk in stream:
-        chunks.append(chunk)
-        assert chunk.object == "chat.completion.chunk"
-        delta = chunk.choices[0].delta
-        content += delta.content or ""
-        for tc in delta.tool_calls or []:
-            slot = calls.setdefault(tc.index, {"id": None, "name": "", "arguments": ""})
-            if tc.id:
-                assert slot["id"] is None, "id sent twice"
-                slot["id"] = tc.id
-            if tc.function and tc.function.name:
-                assert not slot["name"], "function name repeated across deltas"
-                slot["name"] += tc.function.name
-            if tc.function and tc.function.arguments:
-                slot["arguments"] += tc.function.arguments
-        finish = chunk.choices[0].finish_reason or finish
-    return content, calls, finish, chunks
-
-
 def test_streaming_tool_calls_reassemble_with_names_once():
     turn = call_turn(("weather", {"location": "Oslo"}), ("clock", {"city": "Oslo"}))
     with scripted([turn]) as server:
         stream = server.client().chat.completions.create(
             model="scripted-model", messages=USER, tools=[WEATHER, TIME], stream=True
         )
-        content, calls, finish, chunks = _accumulate(stream)
+        content, calls, finish, chunks = accumulate(stream)
     assert chunks[0].choices[0].delta.role == "assistant"
     assert finish == "tool_calls" and content == ""
     assert sorted(calls) == [0, 1]
@@ -146,7 +69,7 @@ def test_streaming_tool_calls_reassemble_with_names_once():
 def test_streaming_text_and_done_marker():
     text = "A fairly long answer, streamed in several chunks of text."
     with scripted([text, "Short."]) as server:
-        content, calls, finish, chunks = _accumulate(
+        content, calls, finish, chunks = accumulate(
             server.client().chat.completions.create(model="scripted-model", messages=USER, stream=True)
         )
         with httpx.stream("POST", server.url + "/v1/chat/completions",
