@@ -215,14 +215,17 @@ class Generator:
                  max_tokens: int | None) -> Answer:
         """Generate the whole answer (on the worker thread). Backend errors propagate."""
         with self._lock:
-            opened = self.opened
-            backend = opened.backend
-            request = self._request(opened, req, tools)
-            with _max_new_tokens(backend, max_tokens):
-                completion: Completion = backend.complete([request])[0]
-            usage = self._usage(backend, request, completion.new_tokens)
+            return self._generate(req, tools, policy, max_tokens)
+
+    def _generate(self, req: ChatCompletionRequest, tools: list[ToolSchema], policy: CallPolicy,
+                  max_tokens: int | None) -> Answer:
+        opened = self.opened
+        backend = opened.backend
+        request = self._request(opened, req, tools)
+        with _max_new_tokens(backend, max_tokens):
+            completion: Completion = backend.complete([request])[0]
         answer = answer_from_completion(opened.fmt, completion, policy)
-        answer.usage = usage
+        answer.usage = self._usage(backend, request, completion.new_tokens)
         return answer
 
     def stream(self, job: StreamJob, req: ChatCompletionRequest, tools: list[ToolSchema], policy: CallPolicy,
@@ -241,7 +244,7 @@ class Generator:
                 opened = self.opened
                 backend = opened.backend
                 if not callable(getattr(backend, "stream", None)):
-                    job.put(("answer", self.generate(req, tools, policy, max_tokens)))
+                    job.put(("answer", self._generate(req, tools, policy, max_tokens)))
                     return
                 request = self._request(opened, req, tools)
                 assembler = StreamAssembler(opened.fmt, policy)
