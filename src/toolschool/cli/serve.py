@@ -1,4 +1,4 @@
-"""``toolschool serve``: an OpenAI-compatible chat-completions server (first slice).
+"""``toolschool serve``: an OpenAI-compatible chat-completions server.
 
 FastAPI, uvicorn and the model are imported only when the command runs.
 """
@@ -32,8 +32,9 @@ def serve(
     """Serve a model over an OpenAI-compatible API: POST /v1/chat/completions, GET /v1/models, GET /health.
 
     One generation at a time; tool calls are parsed from the model's text with the wire format
-    and returned as OpenAI tool_calls. tool_choice "required"/named is not yet guaranteed
-    (that comes with constrained decoding); streaming sends the finished answer as chunks.
+    and returned as OpenAI tool_calls. stream: true streams as the model generates (content as
+    it is parsed, each call once complete). tool_choice "required"/named is not yet guaranteed
+    (that comes with constrained decoding).
     """
     from toolschool.backends.spec import open_backend
     from toolschool.cli.render import err_console

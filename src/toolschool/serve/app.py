@@ -152,7 +152,8 @@ class StreamJob:
     Items: ``("deltas", [delta, ...])`` per piece of text, ``("end", deltas, finish_reason,
     usage)``, ``("answer", Answer)`` (a backend without ``stream``: generated in full) or
     ``("error", exception)``. :meth:`cancel` asks the worker to stop (it closes the backend's
-    generator before the next piece) and drops the job if it has not started.
+    generator before the next piece) and drops the job if it has not started. The queue is
+    not bounded: a client that reads slowly holds at most one answer's pieces (``max_tokens``).
     """
 
     def __init__(self, loop: asyncio.AbstractEventLoop):
@@ -163,9 +164,11 @@ class StreamJob:
 
     @property
     def cancelled(self) -> bool:
+        """Whether :meth:`cancel` was called (or the event loop is gone)."""
         return self._cancelled.is_set()
 
     def cancel(self) -> None:
+        """Stop the generation before its next piece; idempotent, callable from any thread."""
         self._cancelled.set()
         if self.future is not None:
             self.future.cancel()  # only succeeds while the job waits for the worker
@@ -190,6 +193,7 @@ class Generator:
 
     @property
     def opened(self) -> OpenedBackend:
+        """The backend (opened by the factory on first use, on the worker thread)."""
         if self._opened is None:
             self._opened = self._source()  # type: ignore[operator]
         return self._opened
