@@ -249,3 +249,19 @@ def test_tiny_model_first_chunk_arrives_before_the_second_piece_is_produced(tiny
                 produced_at_first_chunk = len(backend.produced)
                 backend.go.set()
     assert not backend.waited_out and produced_at_first_chunk == 1 and len(backend.produced) > 1
+
+
+def test_tool_choice_reaches_a_local_model_that_enforces_it(tiny):
+    """A local backend decodes a named tool_choice under its tool-call grammar: the random model's
+    answer opens a call of that tool, streamed or not (serve passes tool_choice through)."""
+    backend = _tiny_backend(tiny)
+    named = {"type": "function", "function": {"name": "clock"}}
+    with served(backend) as server:
+        client = server.client()
+        whole = client.chat.completions.create(
+            model="m", messages=USER, tools=[WEATHER, TIME], tool_choice=named, max_tokens=10)
+        stream = client.chat.completions.create(
+            model="m", messages=USER, tools=[WEATHER, TIME], tool_choice=named, max_tokens=10, stream=True)
+        streamed = streamed_summary(stream)
+    assert summary_of(whole) == streamed
+    assert streamed[0].startswith("TOOL_USE[clock:")  # cut by max_tokens: the text is the answer

@@ -33,8 +33,8 @@ def serve(
 
     One generation at a time; tool calls are parsed from the model's text with the wire format
     and returned as OpenAI tool_calls. stream: true streams as the model generates (content as
-    it is parsed, each call once complete). tool_choice "required"/named is not yet guaranteed
-    (that comes with constrained decoding).
+    it is parsed, each call once complete). tool_choice "required"/named: a local model decodes
+    under the tool-call grammar; a script or endpoint model treats them as hints.
     """
     from toolschool.backends.spec import open_backend
     from toolschool.cli.render import err_console

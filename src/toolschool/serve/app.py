@@ -18,11 +18,11 @@ generation before the next piece and frees its slot. A backend without ``stream`
 OpenAI-compatible endpoint) is answered in full, then sent as chunks.
 
 ``tool_choice`` and ``parallel_tool_calls`` reach the backend in the :class:`ChatRequest`
-(a backend with constrained decoding can enforce them). Here, ``"none"`` renders the prompt
-without tools and never returns calls; for a named function only that tool is offered and
-only its calls are returned; ``parallel_tool_calls: false`` returns the first call only.
-``"required"`` and a named function are *not* guaranteed by this module: when the model
-made no such call the answer is its text with ``finish_reason: "stop"``.
+(a local model enforces ``"required"`` and a named function with its tool-call grammar; other
+backends take them as hints). Here, ``"none"`` renders the prompt without tools and never
+returns calls; for a named function only that tool is offered and only its calls are
+returned; ``parallel_tool_calls: false`` returns the first call only. This module does not
+enforce ``"required"``: when the model made no call the answer is its text.
 """
 
 from __future__ import annotations
