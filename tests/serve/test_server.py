@@ -205,3 +205,31 @@ def test_a_backend_factory_is_opened_once_by_the_first_request():
     assert [a.choices[0].message.content for a in answers] == ["one", "two"] and len(opened_count) == 1
     first = opened_count[0].requests[0].messages  # the opened system prompt leads when the client sent none
     assert [(m.role, m.content) for m in first] == [("system", "Be brief."), ("user", "Weather in Oslo?")]
+
+
+def test_required_tool_choice_gets_a_valid_call_and_an_unreadable_schema_is_a_400(tiny):
+    """The tiny random model under tool_choice="required" (a grammar): a schema-valid call of an
+    offered tool, streamed and whole; a schema the grammar cannot read is the request's fault."""
+    import jsonschema
+
+    from toolschool.backends.local import LocalBackend, prepare_for_inference
+
+    model = prepare_for_inference(tiny.model, "float32")
+    backend = LocalBackend(model, tiny.tokenizer, FMT, batch_size=1, max_new_tokens=96)
+    pick = {"type": "function", "function": {"name": "pick", "description": "Pick one.", "parameters": {
+        "type": "object", "properties": {"n": {"type": "integer", "enum": [1, 2, 3]}}, "required": ["n"]}}}
+    with Server(create_app(OpenedBackend(backend, FMT, None, "tiny"), "tiny")) as server:
+        client = server.client()
+        answer = client.chat.completions.create(model="tiny", messages=USER, tools=[pick],
+                                                tool_choice="required")
+        _, calls, finish, _ = accumulate(client.chat.completions.create(
+            model="tiny", messages=USER, tools=[pick], tool_choice="required", stream=True))
+        bad = {"type": "function", "function": {"name": "odd", "parameters": {
+            "type": "object", "properties": {"x": {"type": "frobnicate"}}}}}
+        with pytest.raises(openai.BadRequestError) as info:
+            client.chat.completions.create(model="tiny", messages=USER, tools=[bad], tool_choice="required")
+    call = answer.choices[0].message.tool_calls[0]
+    assert answer.choices[0].finish_reason == "tool_calls" and call.function.name == "pick"
+    jsonschema.validate(json.loads(call.function.arguments), pick["function"]["parameters"])
+    assert finish == "tool_calls" and calls[0]["arguments"] == call.function.arguments
+    assert info.value.body["code"] == "invalid_tools" and "frobnicate" in info.value.body["message"]

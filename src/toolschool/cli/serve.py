@@ -25,6 +25,10 @@ def serve(
     max_queue: int = typer.Option(16, "--max-queue", min=0, help="requests that may wait; more get 503"),
     max_body_bytes: int = typer.Option(1_000_000, "--max-body-bytes", min=1, help="larger bodies get 413"),
     max_new_tokens: int = typer.Option(512, "--max-new-tokens", min=1, help="default cap per answer"),
+    constrained: bool = typer.Option(
+        False, "--constrained",
+        help="decode every answer under the tool-call grammar (tool_choice required/named always is)",
+    ),
     served_name: Optional[str] = typer.Option(
         None, "--served-name", help="model id in /v1/models (default: --model)"
     ),
@@ -40,7 +44,7 @@ def serve(
     from toolschool.cli.render import err_console
 
     with user_errors():
-        opened = open_backend(model, fmt, max_new_tokens=max_new_tokens)
+        opened = open_backend(model, fmt, max_new_tokens=max_new_tokens, constrained=constrained)
         import uvicorn
 
         from toolschool.serve.app import ServeLimits, create_app

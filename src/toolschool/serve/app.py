@@ -416,6 +416,10 @@ def parse_request(body: bytes, limits: ServeLimits) -> ChatCompletionRequest:
 
 
 def _generation_failed(exc: BaseException) -> APIError:
+    from toolschool.backends.constrained import ConstraintError
+
+    if isinstance(exc, ConstraintError):  # the request's tools/tool_choice have no grammar: its fault
+        return APIError(400, f"tools: {exc}", param="tools", code="invalid_tools")
     return APIError(500, f"generation failed: {type(exc).__name__}: {exc}", type_="server_error",
                     code="generation_failed")
 
