@@ -13,11 +13,13 @@ interleaved request by request so that machine noise hits every path alike:
 * ``prefix``: :class:`~toolschool.backends.local.LocalBackend` with its prefix cache — the
   system prompt with the tool declarations (~90% of the prompt) is computed once and reused
   by every request; only the user's turn is prefilled. No grammar.
-* ``fast``: ``prefix`` plus constrained decoding with jump-forward
+* ``grammar``: ``prefix`` plus constrained decoding with jump-forward
   (:mod:`toolschool.backends.constrained`): tokens the grammar forces (the call opener, the
   rest of a tool name once it is unique, JSON keys, closing brackets) are fed in the same
   forward pass instead of one pass each, and the answer ends as soon as the grammar allows
   nothing but the stop token.
+* ``fast``: ``grammar`` plus prompt-lookup drafts (up to 8 tokens copied from the
+  conversation, verified in the same pass): what ``toolschool serve`` runs.
 * ``fast_required``: ``fast`` with ``tool_choice="required"`` (the router knows a tool is due).
 
 Reported per path: latency p50/p95 (ms, wall time from request to parsed answer), right tool
@@ -84,11 +86,12 @@ def main(argv: list[str] | None = None) -> int:
     tokenizer = loaded.tokenizer
     tools = get_toolkit("assistant")
 
-    def backend(constrained: bool) -> LocalBackend:
+    def backend(constrained: bool, lookup: int = 0) -> LocalBackend:
         return LocalBackend(model, tokenizer, fmt, settings.system_prompt, batch_size=1,
-                            max_new_tokens=args.max_new_tokens, layout=layout, constrained=constrained)
+                            max_new_tokens=args.max_new_tokens, layout=layout, constrained=constrained,
+                            prompt_lookup=lookup)
 
-    fast, prefix = backend(True), backend(False)
+    prefix, grammar, fast = backend(False), backend(True), backend(True, lookup=8)
     stop_ids = prefix.stop_ids
 
     def run_generate(request: ChatRequest) -> tuple[str, dict]:
@@ -113,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     paths = {
         "generate": lambda r: run_generate(r),
         "prefix": lambda r: run_backend(prefix, r),
+        "grammar": lambda r: run_backend(grammar, r),
         "fast": lambda r: run_backend(fast, r),
         "fast_required": lambda r: run_backend(fast, ChatRequest(r.messages, r.tools, "required", False)),
     }

@@ -58,6 +58,56 @@ def common_prefix_length(sequences: Sequence[Sequence[int]]) -> int:
     return limit
 
 
+def lookup_draft(history: Sequence[int], limit: int, max_ngram: int = 3, min_ngram: int = 2) -> list[int]:
+    """Prompt-lookup draft (Saxena's *prompt lookup decoding*, transformers'
+    ``prompt_lookup_num_tokens``): find the most recent earlier occurrence of the last ``n``
+    tokens of ``history`` (``n`` from ``max_ngram`` down to ``min_ngram``) and propose the up
+    to ``limit`` tokens that followed it. Tool arguments, quotes and URLs are copied from the
+    request this way. Returns ``[]`` when nothing matches.
+    """
+    if limit <= 0:
+        return []
+    size = len(history)
+    for n in range(max_ngram, min_ngram - 1, -1):
+        if size <= n:
+            continue
+        tail = list(history[size - n :])
+        for start in range(size - n - 1, -1, -1):
+            if list(history[start : start + n]) == tail:
+                follow = list(history[start + n : start + n + limit])
+                if follow:
+                    return follow
+    return []
+
+
+def can_crop(cache: Any) -> bool:
+    """Whether ``cache`` can be cut back (only full-attention ``DynamicLayer`` layers can)."""
+    layers = getattr(cache, "layers", None)
+    return bool(layers) and all(type(layer).__name__ == "DynamicLayer" for layer in layers)
+
+
+def verify_draft(logits: Any, draft: Sequence[int], matcher: Any = None, masker: Any = None) -> int:
+    """How many ``draft`` tokens greedy decoding would have chosen itself.
+
+    ``logits``: ``(len(draft) + 1, vocab)``, row ``j`` predicting the token after ``draft[:j]``.
+    Row ``j`` is masked by ``matcher``'s grammar (when given) before its argmax; each accepted
+    token is consumed by ``matcher``, so it is left just after the accepted ones.
+    """
+    import torch
+
+    accepted = 0
+    for j, token in enumerate(draft):
+        row = logits[j : j + 1].to(torch.float32, copy=True)
+        if matcher is not None:
+            masker.apply(row, [matcher])
+        if int(row.argmax()) != token:
+            break
+        if matcher is not None:
+            masker.advance(matcher, token)
+        accepted += 1
+    return accepted
+
+
 def _set_attention(model: Any, name: str, supported: bool) -> None:
     if supported and getattr(model.config, "_attn_implementation", None) != name:
         model.set_attn_implementation(name)
@@ -81,6 +131,8 @@ class PrefixCachedDecoder:
         self.switch = switch_attention and hasattr(model, "set_attn_implementation")
         self._prefix_key: tuple[int, ...] | None = None
         self._prefix_cache: Any = None
+        self.drafted = 0  # prompt-lookup tokens proposed / accepted, over all calls
+        self.accepted = 0
 
     def _prefix(self, ids: list[int]) -> Any:
         import torch
@@ -100,6 +152,7 @@ class PrefixCachedDecoder:
         give_up_after: int = 0,
         matchers: Sequence[Any] | None = None,
         masker: Any = None,
+        lookup: int = 0,
     ) -> list[Generated]:
         """Decode one batch of tokenised prompts (all rows start at the same time).
 
@@ -115,6 +168,10 @@ class PrefixCachedDecoder:
                 the same forward pass (jump-forward).
             masker: the :class:`~toolschool.backends.constrained.Masker` that applies the
                 masks (made here when ``matchers`` has any and this is None).
+            lookup: while a single row is left, draft up to this many tokens by prompt lookup
+                (:func:`lookup_draft`) and verify them in the same forward pass; greedy output
+                is unchanged (the model's own choice decides each draft token), fewer passes
+                are run when the answer copies the prompt. 0 = off.
 
         Returns one :class:`Generated` per prompt, in input order.
         """
@@ -131,6 +188,7 @@ class PrefixCachedDecoder:
 
             masker = Masker(self.model.config.vocab_size)
         tokens: list[list[int]] = [[] for _ in range(rows)]
+        given = [list(p) for p in prompts]  # the prompts as given (history for prompt lookup)
         if constrained and rows == 1 and matchers[0] is not None:
             # tokens the grammar forces before the model chose any (``TOOL_USE[`` when a call
             # is required) go into the prefill
@@ -200,8 +258,16 @@ class PrefixCachedDecoder:
                     if len(tokens[row]) >= max_new_tokens:
                         results[row] = Generated(tokens[row], (time.perf_counter() - start) * 1000, False, "length")
                         continue
+                    if lookup and len(active) == 1 and can_crop(cache):
+                        draft = lookup_draft(given[row] + tokens[row],
+                                             min(lookup, max_new_tokens - len(tokens[row]) - 1))
+                        draft = draft[: next((k for k, t in enumerate(draft) if t in self.stop_ids), len(draft))]
+                        if draft and matchers[row] is not None:
+                            draft = draft[: matchers[row].validate_tokens(draft)]
+                    else:
+                        draft = []
                     keep.append(slot)
-                    feeds.append(feed)
+                    feeds.append(feed + draft)
                 if not keep:
                     break
                 if len(keep) < len(active):
@@ -210,16 +276,30 @@ class PrefixCachedDecoder:
                     mask = mask[index]
                     next_pos = next_pos[index]
                     active = [active[k] for k in keep]
-                step = len(feeds[0])  # more than 1 only for a lone row with forced tokens
+                step = len(feeds[0])  # more than 1 only for a lone row (forced and draft tokens)
+                drafted = len(draft) if len(active) == 1 else 0
                 mask = torch.cat([mask, torch.ones((len(active), step), dtype=torch.long)], dim=1)
                 out = self.model(
                     input_ids=torch.tensor(feeds), attention_mask=mask,
                     position_ids=next_pos.unsqueeze(1) + torch.arange(step), past_key_values=cache,
-                    use_cache=True, logits_to_keep=1,
+                    use_cache=True, logits_to_keep=drafted + 1,
                 )
-                next_pos = next_pos + step
                 cache = out.past_key_values
-                logits = out.logits[:, -1, :]
+                if drafted:
+                    row = active[0]
+                    accepted = verify_draft(out.logits[0], draft, matchers[row], masker)
+                    tokens[row].extend(draft[:accepted])
+                    self.drafted += drafted
+                    self.accepted += accepted
+                    rejected = drafted - accepted
+                    if rejected:
+                        cache.crop(-rejected)
+                        mask = mask[:, :-rejected]
+                        step -= rejected
+                    logits = out.logits[:, accepted, :]
+                else:
+                    logits = out.logits[:, -1, :]
+                next_pos = next_pos + step
             elapsed = (time.perf_counter() - start) * 1000
             for row in range(rows):
                 if results[row] is None:

@@ -133,5 +133,6 @@ def open_backend(
         max_new_tokens=max_new_tokens,
         layout=layout,
         constrained=constrained,
+        prompt_lookup=8,
     )
     return OpenedBackend(backend, fmt, None, f"{spec} ({fmt.name}, layout {layout.name})")
