@@ -37,7 +37,7 @@ PLAIN_TOOLS = [
                 "fresh": {"type": "boolean"},
                 "query": {"type": "string", "description": "The query"},
                 "sites": {"type": "array", "items": {"type": "string"}, "description": "Only these sites"},
-                "sort": {"type": "array", "items": {"type": "string", "enum": ["date", "rank"]}},
+                "sort": {"type": "array", "items": {"enum": ["date", "rank"], "type": "string"}},
                 "when": {"type": ["string", "null"], "description": "ISO date"},
             },
             "required": ["query", "count"],
@@ -79,7 +79,9 @@ def _calls() -> list[ToolCall]:
         ToolCall(
             id="call_2",
             name="search",
-            arguments={"count": 3, "query": 'tea "green" <b>&</b>', "sites": ["a.org", "b.net"], "x": {"k": [1, 2.5]}},
+            arguments={
+                "count": 3, "query": 'tea "green" <b>&</b>', "sites": ["a.org", "b.net"], "x": {"k": [1, 2.5]}
+            },
         ),
         ToolCall(id="call_3", name="now", arguments={}),
     ]
@@ -91,7 +93,7 @@ def conversations() -> dict[str, tuple[list[Message], list[ToolSchema]]]:
     user = Message(role="user", content="Weather in São Paulo, some tea links, and the time?")
     assistant = Message(role="assistant", content="Checking all three.", tool_calls=calls)
     results = [
-        Message(role="tool", tool_call_id="call_1", name="get_weather", content='{"temp": 21, "sky": "clear"}'),
+        Message(role="tool", tool_call_id="call_1", name="get_weather", content='{"temp": 21, "sky": "c"}'),
         Message(role="tool", tool_call_id="call_2", name="search", content="1. a.org/tea\n2. b.net/tea"),
         Message(role="tool", tool_call_id="call_3", name="now", content="2026-07-09T10:00:00Z"),
     ]
@@ -106,7 +108,9 @@ def conversations() -> dict[str, tuple[list[Message], list[ToolSchema]]]:
             [user, assistant, *results, answer, Message(role="user", content="  And in Oslo? ")],
             PLAIN_TOOLS,
         ),
-        "result_then_user": ([user, assistant, results[0], Message(role="user", content="thanks")], PLAIN_TOOLS),
+        "result_then_user": (
+            [user, assistant, results[0], Message(role="user", content="thanks")], PLAIN_TOOLS
+        ),
         "no_tools": (
             [Message(role="user", content="Hi!"), Message(role="assistant", content="Hello."),
              Message(role="user", content="A joke?")],

@@ -5,6 +5,7 @@ import re
 import pytest
 from transformers.utils.chat_template_utils import render_jinja_template
 
+from tests.export.conversations import conversations
 from toolschool.chat.resolve import LAYOUTS
 from toolschool.chat.templates import first_difference, hf_messages
 from toolschool.errors import ExportError
@@ -13,8 +14,6 @@ from toolschool.export.pieces import TEMPLATE_FORMATS, format_pieces, render_par
 from toolschool.formats import get_format
 from toolschool.formats.json_object import tojson
 from toolschool.types import ToolCall, ToolResult
-
-from .conversations import conversations
 
 SYSTEM = "You are a careful assistant.\nUse tools when needed."
 
@@ -83,8 +82,9 @@ def test_the_pieces_tables_write_what_the_formats_write(format_name):
     assert pieces.call_separator.join(
         render_parts(pieces.call, c.name, tojson(c.arguments)) for c in two) == fmt.render_calls(two)
     results = [ToolResult(name="f", content="out ]\n"), ToolResult(name="g", content="2")]
-    assert pieces.result_separator.join(
-        render_parts(pieces.result, r.name, content=r.content) for r in results) == fmt.render_results(results)
+    parts = [render_parts(pieces.result, r.name, content=r.content) for r in results]
+    rendered = pieces.result_separator.join(parts)
+    assert rendered == fmt.render_results(results)
     assert pieces.result_role == fmt.result_role
     assert fmt.render_calls([call]).startswith(pieces.call_tag) and pieces.call_tag == pieces.call_tag.strip()
 

@@ -105,7 +105,9 @@ _TOOL_USE = r"""
 {%- set alts = s["anyOf"] or s["oneOf"] -%}
 {%- if "enum" in s and @LIST(s["enum"]) -%}
 {%- set ns.text = "" -%}
-{%- for v in s["enum"] -%}{%- set ns.text = ns.text ~ ("" if loop.first else "|") ~ (v | tojson) -%}{%- endfor -%}
+{%- for v in s["enum"] -%}
+{%- set ns.text = ns.text ~ ("" if loop.first else "|") ~ (v | tojson) -%}
+{%- endfor -%}
 {%- elif "const" in s -%}{%- set ns.text = s["const"] | tojson -%}
 {%- elif @LIST(alts) -%}
 {%- set ns.text = "" -%}
@@ -117,7 +119,9 @@ _TOOL_USE = r"""
 {%- set ns.text = ns.text ~ ("" if loop.first else "|") ~ ts_kind((k | string) if k else "any", s) -%}
 {%- endfor -%}
 {%- endif -%}
-{%- if s["nullable"] and "null" not in ns.text.split("|") -%}{%- set ns.text = ns.text ~ "|null" -%}{%- endif -%}
+{%- if s["nullable"] and "null" not in ns.text.split("|") -%}
+{%- set ns.text = ns.text ~ "|null" -%}
+{%- endif -%}
 {%- endif -%}
 {{- ns.text -}}
 {%- endmacro -%}
@@ -139,7 +143,9 @@ _TOOL_USE = r"""
 {%- if desc -%}{{- " — " ~ desc -}}{%- endif -%}
 {%- for key, spec in props.items() -%}
 {%- set text = spec["description"] if spec is mapping else none -%}
-{%- if text is string and text.strip() -%}{{- "\n    " ~ key ~ ": " ~ (text.split() | join(" ")) -}}{%- endif -%}
+{%- if text is string and text.strip() -%}
+{{- "\n    " ~ key ~ ": " ~ (text.split() | join(" ")) -}}
+{%- endif -%}
 {%- endfor -%}
 {%- endmacro -%}
 
@@ -251,7 +257,8 @@ def _chatml(pieces: FormatPieces) -> str:
 {%- elif message["role"] == "assistant" -%}
 {{- "<|im_start|>assistant\n" ~ ts_assistant(message) ~ "<|im_end|>\n" -}}
 {%- else -%}
-{{- raise_exception("message " ~ (loop.index0 + ts_offset) ~ ": role " ~ message["role"] ~ " cannot appear after the first message") -}}
+{{- raise_exception("message " ~ (loop.index0 + ts_offset) ~ ": role " ~ message["role"]
+    ~ " cannot appear after the first message") -}}
 {%- endif -%}
 {%- endif -%}
 {%- set ns.prev = message["role"] -%}
@@ -285,7 +292,8 @@ def _gemma(pieces: FormatPieces, bos: str) -> str:
 {%- elif message["role"] == "assistant" -%}
 {{- "<start_of_turn>model\n" ~ head ~ (ts_assistant(message) | trim) ~ "<end_of_turn>\n" -}}
 {%- else -%}
-{{- raise_exception("message " ~ (loop.index0 + ts_offset) ~ ": Gemma has no " ~ message["role"] ~ " turn after the first message") -}}
+{{- raise_exception("message " ~ (loop.index0 + ts_offset) ~ ": Gemma has no " ~ message["role"]
+    ~ " turn after the first message") -}}
 {%- endif -%}
 {%- endif -%}
 {%- set ns.prev = message["role"] -%}
@@ -335,5 +343,10 @@ def chat_template(
     )
     body = _chatml(pieces) if layout == "chatml" else _gemma(pieces, "<bos>" if bos is None else bos)
     return (
-        header + _COMMON + _declarations(format_name) + _calls_and_results(pieces) + _head(system_prompt) + body
+        header
+        + _COMMON
+        + _declarations(format_name)
+        + _calls_and_results(pieces)
+        + _head(system_prompt)
+        + body
     ).strip() + "\n"
