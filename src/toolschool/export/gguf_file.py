@@ -12,7 +12,8 @@ BPE tokenizer, and writes what llama.cpp — and so Ollama — and transformers'
   size), ``token_type`` (special added tokens ``CONTROL``, other added tokens
   ``USER_DEFINED``, padding ids ``UNUSED``, the rest ``NORMAL``), ``merges``, the
   pre-tokenizer name ``tokenizer.ggml.pre`` (see :func:`pre_tokenizer_name`), the BOS, EOS,
-  unknown and padding ids, ``add_bos_token``/``add_eos_token``, and ``tokenizer.chat_template``;
+  unknown and padding ids (and the end-of-turn id when it is another token), ``add_bos_token``/
+  ``add_eos_token``, and ``tokenizer.chat_template``;
 * the tensors under llama.cpp's names (``gguf.TensorNameMap``), with the query and key
   projections permuted into llama.cpp's rotary layout (transformers undoes it on load); no
   ``output.weight`` when the embeddings are tied. 1-D tensors (norms) are always F32; matrices
@@ -224,6 +225,7 @@ def write_gguf(
     tensor_type: str = "f16",
     name: str = "",
     source_gguf: Path | None = None,
+    eot_token_id: int | None = None,
 ) -> GGUFInfo:
     """Write ``model`` (merged, no adapter) and ``tokenizer`` to the GGUF file ``path``.
 
@@ -236,6 +238,8 @@ def write_gguf(
         name: ``general.name``.
         source_gguf: the GGUF the base model was converted from, if any (its pre-tokenizer
             name is kept; :func:`pre_tokenizer_name`).
+        eot_token_id: the token that ends a turn (``tokenizer.ggml.eot_token_id``: llama.cpp
+            stops there), when it is not the EOS token.
 
     Returns:
         :class:`GGUFInfo`.
@@ -295,6 +299,8 @@ def write_gguf(
     ):
         if token_id is not None:
             setter(int(token_id))
+    if eot_token_id is not None:
+        writer.add_eot_token_id(int(eot_token_id))
     writer.add_add_bos_token(add_bos)
     writer.add_add_eos_token(add_eos)
     if chat_template:
