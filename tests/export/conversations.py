@@ -73,6 +73,34 @@ RICH_TOOLS = [
 ]
 
 
+#: properties not in sorted order, as the assistant toolkit's datetime and unit_converter declare them
+UNSORTED_TOOLS = [
+    _tool(
+        "unit_converter",
+        "Convert a value between units.",
+        {
+            "type": "object",
+            "properties": {"value": {"type": "number"}, "from": {"type": "string"}, "to": {"type": "string"}},
+            "required": ["value", "from", "to"],
+        },
+    ),
+    _tool(
+        "datetime",
+        "Dates.",
+        {
+            "type": "object",
+            "properties": {
+                "action": {"type": "string", "enum": ["now", "diff"]},
+                "timezone": {"type": "string", "description": "IANA timezone"},
+                "date": {"type": "string", "description": "ISO date"},
+                "days": {"type": "integer"},
+            },
+            "required": ["action"],
+        },
+    ),
+]
+
+
 def _calls() -> list[ToolCall]:
     return [
         ToolCall(id="call_1", name="get_weather", arguments={"city": "São Paulo", "unit": "celsius"}),

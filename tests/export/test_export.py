@@ -8,7 +8,7 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 from typer.testing import CliRunner
 
-from tests.export.conversations import PLAIN_TOOLS
+from tests.export.conversations import PLAIN_TOOLS, UNSORTED_TOOLS
 from toolschool.chat.templates import hf_messages
 from toolschool.cli.app import app
 from toolschool.config import dump_config
@@ -19,7 +19,7 @@ from toolschool.export.run import export
 from toolschool.formats import get_format
 from toolschool.models import load_model, load_trained
 from toolschool.train import TrainConfig
-from toolschool.types import Message, ToolCall
+from toolschool.types import Conversation, Message, ToolCall, write_jsonl
 
 SYSTEM = "Be brief."
 
@@ -29,8 +29,10 @@ def make_run(path, model="tiny", fmt="tool_use"):
     from toolschool.train.sft import attach_lora
 
     lora = {"r": 4, "alpha": 8, "dropout": 0.0}
-    cfg = TrainConfig(model=model, format=fmt, system_prompt=SYSTEM, lora=lora)
+    cfg = TrainConfig(model=model, format=fmt, system_prompt=SYSTEM, lora=lora, data="train.jsonl")
     path.mkdir(parents=True)
+    conversation = Conversation(messages=[Message(role="user", content="hi")], tools=UNSORTED_TOOLS)
+    write_jsonl(path / "train.jsonl", [conversation])  # the training data, relative to the run
     dump_config(cfg, path / "config.yaml")
     peft_model = attach_lora(load_model(model).model, cfg)
     generator = torch.Generator().manual_seed(0)
@@ -139,9 +141,13 @@ def test_the_ollama_export_is_a_gguf_and_a_modelfile(run, tmp_path):
     result = export(run, tmp_path, to="ollama", gguf_type="q8_0")
     assert result.files == ["model.gguf", "Modelfile", "toolschool_export.json"]
     text = (tmp_path / "Modelfile").read_text()
-    assert "FROM ./model.gguf\n" in text and f'TEMPLATE """{ollama_template("tool_use")}"""' in text
+    assert "FROM ./model.gguf\n" in text
     assert 'SYSTEM """Be brief."""' in text and 'PARAMETER stop "<|im_end|>"' in text
     assert "PARAMETER num_ctx 4096" in text  # the tiny model's context
+    # the trained tools keep their property order in Ollama's prompts
+    orders = {"unit_converter": ["value", "from", "to"], "datetime": ["action", "timezone", "date", "days"]}
+    assert f'TEMPLATE """{ollama_template("tool_use", property_orders=orders)}"""' in text
+    assert result.trained_tools_from == run / "train.jsonl"
 
 
 def test_a_gemma_run_exports_to_safetensors_with_gemma_turns_but_not_to_gguf(tmp_path):

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.export.conversations import PLAIN_TOOLS, RICH_TOOLS, conversations
+from tests.export.conversations import PLAIN_TOOLS, RICH_TOOLS, UNSORTED_TOOLS, conversations
 from toolschool.chat.prompt import ChatMLLayout
 from toolschool.chat.templates import first_difference
 from toolschool.errors import ExportError
-from toolschool.export.ollama import modelfile, ollama_template
+from toolschool.export.ollama import modelfile, ollama_template, trained_property_orders
 from toolschool.export.pieces import TEMPLATE_FORMATS, format_pieces
 from toolschool.formats import get_format
 from toolschool.types import Message, ToolCall
@@ -75,6 +75,29 @@ def test_ollama_renders_byte_for_byte_what_toolschool_renders(go_renderer, forma
         assert got == expected, f"{name}: {first_difference(expected, got)}"
     # Ollama's tool-call parser will look for the text that opens a call in this format
     assert tag == format_pieces(format_name).call_tag
+
+
+@pytest.mark.parametrize("format_name", TEMPLATE_FORMATS)
+def test_the_trained_property_order_is_kept_for_the_tools_the_model_was_trained_on(go_renderer, format_name):
+    """Ollama hands properties over sorted; the template puts a trained tool's back in the trained
+    order (properties it does not know follow, sorted). Other tools stay sorted."""
+    extra = UNSORTED_TOOLS[1].model_copy(deep=True)
+    extra.function.parameters["properties"]["at"] = {"type": "string"}  # not in the trained declaration
+    tools = [*UNSORTED_TOOLS, *PLAIN_TOOLS]
+    messages = [Message(role="user", content="Convert 5 km.")]
+    orders = trained_property_orders(UNSORTED_TOOLS + PLAIN_TOOLS)
+    (got, got_extra), _ = go_renderer(
+        ollama_template(format_name, property_orders=orders), [case(messages, tools), case(messages, [extra])]
+    )
+    fmt = get_format(format_name)
+    assert got == ChatMLLayout().render(messages, tools, fmt, SYSTEM, add_generation_prompt=True)
+    (plain,), _ = go_renderer(ollama_template(format_name), [case(messages, tools)])
+    assert plain != got  # without the trained order, the properties come sorted
+    expected = extra.model_copy(deep=True)  # the trained order, then the unknown property
+    props = expected.function.parameters["properties"]
+    order = ["action", "timezone", "date", "days", "at"]
+    expected.function.parameters["properties"] = {k: props[k] for k in order}
+    assert got_extra == ChatMLLayout().render(messages, [expected], fmt, SYSTEM, add_generation_prompt=True)
 
 
 def _declaration(text: str, start: str, end: str) -> str:

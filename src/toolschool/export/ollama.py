@@ -26,9 +26,12 @@ compares it byte for byte with toolschool's rendering for ``tool_use``, ``hermes
 
 Where the bytes cannot match (the template writes what Ollama gives it, in Ollama's shapes):
 
-* **key order.** Argument objects (at every depth) and a tool's properties are written in
-  sorted key order (Go maps); toolschool keeps the order they were given in. Equal when the
-  keys are given sorted.
+* **key order.** Argument objects (at every depth) and the keys inside a property (an array's
+  ``items``…) are written in sorted key order (Go maps); toolschool keeps the order they were
+  given in. A tool's properties come sorted too, except for the tools the model was trained on:
+  ``property_orders`` (from the run's training data, :func:`trained_property_orders`) makes the
+  template write those in the trained order (properties it does not list follow, sorted). So
+  the trained tools' declarations are byte-equal; other tools are when their keys are sorted.
 * **property fields.** A property is written ``type``, ``enum``, ``items``, ``description``
   (``anyOf`` first); toolschool keeps the schema's own order (toolschool's schemas from Python
   functions use that order). Fields Ollama does not keep are missing: ``default``, ``const``,
@@ -60,8 +63,9 @@ import json
 from toolschool.chat.prompt import DEFAULT_SYSTEM
 from toolschool.errors import ExportError
 from toolschool.export.pieces import ARGUMENTS, CONTENT, NAME, FormatPieces, format_pieces
+from toolschool.types import ToolSchema
 
-__all__ = ["OLLAMA_LAYOUTS", "modelfile", "ollama_template"]
+__all__ = ["OLLAMA_LAYOUTS", "modelfile", "ollama_template", "trained_property_orders"]
 
 #: layouts an Ollama template can be generated for
 OLLAMA_LAYOUTS: tuple[str, ...] = ("chatml",)
@@ -115,18 +119,19 @@ _TOOL_JSON = r"""
 {{- define "ts_json_strings" }}{{ "[" }}
 {{- range $i, $s := . }}{{ if $i }}{{ ", " }}{{ end }}{{ printf "%q" $s }}
 {{- end }}{{ "]" }}{{ end }}
-{{- define "ts_parameters" }}{{ "{\"type\": " }}{{ printf "%q" (or .Type "object") }}
+{{- define "ts_parameters" }}{{ "{\"type\": " }}{{ printf "%q" (or .Parameters.Type "object") }}
 {{- ", \"properties\": {" }}
 {{- $first := true }}
-{{- range $k, $p := .Properties }}{{ if not $first }}{{ ", " }}{{ end }}{{ $first = false }}
-{{- printf "%q" $k }}{{ ": " }}{{ template "ts_property" $p }}
-{{- end }}{{ "}" }}
-{{- if .Required }}{{ ", \"required\": " }}{{ template "ts_json_strings" .Required }}{{ end }}{{ "}" }}
+@PROPS_JSON
+{{- "}" }}
+{{- if .Parameters.Required }}{{ ", \"required\": " }}
+{{- template "ts_json_strings" .Parameters.Required }}{{ end }}
+{{- "}" }}
 {{- end }}
 {{- define "ts_tool" }}{{ "{\"type\": \"function\", \"function\": {\"name\": " }}
 {{- printf "%q" .Function.Name }}
 {{- ", \"description\": " }}{{ printf "%q" .Function.Description }}
-{{- ", \"parameters\": " }}{{ template "ts_parameters" .Function.Parameters }}{{ "}}" }}
+{{- ", \"parameters\": " }}{{ template "ts_parameters" .Function }}{{ "}}" }}
 {{- end }}
 """
 
@@ -168,20 +173,15 @@ _TOOL_USE = r"""
 {{- end }}
 {{- end }}
 {{- define "ts_params" }}
-{{- $required := .Required }}{{ $first := true }}
-{{- range $k, $p := .Properties }}{{ if not $first }}{{ ", " }}{{ end }}{{ $first = false }}
-{{- $mark := "?" }}{{ range $required }}{{ if eq . $k }}{{ $mark = "" }}{{ end }}{{ end }}
-{{- $k }}{{ $mark }}{{ ": " }}{{ template "ts_type" $p }}
-{{- end }}
+{{- $required := .Parameters.Required }}{{ $first := true }}
+@PROPS_PARAMS
 {{- end }}
 {{- define "ts_system" }}
 {{- if .System }}{{ .System }}{{ "\n\n" }}{{ end }}@INSTRUCTIONS{{ "\n\nAvailable tools:" }}
 {{- range .Tools }}{{ "\n- " }}{{ .Function.Name }}
-{{- "(" }}{{ template "ts_params" .Function.Parameters }}{{ ")" }}
+{{- "(" }}{{ template "ts_params" .Function }}{{ ")" }}
 {{- if .Function.Description }}{{ " — " }}{{ .Function.Description }}{{ end }}
-{{- range $k, $p := .Function.Parameters.Properties }}
-{{- if $p.Description }}{{ "\n    " }}{{ $k }}{{ ": " }}{{ $p.Description }}{{ end }}
-{{- end }}
+@PROPS_DESC
 {{- end }}
 {{- end }}
 """
@@ -198,26 +198,70 @@ _BLOCK = r"""
 {{- if .System }}{{ .System }}{{ "\n\n" }}{{ end }}@INSTRUCTIONS{{ "\n\nAvailable tools:" }}
 {{- range .Tools }}{{ "\n\nTool: " }}{{ .Function.Name }}
 {{- if .Function.Description }}{{ "\nDescription: " }}{{ .Function.Description }}{{ end }}
-{{- "\nParameters: " }}{{ template "ts_parameters" .Function.Parameters }}
+{{- "\nParameters: " }}{{ template "ts_parameters" .Function }}
 {{- end }}
 {{- end }}
 """
 
 
-def _declarations(format_name: str) -> str:
+_JSON_PROPERTY = (
+    '{{ if not $first }}{{ ", " }}{{ end }}{{ $first = false }}'
+    '{{ printf "%q" $k }}{{ ": " }}{{ template "ts_property" $v }}'
+)
+_PARAMETER = (
+    '{{ if not $first }}{{ ", " }}{{ end }}{{ $first = false }}'
+    '{{ $mark := "?" }}{{ range $required }}{{ if eq . $k }}{{ $mark = "" }}{{ end }}{{ end }}'
+    '{{ $k }}{{ $mark }}{{ ": " }}{{ template "ts_type" $v }}'
+)
+_DESCRIPTION = '{{ if $v.Description }}{{ "\\n    " }}{{ $k }}{{ ": " }}{{ $v.Description }}{{ end }}'
+
+
+def _each_property(properties: str, name: str, body: str, orders: dict[str, list[str]]) -> str:
+    """Go template text running ``body`` for each property (``$k``, ``$v``) of the map ``properties``.
+
+    Go ranges a map in sorted key order. For a tool named in ``orders`` (the expression ``name``
+    is its name), the properties listed there come first, in that order (the order toolschool
+    trained on), then any others, sorted.
+    """
+    each = "{{- range $k, $v := " + properties + " }}"
+    sorted_ = each + body + "{{ end }}"
+    if not orders:
+        return sorted_
+    out = []
+    for i, (tool, keys) in enumerate(orders.items()):
+        out.append(("{{- if " if i == 0 else "{{- else if ") + f"eq {name} {json.dumps(tool)} }}}}")
+        for key in keys:
+            out.append(each + f"{{{{ if eq $k {json.dumps(key)} }}}}" + body + "{{ end }}{{ end }}")
+        listed = " ".join(f"(eq $k {json.dumps(key)})" for key in keys)
+        out.append(each + f"{{{{ if not (or {listed} false) }}}}" + body + "{{ end }}{{ end }}")
+    return "\n".join([*out, "{{- else }}", sorted_, "{{- end }}"])
+
+
+def _declarations(format_name: str, orders: dict[str, list[str]]) -> str:
     """The format's ``ts_system`` template (and its helpers), placeholders filled."""
+    props = ".Parameters.Properties"
+    return (
+        _declarations_text(format_name)
+        .replace("@PROPS_JSON", _each_property(props, ".Name", _JSON_PROPERTY, orders))
+        .replace("@PROPS_PARAMS", _each_property(props, ".Name", _PARAMETER, orders))
+        .replace("@PROPS_DESC", _each_property(".Function" + props, ".Function.Name", _DESCRIPTION, orders))
+    )
+
+
+def _declarations_text(format_name: str) -> str:
     if format_name == "tool_use":
         from toolschool.formats.tool_use import INSTRUCTIONS
 
-        return _TOOL_USE.replace("@INSTRUCTIONS", _lit(INSTRUCTIONS))
+        return _TOOL_JSON + _TOOL_USE.replace("@INSTRUCTIONS", _lit(INSTRUCTIONS))
     if format_name == "hermes":
         from toolschool.formats.hermes import _POSTAMBLE, _PREAMBLE  # the format's own fixed text
 
-        return _HERMES.replace("@PREAMBLE", _lit(_PREAMBLE)).replace("@POSTAMBLE", _lit(_POSTAMBLE))
+        hermes = _HERMES.replace("@PREAMBLE", _lit(_PREAMBLE)).replace("@POSTAMBLE", _lit(_POSTAMBLE))
+        return _TOOL_JSON + hermes
     if format_name == "block":
         from toolschool.formats.block import INSTRUCTIONS
 
-        return _BLOCK.replace("@INSTRUCTIONS", _lit(INSTRUCTIONS))
+        return _TOOL_JSON + _BLOCK.replace("@INSTRUCTIONS", _lit(INSTRUCTIONS))
     raise ExportError(f"no Ollama declarations for format {format_name!r}")  # pragma: no cover
 
 
@@ -283,13 +327,18 @@ def _chatml(pieces: FormatPieces) -> str:
     )
 
 
-def ollama_template(format_name: str, layout: str = "chatml") -> str:
+def ollama_template(
+    format_name: str, layout: str = "chatml", property_orders: dict[str, list[str]] | None = None
+) -> str:
     """The Ollama ``TEMPLATE`` of a model trained in ``format_name`` and ``layout``.
 
     Args:
         format_name: the trained wire format (one of
             :data:`~toolschool.export.pieces.TEMPLATE_FORMATS`).
         layout: the trained turn layout (one of :data:`OLLAMA_LAYOUTS`).
+        property_orders: tool name → its property names in the order toolschool trained on
+            (:func:`trained_property_orders`); a tool of that name gets its properties in that
+            order instead of sorted (the order Ollama hands them over in).
 
     Returns:
         Go template source; every character it writes comes from a string action except the
@@ -309,7 +358,18 @@ def ollama_template(format_name: str, layout: str = "chatml") -> str:
         "{{- /* toolschool Ollama template: format " + format_name + ", layout " + layout
         + ". Generated by `toolschool export`. */ -}}"
     )
-    return header + _VALUES + _TOOL_JSON + _declarations(format_name) + _chatml(pieces).rstrip()
+    orders = {name: keys for name, keys in (property_orders or {}).items() if keys != sorted(keys)}
+    return header + _VALUES + _declarations(format_name, orders) + _chatml(pieces).rstrip()
+
+
+def trained_property_orders(tools: list[ToolSchema]) -> dict[str, list[str]]:
+    """Tool name → its property names in schema order, for the tools a model was trained on
+    (the first declaration of each name wins)."""
+    orders: dict[str, list[str]] = {}
+    for tool in tools:
+        properties = tool.properties if isinstance(tool.properties, dict) else {}
+        orders.setdefault(tool.name, list(properties))
+    return orders
 
 
 #: end-of-turn markers per layout (Ollama stops there)
@@ -323,18 +383,20 @@ def modelfile(
     system_prompt: str = DEFAULT_SYSTEM,
     num_ctx: int = 4096,
     stops: tuple[str, ...] | None = None,
+    property_orders: dict[str, list[str]] | None = None,
 ) -> str:
     """An Ollama ``Modelfile`` for the GGUF file ``gguf_name`` (a path relative to the Modelfile).
 
     ``FROM ./{gguf_name}``, ``TEMPLATE`` (:func:`ollama_template`), ``SYSTEM`` (the trained
     system prompt), ``PARAMETER stop`` per end-of-turn marker (default: the layout's),
     ``PARAMETER temperature 0`` (greedy, as toolschool evaluates) and ``PARAMETER num_ctx``.
+    ``property_orders`` as :func:`ollama_template`.
 
     Raises:
         ExportError: an unsupported format or layout, or a template or system prompt containing
             ``\"\"\"`` (the Modelfile's multi-line quote, which has no escape).
     """
-    template = ollama_template(format_name, layout)
+    template = ollama_template(format_name, layout, property_orders)
     for what, text in (("template", template), ("system prompt", system_prompt)):
         if '"""' in text:
             raise ExportError(f'the {what} contains """, which an Ollama Modelfile cannot quote')

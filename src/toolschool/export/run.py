@@ -9,7 +9,8 @@ writes into ``out_dir``:
 ``--to``        files
 =============== ===========================================================================
 ``ollama``      ``model.gguf`` (:mod:`~toolschool.export.gguf_file`) and ``Modelfile``
-                (:mod:`~toolschool.export.ollama`)
+                (:mod:`~toolschool.export.ollama`; the tools of the run's training data, when
+                the file is still there, keep their trained property order)
 ``gguf``        ``model.gguf`` (its ``tokenizer.chat_template`` is the Jinja template below)
 ``safetensors`` ``config.json``, ``model.safetensors``, ``generation_config.json``, the
                 tokenizer files with ``chat_template.jinja``
@@ -56,6 +57,8 @@ class ExportResult:
         files: the files written, relative to ``out_dir``.
         vllm_parser: the name to give ``--tool-call-parser`` with toolschool's vLLM plugin.
         gguf: what the GGUF writer reported (``ollama``/``gguf``), else None.
+        trained_tools_from: the training data the Ollama template took the trained tools'
+            property order from (None: not found, or not an Ollama export).
         seconds: wall time, model loading included.
     """
 
@@ -67,6 +70,7 @@ class ExportResult:
     files: list[str] = field(default_factory=list)
     vllm_parser: str = ""
     gguf: Any = None
+    trained_tools_from: Path | None = None
     seconds: float = 0.0
 
 
@@ -96,6 +100,25 @@ def _source_gguf(path: Path | None) -> Path | None:
         return None
     gguf = json.loads(source.read_text()).get("gguf")
     return Path(gguf) if gguf else None
+
+
+def _trained_tools(run_dir: Path, config: dict[str, Any]) -> tuple[list[Any], Path | None]:
+    """The tools declared in the run's training data (the first declaration of each name), and
+    the file they were read from; ``([], None)`` when the data is no longer there."""
+    from toolschool.models.loading import train_dir
+    from toolschool.types import Conversation, iter_jsonl
+
+    train = train_dir(run_dir) or run_dir
+    given = Path(str(config.get("data") or ""))
+    candidates = [given, train / given, train.parent / "data" / "train.jsonl"] if given.name else []
+    path = next((p for p in candidates if p.is_file()), None)
+    if path is None:
+        return [], None
+    tools: dict[str, Any] = {}
+    for conversation in iter_jsonl(path, Conversation):
+        for tool in conversation.tools:
+            tools.setdefault(tool.name, tool)
+    return list(tools.values()), path
 
 
 def export(
@@ -174,12 +197,14 @@ def export(
         )
         result.files.append("model.gguf")
         if to == "ollama":
-            from toolschool.export.ollama import modelfile
+            from toolschool.export.ollama import modelfile, trained_property_orders
             from toolschool.files import atomic_write_text
 
+            tools, result.trained_tools_from = _trained_tools(run_dir, config)
             context = int(getattr(model.config, "max_position_embeddings", 4096))
             text = modelfile("model.gguf", trained.format, name, trained.system_prompt,
-                             num_ctx=min(context, 8192), stops=layout.stops)
+                             num_ctx=min(context, 8192), stops=layout.stops,
+                             property_orders=trained_property_orders(tools))
             atomic_write_text(out / "Modelfile", text)
             result.files.append("Modelfile")
     result.seconds = time.perf_counter() - start
@@ -221,6 +246,7 @@ def _write_manifest(result: ExportResult, run_dir: Path, config: dict[str, Any],
         "stop_token_ids": stop_ids,
         "vllm_tool_call_parser": result.vllm_parser,
         "gguf_type": result.gguf.tensor_type if result.gguf is not None else None,
+        "trained_tools_from": str(result.trained_tools_from) if result.trained_tools_from else None,
         "files": sorted(result.files),
         "seconds": round(result.seconds, 2),
     }
