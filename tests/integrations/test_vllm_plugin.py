@@ -98,6 +98,10 @@ def test_the_parser_class_returns_vllms_own_result_type(vllm_run):
     assert function == {"name": "get_weather", "arguments": '{"city": "Oslo"}'}
 
 
+def test_vllm_passes_plain_string_contents_to_the_exported_chat_templates(vllm_run):
+    assert vllm_run["content_formats"] == ["string"]
+
+
 @pytest.mark.skipif(importlib.util.find_spec("vllm") is not None, reason="vLLM is installed here")
 def test_without_vllm_the_plugin_says_what_it_needs():
     with pytest.raises(ImportError, match="is a vLLM plugin and needs vLLM"):

@@ -64,6 +64,17 @@ out = {
     "required": run("toolschool-block", BLOCK, tool_choice="required"),
     "prose": run("toolschool-tool_use", "No tool needed: it is sunny."),
 }
+# how vLLM will pass message contents to the exported chat templates: plain strings ("string"),
+# not lists of content parts ("openai"), decided from the template's source
+from vllm.renderers.hf import _detect_content_format  # noqa: E402
+
+from toolschool.export.chat_template import TEMPLATE_LAYOUTS, chat_template  # noqa: E402
+from toolschool.export.pieces import TEMPLATE_FORMATS  # noqa: E402
+
+out["content_formats"] = sorted({
+    _detect_content_format(chat_template(f, layout), default="openai")
+    for f in TEMPLATE_FORMATS for layout in TEMPLATE_LAYOUTS
+})
 direct = ToolParserManager.get_tool_parser("toolschool-pythonic")(tokenizer)
 info = direct.extract_tool_calls('[get_weather(city="Oslo")]', request())
 out["direct"] = {"type": type(info).__name__, "dump": info.model_dump()}
