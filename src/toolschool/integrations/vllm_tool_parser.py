@@ -6,7 +6,10 @@ Serve an exported model (``toolschool export RUN --to safetensors``) with::
         --tool-parser-plugin toolschool.integrations.vllm_tool_parser \\
         --tool-call-parser toolschool-tool_use
 
-(``--tool-parser-plugin`` also takes this file's path). Importing the module registers, for
+(``--tool-parser-plugin`` also takes this file's path). toolschool goes into vLLM's environment
+with ``pip install --no-deps /path/to/toolschool json-repair``: the parsers need only pydantic
+(which vLLM has) and json-repair, and toolschool's own pins (torch 2.13 CPU, transformers) are
+not vLLM's. Importing the module registers, for
 every toolschool format ``F`` (:func:`toolschool.formats.format_names`), a ``ToolParser``
 subclass under the names ``toolschool-F`` (lenient parsing, as ``toolschool serve`` and
 ``toolschool chat`` parse) and ``toolschool-F-strict``, with
