@@ -184,7 +184,7 @@ def _vocabulary(tokenizer: Any, vocab_size: int) -> tuple[list[str], list[int], 
     return tokens, [int(t) for t in types], merges
 
 
-def _adds(tokenizer: Any, token_id: int | None) -> tuple[bool, bool]:
+def _adds(tokenizer: Any) -> tuple[bool, bool]:
     """Whether encoding a text adds the BOS / EOS token (``add_special_tokens=True``)."""
     ids = tokenizer("a", add_special_tokens=True)["input_ids"]
     bare = tokenizer("a", add_special_tokens=False)["input_ids"]
@@ -257,7 +257,7 @@ def write_gguf(
     check_gguf_exportable(config)
     pre = pre_tokenizer_name(tokenizer, source_gguf)
     tokens, types, merges = _vocabulary(tokenizer, config.vocab_size)
-    add_bos, add_eos = _adds(tokenizer, None)
+    add_bos, add_eos = _adds(tokenizer)
 
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
