@@ -13,6 +13,7 @@ argument). Bad *model output* is never an exception: parsers return it as data
      ├── ArgumentValidationError  tool-call arguments do not match a tool's schema
      ├── RegistryError          an unknown name was looked up (lists the known names)
      ├── ModelLoadError         a model or tokenizer could not be found or loaded
+     ├── ExportError            a model cannot be exported as asked (architecture, tokenizer, format)
      ├── TrainingGuardError     a known-bad training setting was refused
      ├── SandboxUnavailableError  no bubblewrap sandbox and no opt-in to run unsandboxed
      ├── SandboxPathError       a file path leaves a sandbox's workspace
@@ -62,6 +63,11 @@ class RegistryError(ToolschoolError, KeyError):
 
 class ModelLoadError(ToolschoolError, RuntimeError):
     """A model, tokenizer or bundled weight file could not be located or loaded."""
+
+
+class ExportError(ToolschoolError, ValueError):
+    """A model cannot be exported as asked: an architecture, tokenizer, wire format or layout the
+    export does not support (the message names what is supported)."""
 
 
 class TrainingGuardError(ToolschoolError, ValueError):

@@ -14,6 +14,7 @@ from toolschool.cli import chat as chat_cmd
 from toolschool.cli import config as config_cmd
 from toolschool.cli import data as data_cmd
 from toolschool.cli import eval as eval_cmd
+from toolschool.cli import export as export_cmd
 from toolschool.cli import formats as formats_cmd
 from toolschool.cli import mcp as mcp_cmd
 from toolschool.cli import run as run_cmd
@@ -52,6 +53,7 @@ app.command("train")(train_cmd.train)
 app.command("eval")(eval_cmd.eval_)
 app.command("chat")(chat_cmd.chat)
 app.command("serve")(serve_cmd.serve)
+app.command("export")(export_cmd.export)
 app.add_typer(formats_cmd.app, name="formats")
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(mcp_cmd.app, name="mcp")

@@ -1,0 +1,3 @@
+module toolschool/ollama_template
+
+go 1.19
