@@ -45,6 +45,26 @@ def test_prefix_cached_decoder_equals_generate(tiny_fresh, dtype):
     assert all(x.latency_ms > 0 for x in a)
 
 
+def test_lone_prompts_reuse_the_cached_system_part_across_calls(tiny_fresh):
+    """One request at a time (a server): the second prompt takes the system part from the cache
+    the first left (cut back to what they share), the third hits it exactly; answers equal
+    ``generate``'s (fp32)."""
+    model = prepare_for_inference(tiny_fresh.model, "float32")
+    tools = [t for t in get_toolkit("assistant") if t.name in ("weather", "calculator")]
+    requests = [ChatRequest([Message(role="user", content=q)], tools) for q in REQUESTS[:3]]
+    fmt = get_format("tool_use")
+    fast = LocalBackend(model, tiny_fresh.tokenizer, fmt, batch_size=1, max_new_tokens=16)
+    plain = LocalBackend(model, tiny_fresh.tokenizer, fmt, batch_size=1, max_new_tokens=16, prefix_cache=False)
+    prompts = [tiny_fresh.tokenizer(fast.prompt(r), add_special_tokens=False)["input_ids"] for r in requests]
+    system = common_prefix_length(prompts)
+    keys = []
+    for request in requests:
+        assert fast.complete([request])[0].raw == plain.complete([request])[0].raw
+        keys.append(len(fast.decoder._prefix_key))
+    assert keys == [len(prompts[0]) - 1, system, system]
+    assert system >= 16 and fast.decoder._prefix_cache.get_seq_length() == system
+
+
 def test_rows_leave_the_batch_when_they_stop(tiny_fresh):
     import torch
 

@@ -3,7 +3,10 @@
 Every prompt of a tool-calling evaluation starts with the same system turn (instructions
 and tool declarations, ~450 of ~500 tokens for the ``assistant`` toolkit). This decoder
 
-1. runs that common prefix once (batch size 1) and keeps its key/value cache,
+1. runs that common prefix once (batch size 1) and keeps its key/value cache — across
+   calls too: a later batch, or a lone prompt, that shares at least :data:`MIN_REUSE` tokens
+   with the cached prefix takes that part from it (a server's requests share the system
+   prompt and tool declarations, so each prefills only its own turns),
 2. repeats the cache for the batch and prefills only each prompt's own suffix,
    left-padded *between* prefix and suffix (masked out, with explicit position ids so
    RoPE positions are exactly those of the unpadded prompt),
@@ -43,6 +46,10 @@ class Generated:
     latency_ms: float
     stopped: bool
     finish_reason: str = "stop"
+
+
+#: fewest shared tokens worth taking from the prefix cache for a prompt that differs from it
+MIN_REUSE = 16
 
 
 def common_prefix_length(sequences: Sequence[Sequence[int]]) -> int:
@@ -134,6 +141,27 @@ class PrefixCachedDecoder:
         self.drafted = 0  # prompt-lookup tokens proposed / accepted, over all calls
         self.accepted = 0
 
+    def _shared(self, prompts: Sequence[Sequence[int]]) -> int:
+        """How many leading tokens of ``prompts[0]`` to take from the prefix cache.
+
+        The batch's common prefix (at most each prompt's length - 1); for a lone prompt, whose
+        "common prefix" is itself, or a batch sharing more than the cached prefix, the part it
+        shares with the cached prefix when that is at least :data:`MIN_REUSE` tokens (the
+        system prompt and tool declarations of the previous request). The cached prefix is then
+        cut back to that part, so the next request with the same system part hits it exactly.
+        """
+        shared = min(common_prefix_length(prompts), min(len(p) for p in prompts) - 1)
+        key = self._prefix_key
+        if key is None or shared <= 0:
+            return shared
+        reuse = common_prefix_length([key, prompts[0][:shared]])
+        if reuse < MIN_REUSE or reuse == len(key):
+            return shared if reuse < MIN_REUSE else reuse
+        if can_crop(self._prefix_cache):
+            self._prefix_cache.crop(reuse - len(key))
+            self._prefix_key = key[:reuse]
+        return reuse
+
     def _prefix(self, ids: list[int]) -> Any:
         import torch
 
@@ -194,8 +222,8 @@ class PrefixCachedDecoder:
             # is required) go into the prefill
             tokens[0] = masker.forced(matchers[0], max_new_tokens - 1)
             prompts = [list(prompts[0]) + tokens[0]]
-        shared = min(common_prefix_length(prompts), min(len(p) for p in prompts) - 1)
         with torch.inference_mode():
+            shared = self._shared(prompts)
             cache = None
             if shared > 0:
                 cache = self._prefix(list(prompts[0][:shared]))
