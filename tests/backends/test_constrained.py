@@ -261,3 +261,22 @@ def test_eval_stage_with_constrained_decoding_reports_its_cost(tmp_path):
     assert result.metrics.syntax_validity in (None, 1.0)
     for p in result.predictions:
         assert p.finish_reason in ("stop", "length", "call_window")
+
+
+def test_int8_weights_decode_under_the_grammar(tiny):
+    """Dynamic int8 quantization (the fast path's weights): the quantized LM head still gives
+    the logits width the grammar masks, and the answers are valid calls."""
+    import copy
+
+    from toolschool.backends.local import prepare_for_inference
+
+    model = prepare_for_inference(copy.deepcopy(tiny.model), "int8")
+    assert type(model.get_output_embeddings()).__name__ != "Linear"  # really quantized
+    fmt = get_format("tool_use")
+    backend = LocalBackend(model, tiny.tokenizer, fmt, batch_size=2, max_new_tokens=64, prompt_lookup=8)
+    for answer in backend.complete(_requests("required")) + [
+        backend.complete([r])[0] for r in _requests(NamedTool("set_unit"))[:2]
+    ]:
+        parsed = fmt.parse(answer.raw)
+        assert answer.finish_reason == "stop" and parsed.ok and len(parsed.calls) == 1, answer.raw
+        jsonschema.validate(parsed.calls[0].arguments, SCHEMAS[parsed.calls[0].name])

@@ -214,7 +214,7 @@ class PrefixCachedDecoder:
         if constrained and masker is None:
             from toolschool.backends.constrained import Masker
 
-            masker = Masker(self.model.config.vocab_size)
+            masker = Masker(int(self.model.get_output_embeddings().out_features))
         tokens: list[list[int]] = [[] for _ in range(rows)]
         given = [list(p) for p in prompts]  # the prompts as given (history for prompt lookup)
         if constrained and rows == 1 and matchers[0] is not None:

@@ -80,8 +80,15 @@ class Completion:
 def prepare_for_inference(model: Any, dtype: str = "auto") -> Any:
     """Merge a peft adapter into the base weights (if any), cast, and set eval mode.
 
-    ``dtype``: ``float32``, ``bfloat16`` or ``auto`` (bfloat16 only where this CPU has bf16
-    kernels; see :mod:`toolschool.models.precision`).
+    ``dtype``: ``float32``, ``bfloat16``, ``auto`` (bfloat16 only where this CPU has bf16
+    kernels; see :mod:`toolschool.models.precision`), or ``int8``: bf16 with every
+    ``nn.Linear`` (the LM head too) holding int8 weights per output channel
+    (:func:`toolschool.models.quantize.quantize_int8_weights`). Decoding one token is bound by
+    reading the weights, so halving their bytes again pays (see ``docs/decisions.md``).
+    Greedy answers can differ from bf16's at near-ties.
+
+    Raises:
+        ValueError: an unknown ``dtype``.
     """
     import torch
 
@@ -89,6 +96,10 @@ def prepare_for_inference(model: Any, dtype: str = "auto") -> Any:
 
     if hasattr(model, "merge_and_unload"):
         model = model.merge_and_unload()
+    if dtype == "int8":
+        from toolschool.models.quantize import quantize_int8_weights
+
+        return quantize_int8_weights(model)
     return model.to(getattr(torch, resolve_weight_dtype(dtype))).eval()
 
 
@@ -218,7 +229,7 @@ class LocalBackend:
         if self._constraint is None:
             from toolschool.backends.constrained import CallConstraint
 
-            vocab = int(self.model.get_output_embeddings().weight.shape[0])
+            vocab = int(self.model.get_output_embeddings().out_features)
             self._constraint = CallConstraint(self.tokenizer, self.fmt, vocab, self.stop_ids)
         return self._constraint
 
