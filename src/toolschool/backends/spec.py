@@ -82,6 +82,7 @@ def open_backend(
     max_new_tokens: int = 256,
     timeout_s: float = 120.0,
     constrained: bool = False,
+    dtype: str = "auto",
 ) -> OpenedBackend:
     """Make the backend ``spec`` names (kinds in the module docstring).
 
@@ -89,6 +90,8 @@ def open_backend(
     the system prompt (default: the run's, else the backend's default; an endpoint gets
     none unless given). ``constrained``: a local model decodes every answer under the
     tool-call grammar (:mod:`toolschool.backends.constrained`); other backends ignore it.
+    ``dtype``: a local model's weights (``auto``, ``bfloat16``, ``float32`` or ``int8``; see
+    :func:`~toolschool.backends.local.prepare_for_inference`).
 
     Raises:
         ModelLoadError: the model or script cannot be loaded; ConfigError: an endpoint
@@ -125,7 +128,7 @@ def open_backend(
     layout = loaded.layout(settings.layout, settings.format, native=True)
     fmt = get_format(settings.format, lenient=True)
     backend = LocalBackend(
-        prepare_for_inference(loaded.model, "auto"),
+        prepare_for_inference(loaded.model, dtype),
         loaded.tokenizer,
         fmt,
         settings.system_prompt,

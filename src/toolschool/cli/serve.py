@@ -25,6 +25,9 @@ def serve(
     max_queue: int = typer.Option(16, "--max-queue", min=0, help="requests that may wait; more get 503"),
     max_body_bytes: int = typer.Option(1_000_000, "--max-body-bytes", min=1, help="larger bodies get 413"),
     max_new_tokens: int = typer.Option(512, "--max-new-tokens", min=1, help="default cap per answer"),
+    dtype: str = typer.Option(
+        "auto", "--dtype", help="local weights: auto (bf16 where fast) | bfloat16 | float32 | int8 (fastest)"
+    ),
     constrained: bool = typer.Option(
         False, "--constrained",
         help="decode every answer under the tool-call grammar (tool_choice required/named always is)",
@@ -43,8 +46,11 @@ def serve(
     from toolschool.backends.spec import open_backend
     from toolschool.cli.render import err_console
 
+    if dtype not in ("auto", "bfloat16", "float32", "int8"):
+        raise typer.BadParameter(f"{dtype!r}: choose auto, bfloat16, float32 or int8", param_hint="--dtype")
     with user_errors():
-        opened = open_backend(model, fmt, max_new_tokens=max_new_tokens, constrained=constrained)
+        opened = open_backend(model, fmt, max_new_tokens=max_new_tokens, constrained=constrained,
+                              dtype=dtype)
         import uvicorn
 
         from toolschool.serve.app import ServeLimits, create_app
