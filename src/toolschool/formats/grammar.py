@@ -229,37 +229,33 @@ class ValueStyle:
 
     Attributes:
         string: Lark expression of a string value (may name a rule of ``rules``).
-        true, false, null: the literals.
         top_key: key name → the text before a top-level argument's value (``city=``).
         key: key name → the text before a nested object member's value.
-        member_sep: text between members of an object; item_sep: between array items.
-        open, close: a nested object's brackets; top_open, top_close: the arguments' own.
-        order: the order members are written in (schema order, or sorted).
         render: a constant (enum/const member) as text.
         map_key: Lark expression of a member key of an object without declared properties.
+        member_sep: text between members of an object; item_sep: between array items.
+        true, false, null: the literals.
+        open, close: a nested object's brackets; top_open, top_close: the arguments' own.
+        order: the order members are written in (default: schema order).
         rules: rule definitions ``string`` or ``map_key`` refer to.
     """
 
     string: str
-    true: str
-    false: str
-    null: str
     top_key: Callable[[str], str]
     key: Callable[[str], str]
-    member_sep: str
-    item_sep: str
-    open: str
-    close: str
-    top_open: str
-    top_close: str
-    order: Callable[[Sequence[str]], list[str]]
     render: Callable[[Any], str]
     map_key: str
+    member_sep: str = ","
+    item_sep: str = ","
+    true: str = "true"
+    false: str = "false"
+    null: str = "null"
+    open: str = "{"
+    close: str = "}"
+    top_open: str = "{"
+    top_close: str = "}"
+    order: Callable[[Sequence[str]], list[str]] = lambda names: list(names)
     rules: tuple[str, ...] = ()
-
-
-def _schema_order(names: Sequence[str]) -> list[str]:
-    return list(names)
 
 
 PY_STRING = r'/"([^"\\\x00-\x1f]|\\["\\\/bfnrt]|\\u[0-9a-fA-F]{4})*"/'
@@ -272,21 +268,9 @@ def pythonic_style() -> ValueStyle:
     from toolschool.formats.python_values import render_value
 
     return ValueStyle(
-        string=PY_STRING,
-        true="True",
-        false="False",
-        null="None",
-        top_key=lambda k: f"{k}=",
-        key=lambda k: json.dumps(k, ensure_ascii=False) + ": ",
-        member_sep=", ",
-        item_sep=", ",
-        open="{",
-        close="}",
-        top_open="",
-        top_close="",
-        order=_schema_order,
-        render=render_value,
-        map_key=f'{PY_STRING} ": "',
+        string=PY_STRING, top_key=lambda k: f"{k}=", key=lambda k: json.dumps(k, ensure_ascii=False) + ": ",
+        render=render_value, map_key=f'{PY_STRING} ": "', member_sep=", ", item_sep=", ",
+        true="True", false="False", null="None", top_open="", top_close="",
     )
 
 
@@ -302,22 +286,10 @@ def gemma_style(quote: str, special: Iterable[str] = (), prefix: str = "gq") -> 
     else:  # lazy: the string ends at the first closing delimiter
         string, rules = f"{q} {prefix}_str", (f"{prefix}_str[lazy]: /(?s:.*){regex_escape(quote)}/",)
     return ValueStyle(
-        string=string,
-        true="true",
-        false="false",
-        null="null",
-        top_key=lambda k: f"{k}:",
-        key=lambda k: f"{k}:",
-        member_sep=",",
-        item_sep=",",
-        open="{",
-        close="}",
-        top_open="{",
-        top_close="}",
-        order=lambda names: [k for k, _ in dictsort({n: None for n in names})],
+        string=string, top_key=lambda k: f"{k}:", key=lambda k: f"{k}:",
         render=lambda v: render_value(v, escape_keys=False, quote=quote),
-        map_key=r'/[A-Za-z_][A-Za-z0-9_]*/ ":"',
-        rules=rules,
+        map_key=r'/[A-Za-z_][A-Za-z0-9_]*/ ":"', rules=rules,
+        order=lambda names: [k for k, _ in dictsort({n: None for n in names})],
     )
 
 
@@ -333,21 +305,9 @@ def escaped_json_style() -> ValueStyle:
     quote = lark_literal('\\"')
     string = f"{quote} {ESCAPED_CHARS} {quote}"
     return ValueStyle(
-        string=string,
-        true="true",
-        false="false",
-        null="null",
-        top_key=lambda k: f'\\"{k}\\": ',
-        key=lambda k: f'\\"{k}\\": ',
-        member_sep=", ",
-        item_sep=", ",
-        open="{",
-        close="}",
-        top_open="{",
-        top_close="}",
-        order=_schema_order,
+        string=string, top_key=lambda k: f'\\"{k}\\": ', key=lambda k: f'\\"{k}\\": ',
         render=lambda v: json.dumps(tojson(v), ensure_ascii=False)[1:-1],
-        map_key=f"{string} {lark_literal(': ')}",
+        map_key=f"{string} {lark_literal(': ')}", member_sep=", ", item_sep=", ",
     )
 
 
@@ -381,11 +341,11 @@ class _ValueRules:
             self.any_rule = name
             item_sep = self.lit(s.item_sep)
             member_sep = self.lit(s.member_sep)
-            self.rules.append(
-                f"{name}: {s.string} | {NUMBER} | {self.lit(s.true)} | {self.lit(s.false)} | {self.lit(s.null)}"
-                f" | {self.lit('[')} ({name} ({item_sep} {name})*)? {self.lit(']')}"
-                f" | {self.lit(s.open)} ({s.map_key} {name} ({member_sep} {s.map_key} {name})*)? {self.lit(s.close)}"
-            )
+            scalars = f"{s.string} | {NUMBER} | {self.lit(s.true)} | {self.lit(s.false)} | {self.lit(s.null)}"
+            array = f"{self.lit('[')} ({name} ({item_sep} {name})*)? {self.lit(']')}"
+            members = f"({s.map_key} {name} ({member_sep} {s.map_key} {name})*)?"
+            obj = f"{self.lit(s.open)} {members} {self.lit(s.close)}"
+            self.rules.append(f"{name}: {scalars} | {array} | {obj}")
         return self.any_rule
 
     def value(self, schema: Any, where: str) -> str:
