@@ -304,7 +304,7 @@ def test_a_stop_string_that_is_not_one_token_is_trimmed(tiny):
     assert backend.stop_strings == ["<end_of_turn>"]
     assert backend.stop_ids == [tiny.tokenizer.eos_token_id]
     tokens = tiny.tokenizer.encode("Hi.<end_of_turn>\nmore", add_special_tokens=False)
-    backend._generate = lambda prompts: [(tokens, 1.0, "length") for _ in prompts]
+    backend._generate = lambda prompts, matchers=None: [(tokens, 1.0, "length") for _ in prompts]
     [answer] = backend.complete([ChatRequest([Message(role="user", content="x")], [])])
     assert answer.raw == "Hi." and answer.finish_reason == "stop"
 
