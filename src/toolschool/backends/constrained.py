@@ -69,6 +69,43 @@ def apply_bitmask(logits: Any, bitmask: Any) -> None:
     logits.masked_fill_(bits == 0, float("-inf"))
 
 
+#: characters of the tokens that close an open call: a double-quoted string, an object, an array,
+#: an argument list (see :func:`closing_bitmask`). Gemma's ``<|"|>``/``<escape>`` strings are not
+#: steered: their delimiters' characters can also continue the string.
+CLOSING_CHARS = frozenset('"}])')
+
+#: tokens left in the budget at which an answer inside a call is steered to close it
+CLOSING_RESERVE = 16
+
+
+def closing_bitmask(tokenizer: Any, vocab_size: int) -> Any:
+    """Int32 bitmasks (llguidance layout), shape ``(2, words)``: row 0 the tokens made only of
+    :data:`CLOSING_CHARS` that contain ``"``, row 1 all tokens made only of them. With the
+    grammar's mask, the ways to close what is open: a string first (its ``"``; inside a
+    string ``}`` or ``)`` would only lengthen it), then brackets.
+
+    Budget-aware closing: an answer still inside a call when ``max_new_tokens`` is
+    :data:`CLOSING_RESERVE` tokens away is masked to the tokens both sets allow (when any), so
+    a string the model keeps repeating is closed and the call ends valid instead of being cut.
+    The grammar then forces what follows (``]``, ``</tool_call>``…). Where no closing token is
+    allowed (a required key still missing) decoding goes on unsteered.
+    """
+    import numpy as np
+    import torch
+
+    words = (vocab_size + 31) // 32
+    bits = np.zeros((2, words * 32), dtype=bool)
+    size = min(len(tokenizer), vocab_size)
+    texts = tokenizer.batch_decode([[i] for i in range(size)], skip_special_tokens=False)
+    for token_id, text in enumerate(texts):
+        if text and set(text) <= CLOSING_CHARS:
+            bits[1, token_id] = True
+            bits[0, token_id] = '"' in text
+    weights = np.left_shift(np.uint64(1), np.arange(32, dtype=np.uint64))
+    packed = (bits.reshape(2, words, 32).astype(np.uint64) * weights).sum(axis=2).astype(np.uint32)
+    return torch.from_numpy(packed.view(np.int32).copy())
+
+
 class CallConstraint:
     """Tool-call grammars for one model.
 
@@ -95,6 +132,7 @@ class CallConstraint:
         self.fmt = fmt
         self.vocab_size = vocab_size
         self.special = special_strings(tokenizer)
+        self.closing = closing_bitmask(tokenizer, vocab_size)
         self._compiled: OrderedDict[str, Any] = OrderedDict()
         self._llg = llguidance
 
@@ -204,20 +242,27 @@ class Masker:
     Attributes:
         mask_ms: total wall time spent computing and applying masks (ms).
         masked_steps: row-steps that were masked; forced_tokens: tokens jump-forward fed.
+        closing_steps: row-steps narrowed to closing tokens (budget-aware closing).
     """
 
-    def __init__(self, vocab_size: int):
+    def __init__(self, vocab_size: int, closing_mask: Any = None):
         import torch
 
         self.vocab_size = vocab_size
+        self.closing_mask = closing_mask
+        self.closing_steps = 0
         self.words = (vocab_size + 31) // 32
         self._bitmask = torch.full((1, self.words), -1, dtype=torch.int32)
         self.mask_ms = 0.0
         self.masked_steps = 0
         self.forced_tokens = 0
 
-    def apply(self, logits: Any, matchers: Sequence[Any]) -> None:
-        """Mask ``logits`` ``(rows, vocab)`` in place; row ``r`` by ``matchers[r]`` (None: no mask)."""
+    def apply(self, logits: Any, matchers: Sequence[Any], closing: Sequence[bool] | None = None) -> None:
+        """Mask ``logits`` ``(rows, vocab)`` in place; row ``r`` by ``matchers[r]`` (None: no mask).
+
+        ``closing[r]``: also keep only :attr:`closing_mask` tokens in row ``r`` when that leaves
+        any (budget-aware closing; see :func:`closing_bitmask`).
+        """
         import torch
         from llguidance.torch import fill_next_token_bitmask
 
@@ -232,6 +277,13 @@ class Masker:
         bitmask.fill_(-1)
         for r, m in live:
             fill_next_token_bitmask(m, bitmask, r)
+            if closing is not None and closing[r] and self.closing_mask is not None:
+                for preferred in self.closing_mask:  # a string's closing quote first, then brackets
+                    narrowed = bitmask[r] & preferred
+                    if bool(narrowed.any()):
+                        bitmask[r] = narrowed
+                        self.closing_steps += 1
+                        break
         width = logits.shape[1]
         if width > self.words * 32:  # logits wider than the matcher's vocabulary: never allowed
             logits[:, self.words * 32 :] = float("-inf")

@@ -254,8 +254,15 @@ class PrefixCachedDecoder:
             _set_attention(self.model, "eager", self.switch)
             while active:
                 if constrained:
+                    from toolschool.backends.constrained import CLOSING_RESERVE
+
                     logits = logits.float()
-                    masker.apply(logits, [matchers[row] for row in active])
+                    closing = [
+                        matchers[row] is not None and max_new_tokens - len(tokens[row]) <= CLOSING_RESERVE
+                        and not matchers[row].is_accepting()
+                        for row in active
+                    ]
+                    masker.apply(logits, [matchers[row] for row in active], closing)
                 chosen = logits.argmax(-1).tolist()
                 keep = []
                 feeds: list[list[int]] = []

@@ -150,6 +150,10 @@ class LocalBackend:
             offered tools with schema-valid arguments. Requests with ``tool_choice``
             ``"required"`` or a named tool are always decoded under their grammar (that is what
             makes them hold), ``"none"`` never.
+        close_calls: under a grammar, steer an answer still inside a call when
+            ``max_new_tokens`` is near to close it (budget-aware closing:
+            :func:`~toolschool.backends.constrained.closing_bitmask`), so a call the model
+            would have left open at the cap is valid.
         prompt_lookup: a lone answer (batch of one, and :meth:`stream`) drafts up to this
             many tokens by prompt lookup and verifies them in one forward pass
             (:func:`~toolschool.backends.generation.lookup_draft`): the same greedy answer in
@@ -187,6 +191,7 @@ class LocalBackend:
         stream_cache: bool = True,
         constrained: bool = False,
         prompt_lookup: int = 0,
+        close_calls: bool = True,
     ):
         if call_window is not None and call_window < 1:
             raise ValueError(f"call_window must be >= 1 or None, got {call_window}")
@@ -215,6 +220,7 @@ class LocalBackend:
         )
         self.constrained = constrained
         self.prompt_lookup = prompt_lookup
+        self.close_calls = close_calls
         self.decoder_drafted = 0  # prompt-lookup tokens proposed / accepted by stream()
         self.decoder_accepted = 0
         self._constraint: Any = None
@@ -247,7 +253,7 @@ class LocalBackend:
     def _masker(self) -> Any:
         from toolschool.backends.constrained import Masker
 
-        self.masker = Masker(self.constraint.vocab_size)
+        self.masker = Masker(self.constraint.vocab_size, self.constraint.closing if self.close_calls else None)
         return self.masker
 
     def _gives_up(self, tokens: list[int]) -> bool:
@@ -377,6 +383,7 @@ class LocalBackend:
         forward pass and the tokens the model agrees with are kept."""
         import torch
 
+        from toolschool.backends.constrained import CLOSING_RESERVE
         from toolschool.backends.generation import can_crop, lookup_draft, verify_draft
 
         stop_ids = set(self.stop_ids)
@@ -408,7 +415,8 @@ class LocalBackend:
             logits = out.logits[:, accepted]
             if masker is not None:
                 logits = logits.to(torch.float32, copy=True)  # an inference tensor cannot be masked in place
-                masker.apply(logits, [matcher])
+                closing = self.max_new_tokens - len(tokens) <= CLOSING_RESERVE and not matcher.is_accepting()
+                masker.apply(logits, [matcher], [closing])
             token = int(logits[0].argmax())
             if token in stop_ids:
                 reason = "stop"
