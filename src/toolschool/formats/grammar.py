@@ -459,6 +459,30 @@ def name_of(tools: Sequence[ToolSchema]) -> list[str]:
     return names
 
 
+def _syntax(
+    tools: Sequence[ToolSchema],
+    body: Callable[[str], tuple[str, str]],
+    arguments: Callable[[int, ToolSchema], tuple[str, list[str]]],
+    opener: str,
+    separator: str,
+    special: Iterable[str],
+    each: bool,
+    close: str,
+    content_after: bool = False,
+) -> CallSyntax:
+    """The :class:`CallSyntax` whose body for tool ``i`` is ``before arguments(i) after``."""
+    bodies: dict[str, str] = {}
+    rules: dict[str, None] = {}  # ordered, without repeats (a style's shared rules)
+    for i, tool in enumerate(tools):
+        before, after = body(tool.name)
+        expr, extra = arguments(i, tool)
+        rules.update(dict.fromkeys(extra))
+        parts = [literal(before, special) if before else "", expr, literal(after, special) if after else ""]
+        bodies[tool.name] = " ".join(p for p in parts if p)
+    closing = literal(close, special) if close else ""
+    return CallSyntax(opener, bodies, separator, each, closing, list(rules), content_after)
+
+
 def json_syntax(
     tools: Sequence[ToolSchema],
     body: Callable[[str], tuple[str, str]],
@@ -473,14 +497,11 @@ def json_syntax(
     ``body(name)`` gives the text before and after the arguments of one call of ``name``
     (after the opener); the arguments are :func:`json_arguments` of the tool's schema.
     """
-    bodies = {}
-    for i, tool in enumerate(tools):
-        before, after = body(tool.name)
-        args = f"args_{i}"
-        parts = [literal(before, special) if before else "", args, literal(after, special) if after else ""]
-        bodies[tool.name] = " ".join(p for p in parts if p)
-    rules = [f"args_{i}: {json_arguments(t.function.parameters, t.name)}" for i, t in enumerate(tools)]
-    return CallSyntax(opener, bodies, separator, each, literal(close, special) if close else "", rules)
+
+    def arguments(i: int, tool: ToolSchema) -> tuple[str, list[str]]:
+        return f"args_{i}", [f"args_{i}: {json_arguments(tool.function.parameters, tool.name)}"]
+
+    return _syntax(tools, body, arguments, opener, separator, special, each, close)
 
 
 def styled_syntax(
@@ -496,14 +517,8 @@ def styled_syntax(
 ) -> CallSyntax:
     """A :class:`CallSyntax` for a format with its own value syntax (``style``, see
     :func:`value_grammar`); ``body`` as in :func:`json_syntax`."""
-    bodies: dict[str, str] = {}
-    rules: dict[str, None] = {}
-    for i, tool in enumerate(tools):
-        before, after = body(tool.name)
-        expr, extra = value_grammar(tool.function.parameters, style, f"v{i}", tool.name, special)
-        rules.update(dict.fromkeys(extra))
-        parts = [literal(before, special) if before else "", expr, literal(after, special) if after else ""]
-        bodies[tool.name] = " ".join(p for p in parts if p)
-    return CallSyntax(
-        opener, bodies, separator, each, literal(close, special) if close else "", list(rules), content_after
-    )
+
+    def arguments(i: int, tool: ToolSchema) -> tuple[str, list[str]]:
+        return value_grammar(tool.function.parameters, style, f"v{i}", tool.name, special)
+
+    return _syntax(tools, body, arguments, opener, separator, special, each, close, content_after)
