@@ -1,5 +1,6 @@
 import json
 import time
+from typing import Literal
 
 import pytest
 
@@ -186,3 +187,30 @@ def test_misuse():
     agent.run("one")
     with pytest.raises(ValueError, match="only 1 turns"):
         agent.run("two")
+
+
+@tool
+def pick(n: Literal[1, 2, 3], label: Literal["a", "b"]) -> str:
+    """Pick an item.
+
+    Args:
+        n: which one.
+        label: its label.
+    """
+    return f"picked {n}{label}"
+
+
+def test_a_constrained_local_agent_makes_its_first_turn_a_valid_call(tiny):
+    """The agent runtime with constrained decoding (the tiny random model): tool_choice names
+    the tool for the first turn, which is then a schema-valid call that runs; later turns are auto."""
+    from toolschool.backends.local import LocalBackend, NamedTool
+
+    assert pick.schema.function.parameters["properties"]["n"]["enum"] == [1, 2, 3]
+    fmt = get_format("tool_use")
+    backend = LocalBackend(tiny.model, tiny.tokenizer, fmt, batch_size=1, max_new_tokens=48, constrained=True)
+    agent = Agent(backend, ToolExecutor([pick]), [pick.schema], fmt, max_steps=2, tool_choice=NamedTool("pick"))
+    result = agent.run("pick one")
+    first = result.step_log[0]
+    assert [c.name for c in first.calls] == ["pick"] and not first.parse_errors
+    assert result.outcomes[0].error is None and result.outcomes[0].content.startswith("picked ")
+    assert len(result.step_log) == 2  # the second turn was auto: the random model may write anything

@@ -78,32 +78,66 @@ CLOSING_CHARS = frozenset('"}])')
 CLOSING_RESERVE = 16
 
 
-def closing_bitmask(tokenizer: Any, vocab_size: int) -> Any:
-    """Int32 bitmasks (llguidance layout), shape ``(2, words)``: row 0 the tokens made only of
-    :data:`CLOSING_CHARS` that contain ``"``, row 1 all tokens made only of them. With the
-    grammar's mask, the ways to close what is open: a string first (its ``"``; inside a
-    string ``}`` or ``)`` would only lengthen it), then brackets.
+def closing_bitmask(tokenizer: Any, vocab_size: int, stop_ids: Sequence[int] = ()) -> Any:
+    """Int32 bitmasks (llguidance layout), shape ``(3, words)``, in order of preference: the
+    stop tokens; the tokens made only of :data:`CLOSING_CHARS` that contain ``"``; all tokens
+    made only of them. With the grammar's mask, the ways to finish: end (where the grammar
+    allows it), else close a string (its ``"``; inside a string ``}`` or ``)`` would only
+    lengthen it), else close brackets.
 
-    Budget-aware closing: an answer still inside a call when ``max_new_tokens`` is
-    :data:`CLOSING_RESERVE` tokens away is masked to the tokens both sets allow (when any), so
-    a string the model keeps repeating is closed and the call ends valid instead of being cut.
-    The grammar then forces what follows (``]``, ``</tool_call>``…). Where no closing token is
-    allowed (a required key still missing) decoding goes on unsteered.
+    Budget-aware closing: an answer that has opened a call, when ``max_new_tokens`` is
+    :data:`CLOSING_RESERVE` tokens away, is masked to the first of these sets the grammar
+    allows any of, so a string the model keeps repeating is closed and the call ends valid
+    instead of being cut, and no new call is begun. The grammar forces what follows a closed
+    argument (``]``, ``</tool_call>``…). Where none is allowed (a required key still missing)
+    decoding goes on unsteered.
     """
     import numpy as np
     import torch
 
     words = (vocab_size + 31) // 32
-    bits = np.zeros((2, words * 32), dtype=bool)
+    bits = np.zeros((3, words * 32), dtype=bool)
+    bits[0, [i for i in stop_ids if 0 <= i < vocab_size]] = True
     size = min(len(tokenizer), vocab_size)
     texts = tokenizer.batch_decode([[i] for i in range(size)], skip_special_tokens=False)
     for token_id, text in enumerate(texts):
         if text and set(text) <= CLOSING_CHARS:
-            bits[1, token_id] = True
-            bits[0, token_id] = '"' in text
+            bits[2, token_id] = True
+            bits[1, token_id] = '"' in text
     weights = np.left_shift(np.uint64(1), np.arange(32, dtype=np.uint64))
-    packed = (bits.reshape(2, words, 32).astype(np.uint64) * weights).sum(axis=2).astype(np.uint32)
+    packed = (bits.reshape(3, words, 32).astype(np.uint64) * weights).sum(axis=2).astype(np.uint32)
     return torch.from_numpy(packed.view(np.int32).copy())
+
+
+class CallBudget:
+    """One answer's calls, for budget-aware closing (:func:`closing_bitmask`).
+
+    :meth:`closing` is asked before each masked step: True once the answer has opened a call
+    and the tokens left are at most :data:`CLOSING_RESERVE` or the longest call so far plus 2
+    (so a call is not begun where one like it would not fit).
+    """
+
+    def __init__(self) -> None:
+        self.inside = False
+        self.opened = False
+        self.start = 0
+        self.outside = 0  # tokens written when last seen outside a call
+        self.longest = 0
+
+    def closing(self, matcher: Any, used: int, cap: int) -> bool:
+        """Whether to steer this step (``used`` tokens of ``cap`` generated so far)."""
+        if matcher is None:
+            return False
+        inside = not matcher.is_accepting()
+        if inside and not self.inside:
+            self.start = self.outside  # a call's length counts its opener (maybe forced, unseen)
+        elif not inside:
+            if self.inside:
+                self.longest = max(self.longest, used - self.start)
+            self.outside = used
+        self.inside = inside
+        self.opened = self.opened or inside
+        return self.opened and cap - used <= max(CLOSING_RESERVE, self.longest + 2)
 
 
 class CallConstraint:
@@ -132,7 +166,7 @@ class CallConstraint:
         self.fmt = fmt
         self.vocab_size = vocab_size
         self.special = special_strings(tokenizer)
-        self.closing = closing_bitmask(tokenizer, vocab_size)
+        self.closing = closing_bitmask(tokenizer, vocab_size, stop_ids)
         self._compiled: OrderedDict[str, Any] = OrderedDict()
         self._llg = llguidance
 
@@ -278,7 +312,7 @@ class Masker:
         for r, m in live:
             fill_next_token_bitmask(m, bitmask, r)
             if closing is not None and closing[r] and self.closing_mask is not None:
-                for preferred in self.closing_mask:  # a string's closing quote first, then brackets
+                for preferred in self.closing_mask:  # stop, else a string's closing quote, else brackets
                     narrowed = bitmask[r] & preferred
                     if bool(narrowed.any()):
                         bitmask[r] = narrowed

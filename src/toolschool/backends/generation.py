@@ -211,6 +211,8 @@ class PrefixCachedDecoder:
         if len(matchers) != rows:
             raise ValueError(f"matchers: {len(matchers)} for {rows} prompts")
         constrained = any(m is not None for m in matchers)
+        from toolschool.backends.constrained import CallBudget
+
         if constrained and masker is None:
             from toolschool.backends.constrained import Masker
 
@@ -251,17 +253,12 @@ class PrefixCachedDecoder:
             logits = out.logits[:, -1, :]
             check_window = give_up is not None and give_up_after >= 1
             checked = [False] * rows
+            budgets = [CallBudget() for _ in range(rows)]
             _set_attention(self.model, "eager", self.switch)
             while active:
                 if constrained:
-                    from toolschool.backends.constrained import CLOSING_RESERVE
-
                     logits = logits.float()
-                    closing = [
-                        matchers[row] is not None and max_new_tokens - len(tokens[row]) <= CLOSING_RESERVE
-                        and not matchers[row].is_accepting()
-                        for row in active
-                    ]
+                    closing = [budgets[row].closing(matchers[row], len(tokens[row]), max_new_tokens) for row in active]
                     masker.apply(logits, [matchers[row] for row in active], closing)
                 chosen = logits.argmax(-1).tolist()
                 keep = []

@@ -383,11 +383,12 @@ class LocalBackend:
         forward pass and the tokens the model agrees with are kept."""
         import torch
 
-        from toolschool.backends.constrained import CLOSING_RESERVE
+        from toolschool.backends.constrained import CallBudget
         from toolschool.backends.generation import can_crop, lookup_draft, verify_draft
 
         stop_ids = set(self.stop_ids)
         draft: list[int] = []
+        budget = CallBudget()
         masker = self._masker() if matcher is not None else None
         tokens: list[int] = []
         pending: list[int] = []  # generated ids fed in the last forward, not yet in ``fed``
@@ -415,8 +416,7 @@ class LocalBackend:
             logits = out.logits[:, accepted]
             if masker is not None:
                 logits = logits.to(torch.float32, copy=True)  # an inference tensor cannot be masked in place
-                closing = self.max_new_tokens - len(tokens) <= CLOSING_RESERVE and not matcher.is_accepting()
-                masker.apply(logits, [matcher], [closing])
+                masker.apply(logits, [matcher], [budget.closing(matcher, len(tokens), self.max_new_tokens)])
             token = int(logits[0].argmax())
             if token in stop_ids:
                 reason = "stop"

@@ -38,7 +38,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from toolschool.backends.local import ChatRequest, Completion
+from toolschool.backends.local import ChatRequest, Completion, ToolChoice
 from toolschool.formats.base import ParseError, ParseResult, ToolFormat
 from toolschool.runtime.executor import ToolExecutor, ToolOutcome
 from toolschool.types import Conversation, Message, ToolCall, ToolSchema, append_jsonl
@@ -130,6 +130,10 @@ class Agent:
         parallel: run the calls of one turn concurrently (else in order, one at a time;
             early execution is then off too).
         trace_path: append each run's conversation to this JSONL file.
+        tool_choice: ``tool_choice`` of each run's first turn (``"required"`` or a
+            :class:`~toolschool.backends.local.NamedTool`: a backend with constrained decoding
+            makes that turn a call); later turns are ``"auto"``, so the model can answer once it
+            has the results (the OpenAI Agents SDK's ``reset_tool_choice``).
 
     Raises:
         ValueError: ``max_steps`` < 1.
@@ -146,6 +150,7 @@ class Agent:
         early_execution: bool = True,
         parallel: bool = True,
         trace_path: str | os.PathLike[str] | None = None,
+        tool_choice: ToolChoice = "auto",
     ):
         if max_steps < 1:
             raise ValueError(f"max_steps must be >= 1, got {max_steps}")
@@ -158,6 +163,7 @@ class Agent:
         self.early_execution = early_execution
         self.parallel = parallel
         self.trace_path = trace_path
+        self.tool_choice = tool_choice
 
     @property
     def streams(self) -> bool:
@@ -228,7 +234,8 @@ class Agent:
             for index in range(self.max_steps):
                 step_start = time.perf_counter()
                 step = Step(index=index, raw="", started=step_start)
-                request = ChatRequest(messages=list(history), tools=self.tools)
+                choice = self.tool_choice if index == 0 else "auto"  # reset after the first turn
+                request = ChatRequest(messages=list(history), tools=self.tools, tool_choice=choice)
                 if pool is not None:
                     parsed = self._turn_streaming(request, step, pool)
                 else:
