@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,10 +87,40 @@ def lookup_draft(history: Sequence[int], limit: int, max_ngram: int = 3, min_ngr
     return []
 
 
+def next_draft(
+    history: Sequence[int], limit: int, stop_ids: Collection[int], matcher: Any = None
+) -> list[int]:
+    """The draft a lone answer feeds with its next token: :func:`lookup_draft` of ``history``
+    (prompt and answer so far), cut before any stop token and, under a grammar, to the tokens
+    ``matcher`` accepts (``validate_tokens``, which consumes nothing)."""
+    draft = lookup_draft(history, limit)
+    draft = draft[: next((k for k, t in enumerate(draft) if t in stop_ids), len(draft))]
+    if draft and matcher is not None:
+        draft = draft[: matcher.validate_tokens(draft)]
+    return draft
+
+
 def can_crop(cache: Any) -> bool:
-    """Whether ``cache`` can be cut back (only full-attention ``DynamicLayer`` layers can)."""
+    """Whether ``cache`` can be cut back (only full-attention ``DynamicLayer`` layers can; a
+    sliding window cannot be cut back past its window)."""
     layers = getattr(cache, "layers", None)
     return bool(layers) and all(type(layer).__name__ == "DynamicLayer" for layer in layers)
+
+
+def crop_to(cache: Any, keep: int) -> bool:
+    """Cut ``cache`` back to its first ``keep`` positions, in place. False (cache untouched)
+    when it cannot be cut (:func:`can_crop`) or holds fewer than ``keep`` positions."""
+    import torch
+
+    if not can_crop(cache):
+        return False
+    length = cache.get_seq_length()
+    if length < keep:
+        return False
+    if length > keep:
+        with torch.inference_mode():
+            cache.crop(keep - length)  # transformers 5: a negative count of positions to remove
+    return True
 
 
 def verify_draft(logits: Any, draft: Sequence[int], matcher: Any = None, masker: Any = None) -> int:
@@ -157,8 +187,7 @@ class PrefixCachedDecoder:
         reuse = common_prefix_length([key, prompts[0][:shared]])
         if reuse < MIN_REUSE or reuse == len(key):
             return shared if reuse < MIN_REUSE else reuse
-        if can_crop(self._prefix_cache):
-            self._prefix_cache.crop(reuse - len(key))
+        if crop_to(self._prefix_cache, reuse):
             self._prefix_key = key[:reuse]
         return reuse
 
@@ -291,11 +320,8 @@ class PrefixCachedDecoder:
                         results[row] = Generated(tokens[row], (time.perf_counter() - start) * 1000, False, "length")
                         continue
                     if lookup and len(active) == 1 and can_crop(cache):
-                        draft = lookup_draft(given[row] + tokens[row],
-                                             min(lookup, max_new_tokens - len(tokens[row]) - 1))
-                        draft = draft[: next((k for k, t in enumerate(draft) if t in self.stop_ids), len(draft))]
-                        if draft and matchers[row] is not None:
-                            draft = draft[: matchers[row].validate_tokens(draft)]
+                        limit = min(lookup, max_new_tokens - len(tokens[row]) - 1)
+                        draft = next_draft(given[row] + tokens[row], limit, self.stop_ids, matchers[row])
                     else:
                         draft = []
                     keep.append(slot)

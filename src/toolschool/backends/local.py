@@ -103,26 +103,6 @@ def prepare_for_inference(model: Any, dtype: str = "auto") -> Any:
     return model.to(getattr(torch, resolve_weight_dtype(dtype))).eval()
 
 
-def _crop(cache: Any, keep: int) -> bool:
-    """Cut a transformers ``DynamicCache`` back to its first ``keep`` positions, in place.
-
-    Only plain full-attention layers (``DynamicLayer``) are cut; for any other cache (sliding
-    windows, which cannot be cut back past their window) it returns False and leaves it.
-    """
-    import torch
-
-    layers = getattr(cache, "layers", None)
-    if not layers or any(type(layer).__name__ != "DynamicLayer" for layer in layers):
-        return False
-    length = cache.get_seq_length()
-    if length < keep:
-        return False
-    if length > keep:
-        with torch.inference_mode():
-            cache.crop(keep - length)  # transformers 5: a negative count of positions to remove
-    return True
-
-
 class LocalBackend:
     """Answer :class:`ChatRequest` batches with a local causal LM.
 
@@ -361,7 +341,7 @@ class LocalBackend:
         is the :class:`Completion`: the joined text, ``new_tokens`` and ``finish_reason``
         (``"stop"`` or ``"length"``).
         """
-        from toolschool.backends.generation import common_prefix_length
+        from toolschool.backends.generation import common_prefix_length, crop_to
 
         matcher = self.matcher(request)
         prompt = self.tokenizer(self.prompt(request), add_special_tokens=False)["input_ids"]
@@ -369,7 +349,7 @@ class LocalBackend:
         state, self._stream_state = self._stream_state, None
         if self.stream_cache and state is not None:
             reused = min(common_prefix_length([state[0], prompt]), len(prompt) - 1)
-            cache = state[1] if reused > 0 and _crop(state[1], reused) else None
+            cache = state[1] if reused > 0 and crop_to(state[1], reused) else None
             reused = reused if cache is not None else 0
         return (yield from self._stream_tokens(prompt[reused:], cache, list(prompt), matcher))
 
@@ -384,7 +364,7 @@ class LocalBackend:
         import torch
 
         from toolschool.backends.constrained import CallBudget
-        from toolschool.backends.generation import can_crop, lookup_draft, verify_draft
+        from toolschool.backends.generation import can_crop, next_draft, verify_draft
 
         stop_ids = set(self.stop_ids)
         draft: list[int] = []
@@ -451,10 +431,8 @@ class LocalBackend:
                 break  # only the stop token is left: no forward pass for it
             draft = []
             if self.prompt_lookup and can_crop(cache):
-                draft = lookup_draft(fed + pending, min(self.prompt_lookup, self.max_new_tokens - len(tokens) - 1))
-                draft = draft[: next((k for k, t in enumerate(draft) if t in stop_ids), len(draft))]
-                if draft and matcher is not None:
-                    draft = draft[: matcher.validate_tokens(draft)]
+                limit = min(self.prompt_lookup, self.max_new_tokens - len(tokens) - 1)
+                draft = next_draft(fed + pending, limit, stop_ids, matcher)
             ids = torch.tensor([pending + draft])
         if masker is not None:
             self.constraint_stats.add(masker, 1, len(tokens))
