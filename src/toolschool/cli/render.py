@@ -95,3 +95,18 @@ def metrics_table(metrics_by_label: dict[str, Any], title: str) -> Table:
     )
     table.add_row("items", *[str(m.n) for m in metrics_by_label.values()])
     return table
+
+
+def bfcl_table(scores: Any, title: str) -> Table:
+    """Per-category BFCL accuracy (:class:`~toolschool.eval.bfcl.scores.BfclScores`), one row each."""
+    from rich.markup import escape
+
+    from toolschool.eval.bfcl.report import category_rows
+
+    table = Table(title=title)
+    for name, justify in (("category", "left"), ("leaderboard column", "left"), ("correct", "right"),
+                          ("accuracy", "right"), ("most common errors", "left")):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for row in category_rows(scores):
+        table.add_row(*[escape(cell) for cell in row])
+    return table

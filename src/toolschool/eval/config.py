@@ -14,6 +14,9 @@ from toolschool.names import FormatName, LayoutName, ToolkitName, TrainedModelNa
 class EvalConfig(StageConfig):
     """One evaluation: a model answers the items of a JSONL file; predictions and metrics.
 
+    With ``bfcl`` instead of ``data`` the items are BFCL test files, scored by BFCL's own
+    checker (:mod:`toolschool.eval.bfcl`) into ``bfcl_scores.json``.
+
     Inside a run (:class:`~toolschool.pipeline.RunConfig`) the run sets ``data``, ``model``,
     ``out_dir``, ``format``, ``layout``, ``system_prompt`` and ``toolkit``.
     """
@@ -41,7 +44,16 @@ class EvalConfig(StageConfig):
     dtype: Literal["auto", "bfloat16", "float32"] = Field(
         "auto", description="weights for generation; auto = bfloat16 where the CPU has bf16 kernels"
     )
-    limit: int | None = Field(None, ge=1, description="evaluate only the first N items")
+    limit: int | None = Field(None, ge=1, description="evaluate only the first N items (per BFCL file)")
+    bfcl: list[str] | None = Field(
+        None, description="BFCL question files (answers from possible_answer/ beside them) instead of data"
+    )
+    bfcl_names: Literal["underscore", "dotted"] = Field(
+        "underscore", description="BFCL tool names: dots -> _ as BFCL's FC conversion, or kept"
+    )
+    bfcl_decoder: Literal["calls", "python"] = Field(
+        "calls", description="BFCL decoding: the format's parsed calls (FC), or BFCL's prompt-mode Python"
+    )
 
     @field_validator("data")
     @classmethod
@@ -50,17 +62,33 @@ class EvalConfig(StageConfig):
             raise ValueError(f"eval file {value} does not exist")
         return value
 
+    @field_validator("bfcl")
+    @classmethod
+    def _bfcl_files_exist(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None:
+            if not value:
+                raise ValueError("bfcl is an empty list: give at least one BFCL question file")
+            missing = [v for v in value if not Path(v).is_file()]
+            if missing:
+                raise ValueError(f"BFCL file(s) {', '.join(missing)} do not exist")
+        return value
+
     def require(self) -> EvalConfig:
         """Self, checked to have what a stand-alone evaluation needs.
 
         Raises:
-            ConfigError: ``data`` or ``model`` is not set.
+            ConfigError: ``model`` is not set, or not exactly one of ``data`` and ``bfcl`` is.
         """
         from toolschool.errors import ConfigError
 
+        if self.data is not None and self.bfcl is not None:
+            raise ConfigError("eval config: give data or bfcl, not both")
         missing = [k for k in ("data", "model") if getattr(self, k) is None]
+        if self.bfcl:
+            missing = [k for k in missing if k != "data"]
         if missing:
             raise ConfigError(
-                f"eval config: {', '.join(missing)} required (e.g. -d items.jsonl -m smollm2-135m)"
+                f"eval config: {', '.join(missing)} required (e.g. -d items.jsonl -m smollm2-135m, "
+                "or --bfcl BFCL_v4_simple_python.json -m smollm2-135m)"
             )
         return self

@@ -7,7 +7,7 @@ crash keeps what was computed; the metrics are computed over all items at the en
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,15 +37,15 @@ class EvalOutcome:
     seconds: float
 
 
-def to_prediction(item: EvalItem, completion: Completion, fmt: ToolFormat) -> Prediction:
-    """Turn one backend answer into a :class:`Prediction`, parsing ``raw`` with ``fmt``.
+def to_prediction(item_id: str, completion: Completion, fmt: ToolFormat) -> Prediction:
+    """Turn one backend answer to item ``item_id`` into a :class:`Prediction`, parsing ``raw`` with ``fmt``.
 
     A backend that returns structured calls (``completion.calls`` not None) is trusted
     as-is; otherwise the raw text is parsed and parse errors become ``error``.
     """
     if completion.calls is not None:
         return Prediction(
-            id=item.id,
+            id=item_id,
             raw=completion.raw,
             calls=completion.calls,
             attempted=bool(completion.calls),
@@ -54,7 +54,7 @@ def to_prediction(item: EvalItem, completion: Completion, fmt: ToolFormat) -> Pr
         )
     parsed = fmt.parse(completion.raw)
     return Prediction(
-        id=item.id,
+        id=item_id,
         raw=completion.raw,
         calls=parsed.calls,
         error="; ".join(str(e) for e in parsed.errors) or None,
@@ -63,6 +63,48 @@ def to_prediction(item: EvalItem, completion: Completion, fmt: ToolFormat) -> Pr
         repairs=[str(r) for r in parsed.repairs],
         finish_reason=completion.finish_reason,
     )
+
+
+def predict(
+    ids: Sequence[str],
+    requests: Sequence[ChatRequest],
+    backend: Any,
+    fmt: ToolFormat,
+    out_dir: Path | None = None,
+    on_progress: Callable[[int], None] | None = None,
+    chunk_size: int = 128,
+) -> tuple[list[Prediction], Path | None, float]:
+    """Ask ``backend`` for the next turn of every request and parse the answers.
+
+    Args:
+        ids: one item id per request.
+        requests: the conversations and their tools.
+        backend: anything with ``complete(list[ChatRequest], on_batch) -> list[Completion]``.
+        fmt: wire format used to parse raw answers.
+        out_dir: when given, ``predictions.jsonl`` is (re)written there, chunk by chunk.
+        on_progress: called with the number of items answered after each batch.
+        chunk_size: requests sent to the backend at once; predictions are appended to disk
+            after each chunk (the backend length-sorts within a chunk).
+
+    Returns:
+        The predictions in request order, where they were written (None without ``out_dir``),
+        and the wall time in seconds.
+    """
+    path = None
+    if out_dir is not None:
+        path = Path(out_dir) / "predictions.jsonl"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.unlink(missing_ok=True)
+    start = time.perf_counter()
+    predictions: list[Prediction] = []
+    for lo in range(0, len(requests), chunk_size):
+        completions = backend.complete(list(requests[lo : lo + chunk_size]), on_batch=on_progress)
+        for item_id, completion in zip(ids[lo : lo + chunk_size], completions):
+            prediction = to_prediction(item_id, completion, fmt)
+            predictions.append(prediction)
+            if path is not None:
+                append_jsonl(path, prediction)
+    return predictions, path, time.perf_counter() - start
 
 
 def evaluate(
@@ -75,35 +117,17 @@ def evaluate(
     on_progress: Callable[[int], None] | None = None,
     chunk_size: int = 128,
 ) -> EvalOutcome:
-    """Ask ``backend`` for the next turn of every item and score the answers.
+    """Ask ``backend`` for the next turn of every item and score the answers (:func:`predict`).
 
     Args:
         items: eval items; an item without ``tools`` gets ``default_tools``.
-        backend: anything with ``complete(list[ChatRequest], on_batch) -> list[Completion]``.
-        fmt: wire format used to parse raw answers.
+        backend, fmt, out_dir, on_progress, chunk_size: as :func:`predict`.
         default_tools: the run's toolkit.
-        out_dir: when given, ``predictions.jsonl`` is (re)written there, batch by batch.
-        on_progress: called with the number of items answered after each batch.
-        chunk_size: items sent to the backend at once; predictions are appended to disk
-            after each chunk (the backend length-sorts within a chunk).
     """
     tools_by_item = {it.id: (it.tools if it.tools is not None else default_tools) for it in items}
     requests = [ChatRequest(messages=it.messages, tools=tools_by_item[it.id]) for it in items]
-    path = None
-    if out_dir is not None:
-        path = Path(out_dir) / "predictions.jsonl"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.unlink(missing_ok=True)
-    start = time.perf_counter()
-    predictions: list[Prediction] = []
-    for lo in range(0, len(items), chunk_size):
-        chunk = items[lo : lo + chunk_size]
-        completions = backend.complete(requests[lo : lo + chunk_size], on_batch=on_progress)
-        for item, completion in zip(chunk, completions):
-            prediction = to_prediction(item, completion, fmt)
-            predictions.append(prediction)
-            if path is not None:
-                append_jsonl(path, prediction)
-    seconds = time.perf_counter() - start
+    predictions, path, seconds = predict(
+        [it.id for it in items], requests, backend, fmt, out_dir, on_progress, chunk_size
+    )
     metrics = compute_metrics(items, predictions, tools_by_item)
     return EvalOutcome(label, metrics, predictions, path, seconds)

@@ -11,7 +11,6 @@ already in memory (``loaded``, as the pipeline passes it). Output directory:
 from __future__ import annotations
 
 import json
-
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,8 +21,12 @@ from toolschool.files import atomic_write_text
 from toolschool.progress import NullProgress, Progress
 
 if TYPE_CHECKING:
+    from toolschool.backends.local import LocalBackend
+    from toolschool.chat.prompt import Layout
+    from toolschool.eval.bfcl.scores import BfclScores
     from toolschool.eval.items import Prediction
     from toolschool.eval.metrics import Metrics
+    from toolschool.formats.base import ToolFormat
     from toolschool.models import LoadedModel
 
 __all__ = ["EvalConfig", "EvalResult", "run"]
@@ -41,6 +44,7 @@ class EvalResult:
         format, layout, system_prompt: how the model was prompted and parsed.
         model: the model evaluated, as named in the config.
         warnings: things the user should know that did not stop the evaluation.
+        bfcl: BFCL scores when the items were BFCL files (``metrics`` is then None).
     """
 
     metrics: Metrics | None
@@ -54,69 +58,128 @@ class EvalResult:
     system_prompt: str
     model: str
     warnings: list[str] = field(default_factory=list)
+    bfcl: BfclScores | None = None
 
 
 def _default_out(config: EvalConfig, trained: bool) -> Path:
-    stem = Path(str(config.data)).stem
+    stem = "bfcl" if config.bfcl else Path(str(config.data)).stem
     if trained:
         return Path(str(config.model)) / "eval" / stem
     return Path("runs") / f"eval-{stem}-{Path(str(config.model)).name.replace(':', '-')}"
 
 
-def run(
-    config: EvalConfig, progress: Progress | None = None, loaded: LoadedModel | None = None
-) -> EvalResult:
-    """Evaluate ``config.model`` (or ``loaded``) on ``config.data``.
+@dataclass
+class EvalSetup:
+    """How one evaluation prompts and where it writes (:func:`prepare`).
 
-    Args:
-        config: ``data`` and ``model`` must be set (``model`` names ``loaded`` when given).
-        progress: receives ``load model`` and ``eval`` progress.
-        loaded: a model already in memory (float32 or a peft-wrapped model; it is merged
-            and cast for generation in place). None loads ``config.model``.
+    Attributes:
+        out: the output directory (``config.yaml`` already written there).
+        format, system_prompt, layout: the resolved prompt settings (layout None = the model's own).
+        loaded: the model, None when there was nothing to evaluate.
+    """
+
+    out: Path
+    format: str
+    system_prompt: str
+    layout: str | None
+    loaded: LoadedModel | None
+
+
+def prepare(
+    config: EvalConfig, has_items: bool, progress: Progress, loaded: LoadedModel | None = None
+) -> EvalSetup:
+    """Load the model (unless ``loaded`` or there is nothing to evaluate), resolve the format,
+    system prompt and layout (a run directory's own, else the config's), pick the output
+    directory and write the resolved ``config.yaml`` there.
 
     Raises:
-        ConfigError: ``data`` or ``model`` missing; DataError: the eval file is malformed;
         ModelLoadError: the model cannot be loaded.
     """
-    from toolschool.backends.local import LocalBackend, prepare_for_inference
-    from toolschool.eval.items import load_items
-    from toolschool.eval.plots import plot_confusion, plot_per_tool
-    from toolschool.eval.report import render_report
-    from toolschool.eval.runner import evaluate
-    from toolschool.formats import get_format
     from toolschool.models.loading import is_run_dir, load_for_prompting, prompt_settings
-    from toolschool.tools import get_toolkit
 
-    config.require()
-    progress = progress or NullProgress()
-    items = load_items(str(config.data))
-    if config.limit:
-        items = items[: config.limit]
-    warnings = [] if items else [f"{config.data} has no eval items: nothing was evaluated"]
     trained = loaded is None and is_run_dir(str(config.model))
     settings = prompt_settings(config.format, config.system_prompt, config.layout)
-    if items and loaded is None:
+    if has_items and loaded is None:
         progress.start("load model", None)
         loaded, settings = load_for_prompting(
             str(config.model), config.format, config.system_prompt, config.layout
         )
         progress.finish("load model")
-    fmt_name, system, layout_name = settings.format, settings.system_prompt, settings.layout
     out = Path(config.out_dir) if config.out_dir else _default_out(config, trained)
-    resolved = config.model_copy(update={"format": fmt_name, "system_prompt": system, "out_dir": str(out)})
+    resolved = config.model_copy(
+        update={"format": settings.format, "system_prompt": settings.system_prompt, "out_dir": str(out)}
+    )
     dump_config(resolved, out / "config.yaml")
-    if not items:
-        return EvalResult(None, [], out, out / "predictions.jsonl", None, 0.0, fmt_name, layout_name or "",
-                          system, str(config.model), warnings)
+    return EvalSetup(out, settings.format, settings.system_prompt, settings.layout, loaded)
 
-    assert loaded is not None
-    layout = loaded.layout(layout_name, fmt_name, native=True)
-    model = prepare_for_inference(loaded.model, config.dtype)
-    fmt = get_format(fmt_name, lenient=config.lenient)
+
+def local_backend(config: EvalConfig, setup: EvalSetup) -> tuple[LocalBackend, ToolFormat, Layout]:
+    """The batched local backend for ``setup.loaded`` (merged and cast for generation in place),
+    with the wire format that parses its answers and the layout that renders its prompts."""
+    from toolschool.backends.local import LocalBackend, prepare_for_inference
+    from toolschool.formats import get_format
+
+    assert setup.loaded is not None
+    layout = setup.loaded.layout(setup.layout, setup.format, native=True)
+    model = prepare_for_inference(setup.loaded.model, config.dtype)
+    fmt = get_format(setup.format, lenient=config.lenient)
     backend = LocalBackend(
-        model, loaded.tokenizer, fmt, system, config.batch_size, config.max_new_tokens,
+        model, setup.loaded.tokenizer, fmt, setup.system_prompt, config.batch_size, config.max_new_tokens,
         call_window=config.call_window, layout=layout, constrained=config.constrained,
     )
+    return backend, fmt, layout
+
+
+def note_constraint_stats(
+    config: EvalConfig, backend: LocalBackend, out: Path, context: dict[str, str]
+) -> None:
+    """With constrained decoding: write ``constraint.json`` and add its summary to the report context."""
+    if config.constrained:
+        stats = backend.constraint_stats
+        atomic_write_text(out / "constraint.json", json.dumps(stats.as_dict(), indent=2) + "\n")
+        context["constrained decoding"] = stats.summary()
+
+
+def run(
+    config: EvalConfig, progress: Progress | None = None, loaded: LoadedModel | None = None
+) -> EvalResult:
+    """Evaluate ``config.model`` (or ``loaded``) on ``config.data`` (or the ``config.bfcl`` files).
+
+    Args:
+        config: ``model`` and one of ``data``/``bfcl`` must be set (``model`` names ``loaded``
+            when given).
+        progress: receives ``load model`` and ``eval`` progress.
+        loaded: a model already in memory (float32 or a peft-wrapped model; it is merged
+            and cast for generation in place). None loads ``config.model``.
+
+    Raises:
+        ConfigError: ``data``/``bfcl`` or ``model`` missing; DataError: the eval file is
+        malformed; ModelLoadError: the model cannot be loaded.
+    """
+    from toolschool.eval.items import load_items
+    from toolschool.eval.plots import plot_confusion, plot_per_tool
+    from toolschool.eval.report import render_report
+    from toolschool.eval.runner import evaluate
+    from toolschool.tools import get_toolkit
+
+    config.require()
+    progress = progress or NullProgress()
+    if config.bfcl:
+        from toolschool.eval.bfcl.stage import run_bfcl
+
+        return run_bfcl(config, progress, loaded)
+    items = load_items(str(config.data))
+    if config.limit:
+        items = items[: config.limit]
+    warnings = [] if items else [f"{config.data} has no eval items: nothing was evaluated"]
+    setup = prepare(config, bool(items), progress, loaded)
+    out = setup.out
+    if not items:
+        return EvalResult(None, [], out, out / "predictions.jsonl", None, 0.0, setup.format,
+                          setup.layout or "", setup.system_prompt, str(config.model), warnings)
+
+    backend, fmt, layout = local_backend(config, setup)
+    fmt_name, system = setup.format, setup.system_prompt
     label = Path(str(config.model)).name
     progress.start("eval", len(items))
     outcome = evaluate(
@@ -127,10 +190,7 @@ def run(
     atomic_write_text(out / "metrics.json", outcome.metrics.model_dump_json(indent=2) + "\n")
     context = {"format": fmt_name, "layout": layout.name, "items": str(len(items)),
                "wall time": f"{outcome.seconds:.0f}s"}
-    if config.constrained:
-        stats = backend.constraint_stats
-        atomic_write_text(out / "constraint.json", json.dumps(stats.as_dict(), indent=2) + "\n")
-        context["constrained decoding"] = stats.summary()
+    note_constraint_stats(config, backend, out, context)
     stem = Path(str(config.data)).stem
     plots = [
         plot_confusion(outcome.metrics, out / "confusion.png", title=f"{label} on {stem}"),
