@@ -2,6 +2,7 @@
 
 Checking rules follow the dev-set README (``shared/eval/README.md``) and, where it is silent,
 BFCL's AST checker (``shared/bfcl/BFCL_SEMANTICS.md``); see :mod:`toolschool.eval.checker`.
+:mod:`toolschool.eval.bfcl` is separate: BFCL's own files, checker and scores, reproduced exactly.
 The plot functions import matplotlib only when called.
 """
 
