@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from toolschool.errors import DataError
-from toolschool.types import FunctionSpec, Message, ToolSchema, parse_json_line
+from toolschool.types import FunctionSpec, Message, ToolSchema, iter_json_objects
 
 CheckerKind = Literal["simple", "multiple", "parallel", "irrelevance", "relevance"]
 
@@ -168,21 +168,11 @@ def answers_path(questions: str | os.PathLike[str]) -> Path:
 
 
 def _read_lines(path: Path, what: str) -> list[tuple[int, dict[str, Any]]]:
-    try:
-        handle = path.open(encoding="utf-8")
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read BFCL {what} file: {exc.strerror or exc}") from None
     rows = []
-    with handle:
-        for lineno, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            data = parse_json_line(path, lineno, line)
-            if not isinstance(data, dict):
-                raise DataError(f"{path}:{lineno}: expected a JSON object, got {type(data).__name__}")
-            if not isinstance(data.get("id"), str) or not data["id"]:
-                raise DataError(f"{path}:{lineno}: missing string field 'id'")
-            rows.append((lineno, data))
+    for lineno, data in iter_json_objects(path, f"BFCL {what}"):
+        if not isinstance(data.get("id"), str) or not data["id"]:
+            raise DataError(f"{path}:{lineno}: missing string field 'id'")
+        rows.append((lineno, data))
     return rows
 
 
