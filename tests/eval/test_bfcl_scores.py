@@ -19,6 +19,12 @@ def verdicts(category: str, correct: int, total: int, error: str = "value_error:
     ]
 
 
+def board(**counts: tuple[int, int]):
+    """The leaderboard columns of categories run with ``(correct, total)`` items each."""
+    run = [v for category, (correct, total) in counts.items() for v in verdicts(category, correct, total)]
+    return aggregate(run, True, "calls").leaderboard
+
+
 def test_category_accuracy_and_error_type_counts():
     score = category_score(
         "simple_python", verdicts("simple_python", 3, 4) + verdicts("simple_python", 0, 1, "x")
@@ -50,43 +56,28 @@ def test_columns_are_na_when_a_category_they_need_was_not_run():
 
 
 def test_non_live_ast_is_the_unweighted_mean_of_four_columns():
-    run = (
-        verdicts("multiple", 1, 2)
-        + verdicts("parallel", 1, 4)
-        + verdicts("parallel_multiple", 0, 8)
-        + verdicts("simple_python", 1, 1)
-    )
-    board = aggregate(run, True, "calls").leaderboard
-    assert board["Non-Live Multiple AST"].display == 0.5
-    assert board["Non-Live Parallel AST"].display == 0.25
-    assert board["Non-Live Parallel Multiple AST"].display == 0.0
+    columns = board(multiple=(1, 2), parallel=(1, 4), parallel_multiple=(0, 8), simple_python=(1, 1))
+    assert columns["Non-Live Multiple AST"].display == 0.5
+    assert columns["Non-Live Parallel AST"].display == 0.25
+    assert columns["Non-Live Parallel Multiple AST"].display == 0.0
     simple = 1 / 3  # Python simple 1.0, Java and JavaScript missing (0)
-    assert board["Non-Live AST Acc"].accuracy == pytest.approx((simple + 0.5 + 0.25 + 0.0) / 4)
+    assert columns["Non-Live AST Acc"].accuracy == pytest.approx((simple + 0.5 + 0.25 + 0.0) / 4)
 
 
 def test_live_acc_is_weighted_by_item_count():
-    run = (
-        verdicts("live_simple", 2, 2)
-        + verdicts("live_multiple", 0, 6)
-        + verdicts("live_parallel", 1, 1)
-        + verdicts("live_parallel_multiple", 1, 1)
-    )
-    board = aggregate(run, True, "calls").leaderboard
-    assert board["Live Acc"].display == pytest.approx(4 / 10)  # pooled items, not the mean of 4 columns
-    assert board["Live Acc"].total_count == 10
+    columns = board(live_simple=(2, 2), live_multiple=(0, 6), live_parallel=(1, 1), live_parallel_multiple=(1, 1))
+    assert columns["Live Acc"].display == pytest.approx(4 / 10)  # pooled items, not the mean of 4 columns
+    assert columns["Live Acc"].total_count == 10
 
 
 def test_missing_live_category_counts_zero_with_its_published_size():
-    board = aggregate(verdicts("live_simple", 10, 10), True, "calls").leaderboard
-    assert board["Live Acc"].display == "N/A"
-    assert board["Live Acc"].total_count == 10 + 1053 + 16 + 24
-    assert board["Live Acc"].accuracy == pytest.approx(10 / (10 + 1053 + 16 + 24))
+    columns = board(live_simple=(10, 10))
+    assert columns["Live Acc"].display == "N/A"
+    assert columns["Live Acc"].total_count == 10 + 1053 + 16 + 24
+    assert columns["Live Acc"].accuracy == pytest.approx(10 / (10 + 1053 + 16 + 24))
 
 
 def test_irrelevance_detection_and_relevance():
-    run = (
-        verdicts("irrelevance", 2, 2) + verdicts("live_irrelevance", 1, 4) + verdicts("live_relevance", 1, 2)
-    )
-    board = aggregate(run, True, "calls").leaderboard
-    assert board["Irrelevance Detection"].display == pytest.approx((1.0 + 0.25) / 2)
-    assert board["Relevance Detection"].display == 0.5
+    columns = board(irrelevance=(2, 2), live_irrelevance=(1, 4), live_relevance=(1, 2))
+    assert columns["Irrelevance Detection"].display == pytest.approx((1.0 + 0.25) / 2)
+    assert columns["Relevance Detection"].display == 0.5
