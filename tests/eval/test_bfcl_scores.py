@@ -65,7 +65,9 @@ def test_non_live_ast_is_the_unweighted_mean_of_four_columns():
 
 
 def test_live_acc_is_weighted_by_item_count():
-    columns = board(live_simple=(2, 2), live_multiple=(0, 6), live_parallel=(1, 1), live_parallel_multiple=(1, 1))
+    columns = board(
+        live_simple=(2, 2), live_multiple=(0, 6), live_parallel=(1, 1), live_parallel_multiple=(1, 1)
+    )
     assert columns["Live Acc"].display == pytest.approx(4 / 10)  # pooled items, not the mean of 4 columns
     assert columns["Live Acc"].total_count == 10
 
