@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from toolschool.eval.bfcl.data import BfclEntry
 from toolschool.eval.bfcl.decoding import decode_calls, decode_python
-from toolschool.types import ToolCall
+from toolschool.eval.bfcl.stage import judge
+from toolschool.eval.items import Prediction
+from toolschool.types import Message, ToolCall
 
 
 @pytest.mark.parametrize(
@@ -61,3 +64,36 @@ def test_fc_decoding_keeps_json_types_and_output_order():
     calls = [ToolCall(name="b", arguments={"n": 5, "x": 5.0}), ToolCall(name="a")]
     assert decode_calls(calls) == [{"b": {"n": 5, "x": 5.0}}, {"a": {}}]
     assert decode_calls([]) == []
+
+
+def _entry(category: str, truth):
+    f = {
+        "name": "geo.area",
+        "description": "d",
+        "parameters": {
+            "type": "dict",
+            "properties": {"r": {"type": "integer", "description": "r"}},
+            "required": ["r"],
+        },
+    }
+    return BfclEntry(f"{category}_0", category, [Message(role="user", content="q")], [f], truth, "test")
+
+
+def test_judge_decodes_raw_text_with_the_python_decoder():
+    entry = _entry("simple_python", [{"geo.area": {"r": [2]}}])
+    assert judge(
+        entry, Prediction(id=entry.id, raw="[geo.area(r=2)]"), "python", underscore_to_dot=False
+    ).valid
+    failed = judge(
+        entry, Prediction(id=entry.id, raw="Sure: [geo.area(r=2)]"), "python", underscore_to_dot=False
+    )
+    assert failed.error_type == "ast_decoder:decoder_failed" and failed.decode_error
+    missing = judge(entry, None)
+    assert not missing.valid and missing.error_type == "missing_prediction"
+
+
+def test_judge_credits_an_unparsed_attempt_on_irrelevance_and_flags_it():
+    verdict = judge(
+        _entry("irrelevance", None), Prediction(id="irrelevance_0", raw="TOOL_USE[geo_area:{", attempted=True)
+    )
+    assert verdict.valid and verdict.attempted_unparsed
