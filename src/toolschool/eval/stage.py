@@ -3,7 +3,10 @@
 The model is a run directory (its training ``config.yaml`` supplies the format, layout and
 system prompt it was trained with, and its adapter is merged), a model name accepted by
 :func:`toolschool.models.load_model` (then ``format`` defaults to ``tool_use``), or a model
-already in memory (``loaded``, as the pipeline passes it). Output directory:
+already in memory (``loaded``, as the pipeline passes it), or an OpenAI-compatible endpoint
+(``http(s)://…``, model name ``api_model``) asked in ``api_mode``: native ``tools``, or
+``prompt``/``completions`` whose text is parsed with ``format`` in ``layout`` (default ChatML;
+:class:`~toolschool.backends.openai_http.OpenAIBackend`). Output directory:
 ``predictions.jsonl``, ``metrics.json``, ``config.yaml``, ``report.md``, ``confusion.png``,
 ``per_tool.png``.
 """
@@ -11,10 +14,9 @@ already in memory (``loaded``, as the pipeline passes it). Output directory:
 from __future__ import annotations
 
 import json
-
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from toolschool.config import dump_config
 from toolschool.eval.config import EvalConfig
@@ -60,7 +62,8 @@ def _default_out(config: EvalConfig, trained: bool) -> Path:
     stem = Path(str(config.data)).stem
     if trained:
         return Path(str(config.model)) / "eval" / stem
-    return Path("runs") / f"eval-{stem}-{Path(str(config.model)).name.replace(':', '-')}"
+    name = str(config.api_model) if config.endpoint else Path(str(config.model)).name
+    return Path("runs") / f"eval-{stem}-{name.replace(':', '-').replace('/', '-')}"
 
 
 def run(
@@ -93,9 +96,9 @@ def run(
     if config.limit:
         items = items[: config.limit]
     warnings = [] if items else [f"{config.data} has no eval items: nothing was evaluated"]
-    trained = loaded is None and is_run_dir(str(config.model))
+    trained = loaded is None and not config.endpoint and is_run_dir(str(config.model))
     settings = prompt_settings(config.format, config.system_prompt, config.layout)
-    if items and loaded is None:
+    if items and loaded is None and not config.endpoint:
         progress.start("load model", None)
         loaded, settings = load_for_prompting(
             str(config.model), config.format, config.system_prompt, config.layout
@@ -109,15 +112,27 @@ def run(
         return EvalResult(None, [], out, out / "predictions.jsonl", None, 0.0, fmt_name, layout_name or "",
                           system, str(config.model), warnings)
 
-    assert loaded is not None
-    layout = loaded.layout(layout_name, fmt_name, native=True)
-    model = prepare_for_inference(loaded.model, config.dtype)
     fmt = get_format(fmt_name, lenient=config.lenient)
-    backend = LocalBackend(
-        model, loaded.tokenizer, fmt, system, config.batch_size, config.max_new_tokens,
-        call_window=config.call_window, layout=layout, constrained=config.constrained,
-    )
-    label = Path(str(config.model)).name
+    backend: Any
+    if config.endpoint:
+        from toolschool.backends.openai_http import OpenAIBackend
+        from toolschool.chat.resolve import resolve_layout
+
+        layout = resolve_layout(None, layout_name or "chatml")
+        backend = OpenAIBackend(
+            str(config.model), str(config.api_model), api_key_env=config.api_key_env,
+            max_tokens=config.max_new_tokens, mode=config.api_mode, fmt=fmt, layout=layout, system=system,
+        )
+        label = str(config.api_model)
+    else:
+        assert loaded is not None
+        layout = loaded.layout(layout_name, fmt_name, native=True)
+        model = prepare_for_inference(loaded.model, config.dtype)
+        backend = LocalBackend(
+            model, loaded.tokenizer, fmt, system, config.batch_size, config.max_new_tokens,
+            call_window=config.call_window, layout=layout, constrained=config.constrained,
+        )
+        label = Path(str(config.model)).name
     progress.start("eval", len(items))
     outcome = evaluate(
         items, backend, fmt, get_toolkit(config.toolkit), out, label,
@@ -127,6 +142,8 @@ def run(
     atomic_write_text(out / "metrics.json", outcome.metrics.model_dump_json(indent=2) + "\n")
     context = {"format": fmt_name, "layout": layout.name, "items": str(len(items)),
                "wall time": f"{outcome.seconds:.0f}s"}
+    if config.endpoint:
+        context["endpoint"] = f"{config.model} ({config.api_mode})"
     if config.constrained:
         stats = backend.constraint_stats
         atomic_write_text(out / "constraint.json", json.dumps(stats.as_dict(), indent=2) + "\n")
