@@ -1,7 +1,7 @@
 """The main job, composed of the stages: data → base-model eval → LoRA training → fine-tuned eval → report.
 
 ``run(config)`` makes a run directory; every stage writes into its own part of it, with
-its resolved config, so each part can be re-run alone (``toolschool data -c
+its resolved config, so each part can be re-run alone (``toolschool data generate -c
 <run>/data/config.yaml``, ``toolschool train -c <run>/train/config.yaml``…)::
 
     <out_dir>/<name>/

@@ -1,4 +1,6 @@
-"""``toolschool data``: generate training conversations and held-out test items."""
+"""``toolschool data``: the data commands — ``generate`` (training conversations and held-out
+test items from template families); each other subcommand lives in its own module and is
+registered on :data:`app` here."""
 
 from __future__ import annotations
 
@@ -10,8 +12,11 @@ import typer
 from toolschool.cli.errors import user_errors
 from toolschool.cli.render import RichProgress, console
 
+app = typer.Typer(help="Training data: generate, and more.", no_args_is_help=True)
 
-def data(
+
+@app.command("generate")
+def generate(
     overrides: Optional[list[str]] = typer.Argument(None, help="key=value overrides, e.g. n_train=800"),
     config: Optional[Path] = typer.Option(None, "--config", "-c", help="DataConfig YAML"),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="output directory (the config's out_dir)"),

@@ -47,7 +47,7 @@ def read_conversations(path: str | Path) -> list[Conversation]:
     p = Path(path)
     if not p.is_file():
         raise DataError(
-            f"training data {p} does not exist (write it with `toolschool data`, or set data=PATH)"
+            f"training data {p} does not exist (write it with `toolschool data generate`, or set data=PATH)"
         )
     conversations = read_jsonl(p, Conversation)
     if not conversations:
