@@ -75,7 +75,8 @@ def test_stage_configs_of_a_run_reproduce_its_data_and_adapter_bit_for_bit(tmp_p
     adapter = "adapter/adapter_model.safetensors"
     data = _files(run / "data", DATA_FILES)
 
-    again = runner.invoke(app, ["data", "generate", "-c", str(run / "data" / "config.yaml"), "-o", str(tmp_path / "d")])
+    again = runner.invoke(app, ["data", "generate", "-c", str(run / "data" / "config.yaml"),
+                                "-o", str(tmp_path / "d")])
     assert again.exit_code == 0, again.output
     assert _files(tmp_path / "d", DATA_FILES) == data
 
