@@ -30,7 +30,7 @@ from collections.abc import Collection, Generator, Sequence
 from typing import Any
 
 #: static caches grow in steps of this many positions (a new size re-prefills the sequence)
-STATIC_BLOCK = 512
+STATIC_BLOCK = 128
 
 
 def _static_supported(model: Any) -> bool:
