@@ -24,7 +24,11 @@ def test_copied_values_are_the_call_values_spelled_in_the_request():
     calls = [ToolCall(name="unit_converter", arguments={"value": 5.0, "from": "km", "to": "mi"}),
              ToolCall(name="datetime", arguments={"action": "add_days", "date": "2026-03-14", "days": 3})]
     values = copied_values("How far is 5 km in miles? And 3 days after March 14?", calls, keep=["March 14"])
-    assert values == ["5", "km", "3", "March 14"]  # "mi", "add_days" and the ISO date are not in the request
+    assert values == ["5", "km", "14", "3", "March 14"]  # not "mi", "add_days", "2026", "03"
+    search = [ToolCall(name="web_search", arguments={"query": "Norwegian Wood author"}),
+              ToolCall(name="calculator", arguments={"expression": "50% of 5541000"})]
+    assert copied_values("Who wrote Norwegian Wood, and what is 50% of Finland's people?", search) == [
+        "Norwegian", "Wood", "50"]
 
 
 def test_paraphrase_verdicts():

@@ -10,7 +10,7 @@ from toolschool.config import StageConfig
 
 #: keys a resumed run must share with the run that wrote the journal
 RESUME_KEYS = ("data", "task", "tools", "model", "n_paraphrases", "system_prompt",
-               "temperature", "max_tokens", "tool_choice", "keep_call_text", "limit")
+               "temperature", "tool_choice", "keep_call_text")
 
 
 class TeacherConfig(StageConfig):

@@ -125,17 +125,27 @@ def contains_value(text: str, value: str) -> bool:
     return bool(value.strip()) and bool(_pattern(value.strip()).search(text))
 
 
+_WORD = re.compile(r"\d+(?:[.,]\d+)*|\w+")
+
+
 def copied_values(request: str, calls: Iterable[ToolCall], keep: Iterable[str] = ()) -> list[str]:
-    """The values a paraphrase of ``request`` must keep: each string or number argument of
-    ``calls`` (nested ones too) as it is spelled in ``request`` (values the calls do not copy
-    from the request, such as a normalised date, are not required), plus ``keep`` as given."""
+    """The values a paraphrase of ``request`` must keep, plus ``keep`` as given.
+
+    For each string or number argument of ``calls`` (nested ones too): the whole value as it
+    is spelled in ``request`` when it occurs there; otherwise, for a string, each of its
+    numbers and words of four letters or more that occurs in ``request`` (a search query
+    ``"Norwegian Wood author"`` built from "who wrote Norwegian Wood?" keeps ``Norwegian`` and
+    ``Wood``; an expression ``"50% of 5541000"`` keeps ``50``). Values the calls do not take from
+    the request (a normalised date, a looked-up number) are not required."""
     values: list[str] = []
     for call in calls:
         for scalar in _scalars(call.arguments):
-            for spelling in _spellings(scalar):
-                if contains_value(request, spelling):
-                    values.append(spelling)
-                    break
+            whole = next((s for s in _spellings(scalar) if contains_value(request, s)), None)
+            if whole is not None:
+                values.append(whole)
+            elif isinstance(scalar, str):
+                values += [w for w in _WORD.findall(scalar)
+                           if (w[0].isdigit() or len(w) >= 4) and contains_value(request, w)]
     values += [k for k in keep if k.strip()]
     return list(dict.fromkeys(values))
 
