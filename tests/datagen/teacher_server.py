@@ -12,7 +12,8 @@ Faults: ``faults`` are consumed one per request in arrival order, ``key_faults[k
 request made with that key (first); each is ``"500"``, ``"429"`` (a per-minute rate limit;
 ``("429", seconds)`` adds ``Retry-After``), ``"quota"`` (429 ``insufficient_quota``),
 ``"quota403"``, ``"401"``, ``"404"``, ``"400"``, ``"drop"`` (the socket is closed without a
-reply), ``"slow"`` (the answer comes after ``slow_s``) or ``"ok"``. ``quota_after[key]`` answers
+reply), ``"slow"`` (the answer comes after ``slow_s``), ``"html"`` (200 with a web page),
+``"empty"`` (200 with ``{}``) or ``"ok"``. ``quota_after[key]`` answers
 that many requests of the key, then only ``insufficient_quota``; ``refused_keys`` get 401.
 ``hold_after``: after that many answers, requests hang until :meth:`release` and then get no
 reply (a run can be killed with requests in flight). Every request is logged in ``hits``.
@@ -154,6 +155,9 @@ class TeacherServer:
                     status, error = ERRORS[fault]
                     self._send(status, {"error": error}, retry_after)
                     return
+                if fault in ("html", "empty"):
+                    self._send(200, {} if fault == "empty" else "<html>Bad gateway</html>")
+                    return
                 message, finish = answer(body)
                 self._send(200, reply(message, finish))
 
@@ -164,10 +168,10 @@ class TeacherServer:
                 except OSError:
                     pass
 
-            def _send(self, status: int, data: dict, retry_after: float | None = None) -> None:
-                raw = json.dumps(data).encode()
+            def _send(self, status: int, data: dict | str, retry_after: float | None = None) -> None:
+                raw = data.encode() if isinstance(data, str) else json.dumps(data).encode()
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", "text/html" if isinstance(data, str) else "application/json")
                 self.send_header("Content-Length", str(len(raw)))
                 if retry_after is not None:
                     self.send_header("Retry-After", str(retry_after))

@@ -60,6 +60,14 @@ def test_transient_failures_back_off_exponentially_and_honour_retry_after(tmp_pa
     assert _lines(result.journal_path)[0]["attempts"] == 6
 
 
+def test_a_200_that_is_not_a_chat_completion_is_retried_not_journaled(tmp_path, keys):
+    data = _requests(tmp_path, ["Weather in Oslo?"])
+    with TeacherServer(faults=["html", "empty"]) as server:
+        result = run(_config(tmp_path, server, data), sleep=lambda s: None)
+    assert [h.fault for h in server.hits] == ["html", "empty", "ok"]
+    assert result.failures == {"bad_reply": 2} and result.outputs == 1 and not result.rejects
+
+
 def test_the_default_wait_really_sleeps(tmp_path, keys):
     data = _requests(tmp_path, ["Weather in Oslo?"])
     with TeacherServer(faults=["500", "500"]) as server:

@@ -14,7 +14,7 @@ a 429 whose ``Retry-After`` exceeds
 ``retry_after_max_s``
 HTTP 429 (rate limit), 408, 409, 425, 5xx;     ``transient``  the request waits (exponential
 connection dropped or refused; timeout;                    back-off with jitter, at least the
-a reply the client cannot read                             ``Retry-After``) and is tried again
+a reply that is not a chat completion                      ``Retry-After``) and is tried again
                                                            with the next key, at most
                                                            ``max_attempts`` times
 HTTP 404                                       ``fatal``    the base URL or model name is wrong:
@@ -40,6 +40,7 @@ the live keys round-robin to any number of threads; when every key is retired
 from __future__ import annotations
 
 import email.utils
+import json
 import os
 import random
 import re
@@ -63,6 +64,22 @@ _QUOTA_WORDS = re.compile(r"quota|per[ -]day|daily|billing|credit", re.IGNORECAS
 _SHORT_WINDOW = re.compile(r"per[ -](minute|second|min\b|sec\b)|\b[RT]PM\b", re.IGNORECASE)
 #: HTTP statuses worth trying again
 TRANSIENT_STATUSES = frozenset({408, 409, 425, 429})
+
+
+class BadReply(Exception):
+    """An HTTP 200 whose body is not a chat completion with a message (see :func:`check_chat_reply`)."""
+
+
+def check_chat_reply(reply: Any) -> Any:
+    """``reply`` when it is a chat completion whose first choice has a message.
+
+    Raises:
+        BadReply: anything else (an HTML page, ``{}``, no choices) — a transient failure.
+    """
+    choices = getattr(reply, "choices", None)
+    if not isinstance(choices, list) or not choices or getattr(choices[0], "message", None) is None:
+        raise BadReply(f"not a chat completion: {str(reply)[:120]!r}")
+    return reply
 
 
 class KeysExhaustedError(EndpointError):
@@ -156,7 +173,7 @@ def classify_failure(exc: BaseException, retry_after_max_s: float = 300.0) -> Fa
         cause = exc.__cause__ or exc.__context__
         why = f"{type(cause).__name__}: {cause}" if cause else str(exc)
         return Failure("transient", "connection", f"connection failed ({why})")
-    if isinstance(exc, openai.APIResponseValidationError):
+    if isinstance(exc, (openai.APIResponseValidationError, BadReply, json.JSONDecodeError)):
         return Failure("transient", "bad_reply", f"unreadable reply: {exc}")
     if not isinstance(exc, openai.APIStatusError):
         raise exc

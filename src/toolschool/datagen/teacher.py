@@ -70,6 +70,7 @@ from toolschool.backends.key_rotation import (
     RetryPolicy,
     Stopped,
     call_with_retries,
+    check_chat_reply,
     load_keys,
 )
 from toolschool.backends.openai_http import EndpointError, to_openai_messages
@@ -269,13 +270,13 @@ def _dump(conversation: Conversation) -> dict[str, Any]:
 
 
 def label_record(item: TeacherItem, reply: Any, config: TeacherConfig) -> dict[str, Any]:
-    """The journal record of a ``label`` reply: one conversation, or one reject."""
-    choice = reply.choices[0] if getattr(reply, "choices", None) else None
-    message = choice.message if choice is not None else None
-    content = (message.content or "") if message is not None else ""
-    raw = [(c.function.name, c.function.arguments) for c in (message.tool_calls or [])
-           if getattr(c, "function", None) is not None] if message is not None else []
-    finish = choice.finish_reason if choice is not None else None
+    """The journal record of a ``label`` reply (a chat completion passed by
+    :func:`~toolschool.backends.key_rotation.check_chat_reply`): one conversation, or one reject."""
+    choice = reply.choices[0]  # checked by check_chat_reply
+    content = choice.message.content or ""
+    raw = [(c.function.name, c.function.arguments) for c in (choice.message.tool_calls or [])
+           if getattr(c, "function", None) is not None]
+    finish = choice.finish_reason
     answer = {"content": content, "tool_calls": [{"name": n, "arguments": a} for n, a in raw],
               "finish_reason": finish}
     calls: list[ToolCall] = []
@@ -300,10 +301,10 @@ def paraphrase_record(item: TeacherItem, reply: Any, config: TeacherConfig,
                       values: list[str]) -> dict[str, Any]:
     """The journal record of a ``paraphrase`` reply: a conversation per accepted paraphrase,
     a reject per other one (or one reject when nothing could be read)."""
-    choice = reply.choices[0] if getattr(reply, "choices", None) else None
-    text = (choice.message.content or "") if choice is not None and choice.message is not None else ""
+    choice = reply.choices[0]  # checked by check_chat_reply
+    text = choice.message.content or ""
     record: dict[str, Any] = {"id": item.id, "outputs": [], "rejects": []}
-    if choice is not None and choice.finish_reason == "length":
+    if choice.finish_reason == "length":
         record["rejects"].append({**Reject("truncated", "the teacher hit max_tokens").to_dict(),
                                   "text": text})
         return record
@@ -477,8 +478,11 @@ def _label_all(items: list[TeacherItem], journal: Journal, config: TeacherConfig
     def work(item: TeacherItem) -> dict[str, Any] | Unfinished:
         values = copied_values(item.request, item.reference, item.keep) if config.task == "paraphrase" else []
         body = request_body(item, config, values)
-        outcome = call_with_retries(pool, lambda client: client.chat.completions.create(**body), policy, rng,
-                                    sleep=sleep, stop=stop, on_failure=count)
+
+        def send(client: Any) -> Any:
+            return check_chat_reply(client.chat.completions.create(**body))
+
+        outcome = call_with_retries(pool, send, policy, rng, sleep=sleep, stop=stop, on_failure=count)
         if outcome.reply is None:
             assert outcome.failure is not None
             if outcome.failure.kind != "refused":
@@ -517,7 +521,7 @@ def _label_all(items: list[TeacherItem], journal: Journal, config: TeacherConfig
                     accepted += bool(done["outputs"])
                     rejected += not done["outputs"]
                 progress.advance(task, 1, ok=accepted, rejected=rejected, unfinished=len(unfinished),
-                                 retries=sum(failures.values()), keys=f"{pool.live()}/{len(pool.states)}")
+                                 failed=sum(failures.values()), keys=f"{pool.live()}/{len(pool.states)}")
         except BaseException:
             stop.set()
             for other in futures:
