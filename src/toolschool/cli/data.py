@@ -41,3 +41,5 @@ def generate(
         table.add_row(split, str(path), str(result.counts.get(split, 0)))
     console.print(table)
     console.print(f"data card: {result.card_path}; test requests near a train request: {result.leakage_share:.1%}")
+
+from toolschool.cli import data_label as _data_label  # noqa: E402,F401  (registers `data label`)
