@@ -23,7 +23,9 @@ pytestmark = needs_shared("bfcl", SIMPLE.name)
 
 @pytest.fixture(scope="module")
 def simple() -> list[dict]:
-    return list(read_bfcl(SIMPLE))
+    pairs = list(read_bfcl(SIMPLE))
+    assert pairs[1][0] == f"{SIMPLE}:2"
+    return [item for _, item in pairs]
 
 
 def test_simple_python_reads_400_items_with_acceptable_values(simple):
@@ -49,13 +51,13 @@ def test_the_checker_accepts_the_first_choice_of_every_item(simple):
 
 
 def test_underscore_names_apply_to_tools_and_answers():
-    item = next(i for i in read_bfcl(SIMPLE, underscore_names=True) if i["id"] == "simple_python_1")
+    item = next(i for _, i in read_bfcl(SIMPLE, underscore_names=True) if i["id"] == "simple_python_1")
     assert item["tools"][0]["function"]["name"] == "math_factorial" == item["expected"][0]["name"]
 
 
 @needs_shared("bfcl", IRRELEVANCE.name)
 def test_irrelevance_items_expect_no_call():
-    items = list(read_bfcl(IRRELEVANCE))
+    items = [item for _, item in read_bfcl(IRRELEVANCE)]
     assert len(items) == 240
     assert all(EvalItem.model_validate(i).category == "no_tool" for i in items)
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from toolschool.interop.hf import features, from_row, read_hf_disk, to_row, write_hf
+from toolschool.interop.hf import features, from_row, read_hf, to_row, write_hf
 from toolschool.interop.source import iter_source
 
 datasets = pytest.importorskip("datasets")
@@ -14,7 +14,7 @@ datasets = pytest.importorskip("datasets")
 
 def test_save_to_disk_round_trip_is_equal(conversations, tmp_path):
     assert write_hf(conversations, tmp_path / "ds") == len(conversations)
-    assert read_hf_disk(tmp_path / "ds") == conversations
+    assert read_hf(tmp_path / "ds") == conversations
 
 
 @pytest.mark.parametrize("layout, name", [("parquet", "train.parquet"), ("jsonl", "train.jsonl")])

@@ -75,8 +75,9 @@ def _expected(truth: Any, where: str, underscore_names: bool) -> list[dict[str, 
 
 
 def read_bfcl(path: str | os.PathLike[str], answers: str | os.PathLike[str] | None = None,
-              underscore_names: bool = False) -> Iterator[dict[str, Any]]:
-    """Yield an eval item per BFCL question: ``{id, messages, tools, expected, source, bfcl_category}``.
+              underscore_names: bool = False) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Yield ``(where, item)`` per BFCL question: its ``file:line`` and an eval item ``{id, messages,
+    tools, expected, source, bfcl_category}``.
 
     Args:
         path: a BFCL question file (JSON Lines).
@@ -130,7 +131,7 @@ def read_bfcl(path: str | os.PathLike[str], answers: str | os.PathLike[str] | No
             EvalItem.model_validate(item)
         except ValueError as exc:
             raise DataError(f"{where}: {ident!r} is not a valid eval item: {exc}") from None
-        yield item
+        yield where, item
 
 
 def write_bfcl(item: EvalItem) -> tuple[dict[str, Any], dict[str, Any]]:

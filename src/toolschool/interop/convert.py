@@ -57,30 +57,18 @@ def _check_format(fmt: str) -> None:
         raise DataError(f"unknown data format {fmt!r}; known: {', '.join(FORMATS)}")
 
 
-def _hf_source(path: Path) -> Iterator[tuple[str, Conversation]]:
-    from toolschool.interop.hf import from_row, read_hf_disk
-
-    if path.is_dir():
-        for i, conversation in enumerate(read_hf_disk(path)):
-            yield f"{path}: row {i}", conversation
-    else:
-        for where, row in iter_source(path):
-            yield where, from_row(row, where)
-
-
-def _imported(fmt: str, path: Path, answers: str | os.PathLike[str] | None,
-              underscore_names: bool) -> Iterator[tuple[str, Callable[[], Conversation | dict[str, Any]]]]:
-    """``(where, make)`` per source record; ``make()`` converts it (and may raise)."""
+def _records(fmt: str, path: Path, answers: str | os.PathLike[str] | None,
+             underscore_names: bool) -> tuple[Iterator[tuple[str, Any]], Callable[[Any, str], Any]]:
+    """The source records with their locations, and the function converting one (which may raise);
+    BFCL files are read and checked whole (questions and answers line up), so their records are
+    items already."""
     if fmt == "bfcl":
-        for i, item in enumerate(read_bfcl(path, answers, underscore_names)):
-            yield f"{path}:{i + 1}", lambda item=item: item
-    elif fmt == "hf":
-        for where, conversation in _hf_source(path):
-            yield where, lambda c=conversation: c
-    else:
-        reader = _READERS[fmt]
-        for where, record in iter_source(path):
-            yield where, lambda r=record, w=where: reader(r, w)
+        return read_bfcl(path, answers, underscore_names), lambda item, where: item
+    if fmt == "hf":
+        from toolschool.interop.hf import from_row, iter_hf_rows
+
+        return iter_hf_rows(path), lambda row, where: from_row(row, where)
+    return iter_source(path), _READERS[fmt]
 
 
 def import_file(fmt: str, path: str | os.PathLike[str], out: str | os.PathLike[str],
@@ -97,7 +85,7 @@ def import_file(fmt: str, path: str | os.PathLike[str], out: str | os.PathLike[s
         answers: BFCL only: the possible-answer file (default: ``possible_answer/<name>``).
         underscore_names: BFCL only: dots in function names become ``_``.
         skip_invalid: leave out records that do not convert (listed in the result) instead of
-            stopping at the first.
+            stopping at the first (a BFCL file is checked whole: a bad line stops it).
 
     Raises:
         DataError: unknown format, unreadable file, or (unless ``skip_invalid``) a record that
@@ -108,9 +96,10 @@ def import_file(fmt: str, path: str | os.PathLike[str], out: str | os.PathLike[s
     items = fmt == "bfcl" if as_items is None else as_items
     records: list[Any] = []
     skipped: list[str] = []
-    for where, make in _imported(fmt, path, answers, underscore_names):
+    records_in, convert = _records(fmt, path, answers, underscore_names)
+    for where, record in records_in:
         try:
-            value = make()
+            value = convert(record, where)
             if items and isinstance(value, Conversation):
                 value = conversation_to_item(value, f"{fmt}_{len(records):06d}")
             elif not items and isinstance(value, dict):

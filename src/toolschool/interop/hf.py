@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
 from toolschool.errors import DataError
+from toolschool.interop.source import iter_source
 from toolschool.types import Conversation
 
 Layout = Literal["disk", "parquet", "jsonl"]
@@ -111,15 +112,30 @@ def write_hf(conversations: Iterable[Conversation], out: str | os.PathLike[str],
     return len(rows)
 
 
-def read_hf_disk(path: str | os.PathLike[str]) -> list[Conversation]:
-    """Conversations from a ``save_to_disk`` directory written by :func:`write_hf`.
+def iter_hf_rows(path: str | os.PathLike[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """``(where, row)`` of a ``save_to_disk`` directory (``where`` = ``dir: row n``), or of a
+    Parquet or JSON Lines file (:func:`~toolschool.interop.source.iter_source`).
 
     Raises:
-        DataError: the directory is not a saved dataset, or a row is not a conversation.
+        DataError: a directory that is not a saved dataset, or an unreadable file.
     """
+    path = Path(path)
+    if not path.is_dir():
+        yield from iter_source(path)
+        return
     ds = _datasets()
     try:
         dataset = ds.load_from_disk(str(path))
     except (FileNotFoundError, ValueError) as exc:
         raise DataError(f"{path}: not a saved Hugging Face dataset ({exc})") from None
-    return [from_row(row, f"{path}: row {i}") for i, row in enumerate(dataset)]
+    for i, row in enumerate(dataset):
+        yield f"{path}: row {i}", row
+
+
+def read_hf(path: str | os.PathLike[str]) -> list[Conversation]:
+    """The conversations of :func:`iter_hf_rows` (what :func:`write_hf` wrote).
+
+    Raises:
+        DataError: as :func:`iter_hf_rows`, or a row that is not a conversation.
+    """
+    return [from_row(row, where) for where, row in iter_hf_rows(path)]
