@@ -74,3 +74,20 @@ def test_bad_records_stop_or_are_skipped(tmp_path):
     assert result.written == 1 and len(result.skipped) == 1
     with pytest.raises(DataError, match="unknown data format 'alpaca'"):
         import_file("alpaca", source, tmp_path / "out.jsonl")
+
+
+def test_generated_test_items_go_to_bfcl_with_their_toolkit_and_back(tmp_path):
+    from toolschool.datagen import DataConfig, generate
+
+    data = generate(DataConfig(seed=4, n_train=1, n_val=0, n_test=80), tmp_path / "gen")
+    out = tmp_path / "bfcl" / "BFCL_v4_toolschool.json"
+    with pytest.raises(UnrepresentableError, match="carry their functions"):
+        export_file("bfcl", data.test_path, out)
+    result = export_file("bfcl", data.test_path, out, skip_unsupported=True, toolkit="assistant")
+    assert result.written >= 30
+    assert all("_loose/_numeric" in s or "system and user" in s for s in result.skipped)
+    back = {i.id: i for i in load_items(import_file("bfcl", out, tmp_path / "back.jsonl").paths[0])}
+    for item in load_items(data.test_path):
+        if item.id in back:
+            assert back[item.id].expected == item.expected and back[item.id].messages == item.messages
+            assert back[item.id].category == item.category

@@ -57,12 +57,13 @@ def export(
     skip_unsupported: bool = typer.Option(False, "--skip-unsupported",
                                           help="leave out records the format cannot hold"),
     hf_layout: str = typer.Option("disk", "--hf-layout", help="hf: disk (save_to_disk), parquet or jsonl"),
+    toolkit: Optional[str] = typer.Option(None, "--toolkit", help="tools for eval items that carry none"),
 ) -> None:
     """Write canonical JSONL in a published format (BFCL also writes possible_answer/)."""
     from toolschool.interop import export_file
 
     with user_errors():
-        result = export_file(fmt, source, out, skip_unsupported, hf_layout)
+        result = export_file(fmt, source, out, skip_unsupported, hf_layout, toolkit)
     _skipped(result.skipped, "the format cannot hold were left out")
     console.print(f"{result.written} records written to {', '.join(str(p) for p in result.paths)}")
 

@@ -23,6 +23,7 @@ from toolschool.interop.glaive import read_glaive, write_glaive
 from toolschool.interop.sharegpt import read_sharegpt, write_sharegpt
 from toolschool.interop.source import iter_source, write_records
 from toolschool.interop.xlam import read_xlam, write_xlam
+from toolschool.tools.toolkits import get_toolkit
 from toolschool.types import Conversation, write_jsonl
 
 #: The formats, in the order the CLI lists them.
@@ -115,7 +116,8 @@ def import_file(fmt: str, path: str | os.PathLike[str], out: str | os.PathLike[s
 
 
 def export_file(fmt: str, path: str | os.PathLike[str], out: str | os.PathLike[str],
-                skip_unsupported: bool = False, hf_layout: str = "disk") -> ConvertResult:
+                skip_unsupported: bool = False, hf_layout: str = "disk",
+                toolkit: str | None = None) -> ConvertResult:
     """Convert canonical JSONL (conversations or eval items) at ``path`` to ``fmt`` at ``out``.
 
     Conversations become BFCL items by :func:`~toolschool.interop.canonical.conversation_to_item`;
@@ -123,20 +125,25 @@ def export_file(fmt: str, path: str | os.PathLike[str], out: str | os.PathLike[s
     :func:`~toolschool.interop.canonical.item_to_conversation`. xLAM, Glaive and ShareGPT files
     are JSON Lines when ``out`` ends in ``.jsonl``, else one JSON array; BFCL writes JSON Lines
     and ``possible_answer/<name>`` beside them; ``hf`` writes a ``datasets`` dataset
-    (``hf_layout``: ``disk``, ``parquet`` or ``jsonl``).
+    (``hf_layout``: ``disk``, ``parquet`` or ``jsonl``). ``toolkit`` names the tools of eval items
+    that carry none (toolschool's generated test items leave them to the harness).
 
     Raises:
+        RegistryError: an unknown ``toolkit``.
         DataError: unknown format, unreadable input (file, line, field), or (unless
             ``skip_unsupported``) a record the format cannot hold
             (:class:`~toolschool.errors.UnrepresentableError`, naming the record and why).
     """
     _check_format(fmt)
     path, out = Path(path), Path(out)
+    offered = [t.to_openai() for t in get_toolkit(toolkit)] if toolkit else None
     converted: list[Any] = []
     skipped: list[str] = []
     for index, (where, raw) in enumerate(iter_source(path)):
         try:
             is_item = "expected" in raw
+            if is_item and offered and not raw.get("tools"):
+                raw = {**raw, "tools": offered}
             if fmt == "bfcl":
                 item = raw if is_item else conversation_to_item(_conversation(raw, where), f"item_{index}")
                 converted.append(write_bfcl(_item(item, where)))
