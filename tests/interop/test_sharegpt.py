@@ -56,10 +56,13 @@ def test_canonical_to_sharegpt_to_canonical_is_equal(conversations):
     ([{"from": "human", "value": "q"}, {"from": "function_call", "value": '{"arguments": {}}'}],
      r"conversations\[1\]: function_call 0 must be"),
     ([{"from": "human"}], r"conversations\[0\]: each turn needs 'from' and a string 'value'"),
+    ([{"from": "system", "value": 3}], r"conversations\[0\]: field 'value' must be a string"),
 ])
 def test_bad_records_name_the_turn(turns, message):
     with pytest.raises(DataError, match=f"^s.json:9: {message}"):
         read_sharegpt({"conversations": turns}, "s.json:9")
+    with pytest.raises(DataError, match="^s.json:9: field 'system' must be a string"):
+        read_sharegpt({"conversations": [], "system": ["x"]}, "s.json:9")
 
 
 def test_what_llama_factory_cannot_take_is_refused():

@@ -14,6 +14,9 @@ def test_json_lines_and_array_give_records_with_their_lines(tmp_path):
     lines = tmp_path / "a.jsonl"
     lines.write_text('{"a": 1}\n\n{"a": 2}\n', encoding="utf-8")
     assert list(iter_source(lines)) == [(f"{lines}:1", {"a": 1}), (f"{lines}:3", {"a": 2})]
+    separators = tmp_path / "c.jsonl"  # U+2028 and U+0085 may stand unescaped inside JSON strings
+    separators.write_text('{"a": "x\u2028y\u0085z"}\n', encoding="utf-8")
+    assert list(iter_source(separators)) == [(f"{separators}:1", {"a": "x\u2028y\u0085z"})]
     array = tmp_path / "b.json"
     array.write_text('[\n  {"a": 1,\n   "b": [1, 2]},\n\n  {"a": 2}\n]\n', encoding="utf-8")
     assert list(iter_source(array)) == [(f"{array}:2", {"a": 1, "b": [1, 2]}), (f"{array}:5", {"a": 2})]

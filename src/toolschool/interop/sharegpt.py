@@ -30,7 +30,7 @@ from typing import Any
 
 from toolschool.errors import DataError, UnrepresentableError
 from toolschool.interop.canonical import ConversationBuilder
-from toolschool.interop.source import json_field
+from toolschool.interop.source import json_field, text_field
 from toolschool.types import Conversation, FunctionSpec, Message, ToolSchema
 
 _USER_SIDE = ("human", "observation")
@@ -92,9 +92,9 @@ def read_sharegpt(record: dict[str, Any], where: str) -> Conversation:
     turns = json_field(record, "conversations", where, list)
     tools = [_tool(t, where) for t in json_field(record, "tools", where, list, required=False)]
     builder = ConversationBuilder(where)
-    system = record.get("system") or ""
+    system = text_field(record, "system", where, required=False)
     if turns and isinstance(turns[0], dict) and turns[0].get("from") == "system":
-        system, turns = turns[0].get("value") or "", turns[1:]
+        system, turns = text_field(turns[0], "value", f"{where}: conversations[0]"), turns[1:]
     if system:
         builder.add("system", system)
     for i, turn in enumerate(turns):

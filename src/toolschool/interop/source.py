@@ -91,7 +91,7 @@ def iter_source(path: str | os.PathLike[str]) -> Iterator[tuple[str, dict[str, A
         else:
             records = (
                 (f"{path}:{lineno}", parse_json_line(path, lineno, line))
-                for lineno, line in enumerate(text.splitlines(), 1)
+                for lineno, line in enumerate(text.split("\n"), 1)  # not splitlines: U+2028 is JSON text
                 if line.strip()
             )
     for where, value in records:
