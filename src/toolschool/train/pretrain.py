@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 from toolschool.config import dump_config
 from toolschool.files import atomic_write_text, replace_dir
 from toolschool.progress import NullProgress, Progress
+from toolschool.train.config import LoraConfig, TrainConfig
 from toolschool.train.pretrain_config import PretrainConfig
 from toolschool.types import append_jsonl
 
@@ -104,10 +105,14 @@ def check(config: PretrainConfig) -> None:
         ModelLoadError: the model's config cannot be read.
     """
     if config.method == "lora":
-        from toolschool.models.skeleton import model_skeleton
-        from toolschool.train.sft import lora_targets
+        from toolschool.train import stage
 
-        lora_targets(model_skeleton(config.model), config.lora)
+        stage.check(lora_config(config.model, config.lora))
+
+
+def lora_config(model: str, lora: LoraConfig) -> TrainConfig:
+    """The :class:`TrainConfig` the LoRA helpers of the SFT stage read (``model``, ``lora``)."""
+    return TrainConfig(model=model, lora=lora)
 
 
 def lr_multiplier(
@@ -232,9 +237,9 @@ def train_blocks(
     log_path = out_dir / "train_log.jsonl"
     log_path.unlink(missing_ok=True)
     if config.method == "lora":
-        from toolschool.train.sft import attach_lora
+        from toolschool.train import attach_lora
 
-        model = attach_lora(model, config)  # type: ignore[arg-type]  # uses config.lora only
+        model = attach_lora(model, lora_config(config.model, config.lora))
     model.train()
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     total_params = sum(p.numel() for p in model.parameters())

@@ -242,12 +242,11 @@ def check(config: StagedConfig) -> None:
     Raises:
         ConfigError: listing every problem with its stage.
     """
-    from toolschool.models.skeleton import model_skeleton
-    from toolschool.train.sft import lora_targets
+    from toolschool.train import stage as train_stage
+    from toolschool.train.pretrain import lora_config
 
     problems = [f"  {key}: {msg}" for key, msg in config.problems_across(config.to_yaml_dict())]
     origin: str | None = None
-    skeletons: dict[str, Any] = {}
     for i, stage in enumerate(config.stages):
         if parse_start(stage.start)[0] != "previous":
             origin = stage.start_model(None)
@@ -255,9 +254,7 @@ def check(config: StagedConfig) -> None:
         if origin is None or not uses_lora:
             continue
         try:
-            if origin not in skeletons:
-                skeletons[origin] = model_skeleton(origin)
-            lora_targets(skeletons[origin], stage.lora)
+            train_stage.check(lora_config(origin, stage.lora))
         except ConfigError as exc:
             problems.append(f"  stages.{i}.lora: {exc}")
     if problems:
