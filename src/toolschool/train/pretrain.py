@@ -32,7 +32,6 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from toolschool.config import dump_config
 from toolschool.files import atomic_write_text, replace_dir
 from toolschool.progress import NullProgress, Progress
 from toolschool.train.config import LoraConfig, TrainConfig
@@ -371,18 +370,11 @@ def run(
 
 def _run(config: PretrainConfig, progress: Progress, loaded: LoadedModel | None) -> PretrainResult:
     from toolschool.eval.plots import plot_loss
-    from toolschool.models import load_model
     from toolschool.train.corpus import pack_blocks, read_corpus, split_blocks
+    from toolschool.train.stage import start_stage
 
     corpus = read_corpus(config.corpus, config.extensions, config.max_bytes)
-    if loaded is None:
-        check(config)
-    out = Path(config.out_dir)
-    dump_config(config, out / "config.yaml")
-    if loaded is None:
-        progress.start("load model", None)
-        loaded = load_model(config.model, dtype="float32")
-        progress.finish("load model")
+    out, loaded = start_stage(config, check, progress, loaded)
     progress.start("tokenize", len(corpus.documents))
     blocks = pack_blocks(corpus, loaded.tokenizer, config.block_size,
                          lambda n: progress.advance("tokenize", n))
