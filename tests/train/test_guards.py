@@ -58,7 +58,8 @@ def _applied_gradients(tmp_path, **kw):
 
     grads = []
     handle = register_optimizer_step_pre_hook(
-        lambda opt, *_: grads.append(torch.cat([p.grad.flatten() for g in opt.param_groups for p in g["params"]]))
+        lambda opt, *_: grads.append(torch.cat([p.grad.flatten() for g in opt.param_groups
+                                                for p in g["params"]]))
     )
     try:
         loaded = load_model("tiny")
@@ -177,7 +178,8 @@ def test_fp16_training_with_clipping_and_fp16_base_weights(tmp_path, monkeypatch
 def test_no_template_or_one_without_tools_is_skipped_with_the_reason(tiny_fresh, tmp_path):
     tok = tiny_fresh.tokenizer
     guard = check_chat_template(tok, ChatMLLayout(), "tool_use")
-    assert (guard.status, guard.message) == ("skipped", "template check skipped: the tokenizer has no chat template")
+    assert guard.status == "skipped"
+    assert guard.message == "template check skipped: the tokenizer has no chat template"
     tok.chat_template = SMOLLM2_TEMPLATE
     result = train(_cfg(), _conversations(), tmp_path, tiny_fresh.model, tok)
     assert result.steps == 2
@@ -186,8 +188,10 @@ def test_no_template_or_one_without_tools_is_skipped_with_the_reason(tiny_fresh,
         "without), so there is nothing to compare"
     )
     gemma = load_model("tiny-gemma3")  # Gemma 3's template knows no tools either
-    assert "writes nothing for tools" in check_chat_template(gemma.tokenizer, gemma.layout(), "tool_use").message
-    assert check_chat_template(tok, ChatMLLayout(), "tool_use", mode="off").message.endswith("template_check is off")
+    gemma_guard = check_chat_template(gemma.tokenizer, gemma.layout(), "tool_use")
+    assert "writes nothing for tools" in gemma_guard.message
+    off = check_chat_template(tok, ChatMLLayout(), "tool_use", mode="off")
+    assert off.message.endswith("template_check is off")
 
 
 def test_a_template_that_writes_another_format_is_skipped(tiny_fresh):

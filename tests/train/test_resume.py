@@ -55,7 +55,7 @@ def _log(path: Path) -> list[dict]:
 
 def _assert_same_run(a: Path, b: Path) -> None:
     """Two run directories hold the same adapter, loss log and spectra (times aside)."""
-    wa, wb = load_file(a / "adapter" / "adapter_model.safetensors"), load_file(b / "adapter" / "adapter_model.safetensors")
+    wa, wb = (load_file(d / "adapter" / "adapter_model.safetensors") for d in (a, b))
     assert wa.keys() == wb.keys() and all(torch.equal(wa[k], wb[k]) for k in wa)
     assert _log(a / "train_log.jsonl") == _log(b / "train_log.jsonl")
     steps = [r["step"] for r in _log(b / "train_log.jsonl")]
@@ -185,12 +185,13 @@ def test_a_toolschool_train_killed_with_sigkill_resumes_to_the_same_adapter(tmp_
 
     data = tmp_path / "train.jsonl"
     write_jsonl(data, _conversations(12))
-    settings = ["model=tiny", "format=tool_use", "max_steps=60", "batch_size=4", "precision=fp32", "num_threads=1",
-                "save_every=3", "log_every=1", "spectrum_every=3", "learning_rate=3e-3", "lora.r=4", "lora.alpha=8"]
+    settings = ["model=tiny", "format=tool_use", "max_steps=60", "batch_size=4", "precision=fp32",
+                "num_threads=1", "save_every=3", "log_every=1", "spectrum_every=3", "learning_rate=3e-3",
+                "lora.r=4", "lora.alpha=8"]
 
     def cli(out: Path, *extra: str) -> list[str]:
-        return [sys.executable, "-m", "toolschool.cli.app", "train", "-d", str(data), "-o", str(out), *settings,
-                *extra]
+        return [sys.executable, "-m", "toolschool.cli.app", "train", "-d", str(data), "-o", str(out),
+                *settings, *extra]
 
     whole = subprocess.run(cli(tmp_path / "whole"), env=_env(), capture_output=True, text=True, timeout=600)
     assert whole.returncode == 0, whole.stderr

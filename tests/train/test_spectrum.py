@@ -89,7 +89,8 @@ def test_a_learning_rate_of_about_zero_is_detected_as_frozen_and_stops_early(tin
     # checks at steps 0 (the zero start), 3, 6, 9: three unchanged in a row
     assert result.steps == 9 and result.planned_steps == 40
     assert result.stop_reason == "frozen" and not result.stopped_by_time_budget
-    assert result.stop_message.startswith("training is frozen: the LoRA update spectra moved by less than 1e-06")
+    assert result.stop_message.startswith(
+        "training is frozen: the LoRA update spectra moved by less than 1e-06")
     assert "at 3 consecutive checks up to step 9" in result.stop_message
     assert result.stop_message in caplog.text
     rows = read_spectrum(tmp_path / "spectrum.jsonl")
@@ -131,3 +132,25 @@ def test_spectrum_every_zero_writes_nothing(tiny_fresh, tmp_path):
     result = train(_cfg(spectrum_every=0, max_steps=2), _conversations(), tmp_path, tiny_fresh.model,
                    tiny_fresh.tokenizer)
     assert result.steps == 2 and not (tmp_path / "spectrum.jsonl").exists()
+
+
+def test_toolschool_train_reports_a_frozen_run_and_exits_3(tmp_path):
+    """The stage and CLI around it: the warnings and the template check printed, spectrum.png
+    written, exit status 3 when training stopped frozen."""
+    from typer.testing import CliRunner
+
+    from toolschool.cli.app import app
+    from toolschool.types import write_jsonl
+
+    data = tmp_path / "train.jsonl"
+    write_jsonl(data, _conversations())
+    out = tmp_path / "run"
+    result = CliRunner().invoke(app, ["train", "-d", str(data), "-o", str(out), "model=tiny", "max_steps=30",
+                                      "learning_rate=1e-12", "spectrum_every=2", "precision=fp32",
+                                      "lora.r=4"])
+    assert result.exit_code == 3, result.output
+    text = " ".join(result.output.split())
+    assert "warning: learning_rate=1e-12 is below the usual LoRA range" in text
+    assert "template check skipped: the tokenizer has no chat template" in text
+    assert "6 steps" in text and "stopped early: training is frozen" in text
+    assert (out / "spectrum.png").read_bytes()[:4] == b"\x89PNG" and (out / "loss.png").is_file()
