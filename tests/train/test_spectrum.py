@@ -20,6 +20,7 @@ from toolschool.train.spectrum import (
     read_spectrum,
     spectrum_stats,
     update_singular_values,
+    update_spectra,
 )
 
 
@@ -38,13 +39,17 @@ def test_qr_spectrum_equals_the_svd_of_the_full_update(tiny_fresh):
     for _, module in layers:  # a fresh adapter: B = 0, the zero update
         assert torch.equal(update_singular_values(module), torch.zeros(4))
     torch.manual_seed(3)
-    for name, module in layers:
+    for _, module in layers:
         torch.nn.init.normal_(module.lora_B["default"].weight, std=0.1)
+    batched = update_spectra(layers)  # stacked by shape: 64x64, 64x32 (k, v), 64x128, 128x64
+    assert list(batched) == [n for n, _ in layers]
+    for name, module in layers:
         a, b = module.lora_A["default"].weight, module.lora_B["default"].weight
         full = torch.linalg.svdvals(module.scaling["default"] * (b @ a)).detach()
         ours = update_singular_values(module)
         assert module.scaling["default"] == 3.0
         assert ours.shape == (4,) and torch.allclose(ours, full[:4], rtol=1e-4, atol=1e-6), name
+        assert torch.allclose(batched[name], ours, rtol=1e-5, atol=1e-7), name
         assert float(full[4:].abs().max()) < 1e-5  # the rest of the full SVD: rank r
 
 

@@ -6,7 +6,7 @@ directions?
 thin QR factorisations and one ``r × r`` SVD: with ``B = Q_B R_B`` and ``Aᵀ = Q_A R_A``,
 ``ΔW = Q_B (s · R_B R_Aᵀ) Q_Aᵀ``, and ``Q_B``, ``Q_A`` have orthonormal columns, so ``ΔW`` and
 the small ``s · R_B R_Aᵀ`` have the same singular values. That costs ``O((in + out) r²)`` per
-layer instead of forming the ``out × in`` product and taking its SVD (:func:`update_singular_values`;
+layer instead of forming the ``out × in`` product and taking its SVD (:func:`update_spectra`;
 tested against the full SVD).
 
 **Per layer** :func:`spectrum_stats`: the top singular value ``σ₁``; the spectral entropy
@@ -46,6 +46,7 @@ __all__ = [
     "read_spectrum",
     "spectrum_stats",
     "update_singular_values",
+    "update_spectra",
 ]
 
 #: a frozen run whose mean training loss is below this has collapsed (loss "-> 0")
@@ -65,19 +66,39 @@ def lora_layers(model: Any) -> list[tuple[str, Any]]:
     ]
 
 
-def update_singular_values(module: Any) -> Any:
-    """Singular values (descending, ``FloatTensor[r]``) of a LoRA layer's update
-    ``ΔW = scaling · B · A`` for its first active adapter, through QR of ``B`` and ``Aᵀ`` and
-    the SVD of the ``r × r`` product (module docstring)."""
+def update_spectra(layers: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``{name: singular values}`` (descending, ``FloatTensor[r]``) of each LoRA layer's update
+    ``ΔW = scaling · B · A`` for its first active adapter, through QR of ``B`` and ``Aᵀ`` and the
+    SVD of the ``r × r`` product (module docstring).
+
+    Layers whose ``A`` and ``B`` have the same shapes are stacked and factorised in one batched
+    call each (SmolLM2-135M's 210 layers: three shape groups): 630 small LAPACK calls cost 28 ms
+    of CPU with one thread but 340 ms with two, spent in thread start-up.
+    """
     import torch
 
-    adapter = module.active_adapters[0]
-    a = module.lora_A[adapter].weight.detach().float()  # r x in
-    b = module.lora_B[adapter].weight.detach().float()  # out x r
+    groups: dict[tuple[Any, ...], list[tuple[str, Any, Any, float]]] = {}
+    for name, module in layers:
+        adapter = module.active_adapters[0]
+        a = module.lora_A[adapter].weight.detach().float()  # r x in
+        b = module.lora_B[adapter].weight.detach().float()  # out x r
+        groups.setdefault((tuple(a.shape), tuple(b.shape)), []).append((name, a, b, module.scaling[adapter]))
+    out = {}
     with torch.no_grad():
-        r_b = torch.linalg.qr(b, mode="r").R  # r x r
-        r_a = torch.linalg.qr(a.T, mode="r").R  # r x r
-        return torch.linalg.svdvals(module.scaling[adapter] * (r_b @ r_a.T))
+        for items in groups.values():
+            a = torch.stack([i[1] for i in items])
+            b = torch.stack([i[2] for i in items])
+            scale = torch.tensor([i[3] for i in items]).view(-1, 1, 1)
+            r_b = torch.linalg.qr(b, mode="r").R  # n x r x r
+            r_a = torch.linalg.qr(a.transpose(1, 2), mode="r").R  # n x r x r
+            values = torch.linalg.svdvals(scale * (r_b @ r_a.transpose(1, 2)))
+            out.update({i[0]: v for i, v in zip(items, values)})
+    return {name: out[name] for name, _ in layers}  # in module order
+
+
+def update_singular_values(module: Any) -> Any:
+    """The singular values of one LoRA layer's update (:func:`update_spectra`)."""
+    return update_spectra([("", module)])[""]
 
 
 def spectrum_stats(values: Any) -> dict[str, float]:
@@ -145,7 +166,7 @@ class SpectrumMonitor:
         a cosine or linear decay), where unchanged spectra are expected; such a check resets
         the streak instead of counting towards it.
         """
-        spectra = {name: update_singular_values(m) for name, m in self.layers}
+        spectra = update_spectra(self.layers)
         changes: dict[str, float] = {}
         if self.previous is not None:
             changes = {

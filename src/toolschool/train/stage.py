@@ -100,6 +100,8 @@ def run(
         progress.advance("train", 1, loss=round(loss, 4))
 
     result = train(config, conversations, out, loaded.model, loaded.tokenizer, on_step=on_step, layout=layout)
+    if result.steps < result.planned_steps:  # stopped early: the bar ends at the steps taken
+        progress.start("train", result.steps)
     progress.finish("train")
     plot_loss([s for s, _ in result.losses], [v for _, v in result.losses], out / "loss.png")
     spectra = read_spectrum(out / "spectrum.jsonl")
