@@ -203,7 +203,9 @@ def run(config: RunConfig, progress: Progress | None = None) -> RunResult:
     """Run the whole pipeline (see module docstring). Returns every stage's result.
 
     Raises:
-        ConfigError: the LoRA settings do not fit the model (checked before any work);
+        ConfigError: the LoRA settings do not fit the model (checked before any work), or
+            its chat template renders differently from the trained format and layout
+            (checked once the model is loaded, see :func:`toolschool.train.guards.check_chat_template`);
         ModelLoadError: the model cannot be loaded; DataError from the stages.
     """
     import torch
@@ -214,6 +216,7 @@ def run(config: RunConfig, progress: Progress | None = None) -> RunResult:
     from toolschool.manifest import write_manifest
     from toolschool.models import load_model
     from toolschool.train import stage as train_stage
+    from toolschool.train.guards import check_chat_template
 
     progress = progress or NullProgress()
     timings: dict[str, float] = {}
@@ -231,6 +234,9 @@ def run(config: RunConfig, progress: Progress | None = None) -> RunResult:
         progress.start("load model", None)
         loaded = load_model(config.model, dtype="float32")
         progress.finish("load model")
+    # the chat-template guard of training, before the base evaluation rather than after it
+    check_chat_template(loaded.tokenizer, loaded.layout(config.layout, config.format), config.format,
+                        stages.train.template_check)
     base = None
     if config.evaluate_base:
         with _timed(timings, "eval_base"):

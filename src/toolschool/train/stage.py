@@ -4,7 +4,9 @@ Reads ``config.data``, fine-tunes ``config.model`` and writes into ``config.out_
 ``config.yaml`` (the resolved :class:`TrainConfig`; with ``adapter/`` it makes the
 directory loadable by :func:`toolschool.models.load_trained`, and ``toolschool train -c
 <out_dir>/config.yaml`` trains the same adapter again), ``adapter/``, ``train_log.jsonl``,
-``train_result.json``, ``loss.png``.
+``train_result.json``, ``loss.png``, and with the spectrum monitor on ``spectrum.jsonl`` and
+``spectrum.png``; ``checkpoints/`` while ``save_every`` is set (``resume: true`` continues
+from the newest).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ def check(config: TrainConfig) -> None:
         ModelLoadError: the model's config cannot be read.
     """
     from toolschool.models.skeleton import model_skeleton
-    from toolschool.train.sft import lora_targets
+    from toolschool.train.lora import lora_targets
 
     lora_targets(model_skeleton(config.model), config.lora)
 
@@ -93,19 +95,29 @@ def run(
         ConfigError: the LoRA settings do not fit the model.
         ModelLoadError: the model cannot be loaded.
     """
-    from toolschool.eval.plots import plot_loss
+    from toolschool.eval.plots import plot_loss, plot_spectrum
+    from toolschool.train.spectrum import read_spectrum
 
     progress = progress or NullProgress()
     conversations = read_conversations(config.data)
     out, loaded = start_stage(config, check, progress, loaded)
     layout = loaded.layout(config.layout, config.format)
 
+    started = []
+
     def on_step(step: int, total: int, loss: float) -> None:
-        if step == 1:
+        if not started:  # the first step of this session: a resumed run starts at its checkpoint
+            started.append(step)
             progress.start("train", total)
+            progress.advance("train", step - 1)
         progress.advance("train", 1, loss=round(loss, 4))
 
     result = train(config, conversations, out, loaded.model, loaded.tokenizer, on_step=on_step, layout=layout)
+    if result.steps < result.planned_steps:  # stopped early: the bar ends at the steps taken
+        progress.start("train", result.steps)
     progress.finish("train")
     plot_loss([s for s, _ in result.losses], [v for _, v in result.losses], out / "loss.png")
+    spectra = read_spectrum(out / "spectrum.jsonl")
+    if spectra:
+        plot_spectrum(spectra, out / "spectrum.png")
     return result

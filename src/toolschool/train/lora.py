@@ -1,0 +1,83 @@
+"""The LoRA adapter of a training run: which modules get one, attaching it (peft), and its
+weights kept in float32."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from toolschool.errors import ConfigError
+from toolschool.train.config import LoraConfig, TrainConfig
+
+__all__ = ["attach_lora", "fp32_master_weights", "lora_targets"]
+
+
+def lora_targets(model: Any, lora: LoraConfig) -> tuple[list[str], list[int] | None]:
+    """``(target module suffixes present in model, decoder layers to adapt or None)``.
+
+    ``model`` may be a weightless skeleton (:func:`toolschool.models.skeleton.model_skeleton`),
+    so a run checks its LoRA settings before loading weights or generating data.
+
+    Raises:
+        ConfigError: none of ``lora.target_modules`` exists in the model (the message lists
+            the linear layers it has), or ``lora.last_layers`` exceeds its decoder depth.
+    """
+    names = {n.rsplit(".", 1)[-1] for n, _ in model.named_modules()}
+    targets = [t for t in lora.target_modules if t in names]
+    if not targets:
+        raise ConfigError(
+            f"lora.target_modules {lora.target_modules} match no module of this model; "
+            f"linear layers seen: {sorted(n for n in names if n.endswith('proj'))}"
+        )
+    if lora.last_layers is None:
+        return targets, None
+    text_config = getattr(model.config, "get_text_config", lambda: model.config)()
+    depth = int(text_config.num_hidden_layers)
+    if lora.last_layers > depth:
+        raise ConfigError(
+            f"lora.last_layers={lora.last_layers} but the model has only {depth} decoder layers"
+        )
+    return targets, list(range(depth - lora.last_layers, depth))
+
+
+def attach_lora(model: Any, config: TrainConfig) -> Any:
+    """Wrap ``model`` with a fresh LoRA adapter (peft); only adapter weights train.
+
+    With ``config.lora.last_layers = N`` only the last ``N`` decoder layers get adapters
+    (peft ``layers_to_transform``); nothing below them needs a gradient, so autograd does not
+    run the backward pass through the lower layers.
+
+    Raises:
+        ConfigError: see :func:`lora_targets`.
+    """
+    from peft import LoraConfig as PeftLoraConfig
+    from peft import get_peft_model
+
+    targets, layers = lora_targets(model, config.lora)
+    peft_config = PeftLoraConfig(
+        r=config.lora.r,
+        layers_to_transform=layers,
+        lora_alpha=config.lora.alpha,
+        lora_dropout=config.lora.dropout,
+        target_modules=targets,
+        task_type="CAUSAL_LM",
+    )
+    return get_peft_model(model, peft_config)
+
+
+def fp32_master_weights(model: Any) -> int:
+    """Cast every trainable parameter of ``model`` to float32 in place; returns how many were not.
+
+    The adapter learns in fp32 whatever the base weights and the autocast dtype are: the
+    optimizer's updates are then not rounded away, and a gradient scaler can unscale the
+    gradients (``torch.amp.GradScaler`` refuses fp16 gradients: "Attempting to unscale FP16
+    gradients", the failure of fp16 training with fp16 adapter weights). peft already does this
+    by default (``autocast_adapter_dtype``); this makes it a rule of the loop.
+    """
+    import torch
+
+    cast = 0
+    for p in model.parameters():
+        if p.requires_grad and p.dtype != torch.float32:
+            p.data = p.data.float()
+            cast += 1
+    return cast
