@@ -43,4 +43,4 @@ def test_rejects_out_of_range_values():
 def test_allocate_is_exact():
     counts = allocate(101, DataConfig().mix.shares())
     assert sum(counts.values()) == 101
-    assert counts == {"single": 46, "parallel": 15, "chained": 15, "no_tool": 25}
+    assert counts == {"single": 46, "parallel": 15, "chained": 15, "no_tool": 25, "ask_missing": 0}
