@@ -7,7 +7,8 @@ Steps, all seeded by ``config.seed``:
    families per (category, group) for test (:func:`~toolschool.datagen.splits.split_families`);
 2. fill test, then val, then train: per category, round-robin over the groups (so every
    tool is represented) and a random family within the group; a request whose normalised
-   text was already produced is redrawn (test wins); a category the toolkit has no family
+   text was already produced is redrawn (test wins; in train and val an ask-for-missing
+   sample's key is its request and the user's reply); a category the toolkit has no family
    for gives its share to the others;
 3. verify every sample before keeping it (:class:`~toolschool.datagen.verify.Verifier`:
    format round trip, schema, offline execution, grounding); a rejected sample is counted
@@ -125,14 +126,17 @@ class _Filler:
         except Rejected as rejected:  # a user tool failed while the sample was made
             self.built.rejections.add(split, rejected, family.name)
             return None
-        if not self.dedup.is_new(sample.text, split, sample.base):
+        text, base = sample.text, sample.base
+        if sample.draw.followup is not None and split != "test":  # the reply varies what is learnt
+            text, base = f"{text}\n{sample.draw.followup.reply}", f"{base}\n{sample.draw.followup.reply}"
+        if not self.dedup.is_new(text, split, base):
             return None
         try:
             results = self.verifier.check(sample)
         except Rejected as rejected:
             self.built.rejections.add(split, rejected, sample.text)
             return None
-        self.dedup.add(sample.text, sample.base)
+        self.dedup.add(text, base)
         sample.outcomes = self.built.toolkit.outcomes(sample, results)
         return sample
 

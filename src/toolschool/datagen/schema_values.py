@@ -18,6 +18,7 @@ keywords; formats of its "Defined Formats" section):
      it satisfies ``pattern``, ``minLength`` and ``maxLength``;
    * ``integer``/``number``: uniform in ``minimum``/``maximum`` (exclusive bounds and
      ``multipleOf`` honoured; 1–100 without bounds, 1–10 for names like ``count``/``limit``);
+     a number range spanning more than a factor 100 is drawn log-uniformly, 0–2 decimals;
    * ``boolean``: true/false, written "yes"/"no" unless synonyms say otherwise;
    * ``array``: 1–3 items (``minItems``/``maxItems``, ``uniqueItems``), written "a, b and c";
    * ``object``: its required properties, written "key value, key value".
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
 import random
 import re
 import uuid
@@ -57,7 +59,7 @@ SCHEMA_POOLS.update({
     "language_names": [v["en"] for v in LANGUAGES.values()],
 })
 _TRIES = 40
-_EXAMPLE_MARK = re.compile(r"\b(?:e\.g\.|eg\.|for example|for instance|such as|like)\s*:?\s*", re.I)
+EXAMPLE_MARK = re.compile(r"\b(?:e\.g\.|eg\.|for example|for instance|such as)\s*:?\s*", re.I)
 _QUOTED = re.compile(r"""'([^']+)'|"([^"]+)"|`([^`]+)`""")
 _SMALL = {"count", "limit", "n", "num", "top", "k", "max", "size", "page", "retries", "quantity", "qty"}
 
@@ -93,7 +95,7 @@ def description_examples(description: str) -> list[str]:
     commas and "or"/"and".
     """
     out: list[str] = []
-    for mark in _EXAMPLE_MARK.finditer(description):
+    for mark in EXAMPLE_MARK.finditer(description):
         before = description[:mark.start()]
         depth = before.count("(") - before.count(")")
         rest = description[mark.end():]
@@ -146,7 +148,7 @@ def resolve(schema: Any, root: dict[str, Any]) -> dict[str, Any]:
 def _number_text(value: float | int) -> str:
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    return repr(value)
 
 
 def _join(texts: Sequence[str]) -> str:
@@ -224,10 +226,17 @@ class ArgumentValues:
         first, last = -(-int(low) // step), int(high) // step
         return rng.randint(first, max(first, last)) * step
 
-    def _number(self, rng: random.Random) -> float:
+    def _number(self, rng: random.Random) -> float | int:
         low, high = self._bounds(1, 100)
-        value = round(rng.uniform(low, high), rng.choice([0, 1, 2]))
-        return value if low <= value <= high else float(low)
+        if low > 0 and high / low > 100:  # a wide range: every order of magnitude as likely
+            value = math.exp(rng.uniform(math.log(low), math.log(high)))
+        else:
+            value = rng.uniform(low, high)
+        digits = rng.choice([0, 1, 2])
+        value = round(value, digits)
+        if not low <= value <= high:
+            value = float(low)
+        return int(value) if digits == 0 and float(value).is_integer() else value
 
     def _array(self, rng: random.Random) -> list[Any]:
         items = ArgumentValues(self.where + "[]", self.schema.get("items") or {"type": "string"}, self.root)
@@ -251,22 +260,16 @@ class ArgumentValues:
         fmt = self.schema.get("format")
         if fmt in _FORMATS:
             return _FORMATS[fmt](rng)
-        pool = self._pool()
+        pool = self._pool_values
         return rng.choice(pool) if pool else rng.choice(SCHEMA_POOLS["words"])
 
     @functools.cached_property
     def _pool_values(self) -> list[str]:
+        """The name-suggested pool's values that satisfy the schema (else the generic words')."""
         words = set(name_words(self.name))
-        chosen = "words"
-        for rule in _BY_NAME:
-            if words & set(rule["match"]):
-                chosen = rule["pool"]
-                break
-        names = [chosen] if chosen == "words" else [chosen, "words"]
-        return [v for name in names for v in SCHEMA_POOLS[name] if self._check(v)]
-
-    def _pool(self) -> list[str]:
-        return self._pool_values
+        chosen = next((rule["pool"] for rule in _BY_NAME if words & set(rule["match"])), "words")
+        valid = [v for v in SCHEMA_POOLS[chosen] if self._check(v)]
+        return valid or [v for v in SCHEMA_POOLS["words"] if self._check(v)]
 
     # ---------------------------------------------------------------- drawing
     def _pick(self, rng: random.Random) -> Any:

@@ -18,7 +18,6 @@ carry the tools (the eval's default toolkit does not know them).
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,7 +33,7 @@ from toolschool.datagen.resources import data_path, load_data, load_model, valid
 from toolschool.datagen.simulators import Outcome
 from toolschool.datagen.toolkit_file import ToolkitFile, ToolSource, digest, open_tools
 from toolschool.datagen.user_families import FROM_FILE, fill_example, user_families
-from toolschool.datagen.verify import result_text
+from toolschool.datagen.verify import result_text, structured
 from toolschool.tools.toolkits import get_toolkit
 from toolschool.types import ToolSchema
 
@@ -97,15 +96,9 @@ class DataToolkit:
         content = result_text(result)
         sentence = None
         if phrasing is not None and phrasing.answers:
-            structured = result
-            if isinstance(result, str):
-                try:
-                    structured = json.loads(result)
-                except json.JSONDecodeError:
-                    structured = result
             template = random.Random(content).choice(phrasing.answers)  # seeded by the result: reproducible
             try:
-                sentence = template.format_map({**call.arguments, "result": structured})
+                sentence = template.format_map({**call.arguments, "result": structured(result)})
             except (KeyError, IndexError, TypeError, ValueError, AttributeError):
                 sentence = None
         return Outcome(content, sentence)

@@ -67,25 +67,18 @@ class ToolPhrasing(BaseModel):
     result: Any = Field(None, description="an example result (strings may use {arg}) when the tool cannot run")
 
 
-class Link(BaseModel):
-    """Which argument of a chain's second call comes from where in the first call's result."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-    arg: str
-    from_: str = Field(alias="from", description="dotted path into the result, e.g. entries.0.name")
-
-
 class ChainSpec(BaseModel):
-    """A chained family: ``first`` runs, and ``then``'s ``link.arg`` is read from its result."""
+    """A chained family: ``first`` runs, and arguments of ``then`` are read from its result."""
 
     model_config = ConfigDict(extra="forbid")
 
     first: str
     then: str
-    link: Link
-    templates: list[str] = Field(min_length=1)
-    result: Any = Field(None, description="the first tool's example result when it cannot run; {linked} = the value")
+    link: dict[str, str] = Field(min_length=1, description="then's argument → dotted path into first's result")
+    templates: list[str] = Field(min_length=1, description="requests: {first's args}, {next_<then's arg>}")
+    result: Any = Field(None, description="first's example result when it cannot run: {arg}, {next_<linked arg>}")
+    values: dict[str, list[Any] | str] = Field(
+        default_factory=dict, description="values in this chain: first's {arg}, then's linked next_<arg>")
 
 
 class ToolkitFile(BaseModel):

@@ -35,10 +35,16 @@ from typing import Any
 
 from toolschool.datagen.family import Call, Chain, Draw, Family, Maker, Slot
 from toolschool.datagen.makers import ask_maker, combine, pair_maker
-from toolschool.datagen.schema_values import SCHEMA_POOLS, ArgumentValues, argument_values, name_words
+from toolschool.datagen.schema_values import (
+    EXAMPLE_MARK,
+    SCHEMA_POOLS,
+    ArgumentValues,
+    argument_values,
+    name_words,
+)
 from toolschool.datagen.slots import DECOR
 from toolschool.datagen.toolkit_file import ToolkitFile, ToolPhrasing
-from toolschool.datagen.verify import Rejected, result_text
+from toolschool.datagen.verify import Rejected, result_text, structured
 from toolschool.errors import ConfigError
 from toolschool.types import ToolSchema
 
@@ -102,6 +108,9 @@ def purpose(schema: ToolSchema) -> str:
     ("Returns the weather for a city." → "Return the weather for a city"); its name's words
     when it has no description."""
     text = (schema.function.description or "").strip()
+    example = EXAMPLE_MARK.search(text)
+    if example:  # "Count the words, e.g. 'a b'" → "Count the words"
+        text = text[:example.start()].rstrip(" ,;:(")
     first = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0].rstrip(".!? ") if text else ""
     if not first:
         return " ".join(name_words(schema.name)).capitalize()
@@ -167,19 +176,41 @@ def generic_ask(schema: ToolSchema, missing: str) -> tuple[list[str], list[str],
 
 
 # ---------------------------------------------------------------------------------- makers
+def distinct_choices(values: dict[str, ArgumentValues], arguments: dict[str, Any]) -> bool:
+    """False when two arguments drawn from the same fixed choices (``from``/``to`` of one
+    enum) got the same value: "convert euros to euros" is no request anyone makes."""
+    seen: dict[tuple[str, ...], Any] = {}
+    for arg, value in arguments.items():
+        fixed = values[arg].fixed
+        if fixed is None or len(fixed) < 2:
+            continue
+        key = tuple(map(repr, fixed))
+        if key in seen and seen[key] == value:
+            return False
+        seen[key] = value
+    return True
+
+
+_REDRAWS = 20
+
+
 def call_maker(tool: str, values: dict[str, ArgumentValues], args: Sequence[str], prefix: str = "") -> Maker:
-    """A maker drawing ``args`` of ``tool`` (slots named ``prefix + arg``) and the call they imply."""
+    """A maker drawing ``args`` of ``tool`` (slots named ``prefix + arg``) and the call they
+    imply, redrawn while two of them repeat one choice (:func:`distinct_choices`)."""
 
     def make(rng: random.Random, lang: str) -> Draw:
-        slots: dict[str, Slot | str] = {}
-        arguments: dict[str, Any] = {}
-        witness: dict[str, list[str]] = {}
-        for arg in args:
-            value = values[arg].draw(rng)
-            slots[prefix + arg] = Slot(value.text, value.protect)
-            arguments[arg] = value.value
-            if value.witness:
-                witness[arg] = list(value.witness)
+        for _ in range(_REDRAWS):
+            slots: dict[str, Slot | str] = {}
+            arguments: dict[str, Any] = {}
+            witness: dict[str, list[str]] = {}
+            for arg in args:
+                value = values[arg].draw(rng)
+                slots[prefix + arg] = Slot(value.text, value.protect)
+                arguments[arg] = value.value
+                if value.witness:
+                    witness[arg] = list(value.witness)
+            if distinct_choices(values, arguments):
+                break
         return Draw(slots, [Call(tool, arguments, witness=witness)])
 
     return make
@@ -231,20 +262,21 @@ class _Tool:
         self.name = schema.name
         self.args = list(schema.properties)
         self.required = [a for a in self.args if a in schema.required]
-        resolved: dict[str, Sequence[Any]] = {}
-        for arg, given in phrasing.values.items():
-            if isinstance(given, str):
-                pool = pools.get(given, SCHEMA_POOLS.get(given))
-                if pool is None:
-                    raise ConfigError(f"{where}: values.{arg}: unknown pool {given!r}; "
-                                      f"known: {sorted(pools) + sorted(SCHEMA_POOLS)}")
-                resolved[arg] = pool
-            else:
-                resolved[arg] = given
+        self.pools = pools
+        resolved = {arg: self.pool(given, f"{where}: values.{arg}") for arg, given in phrasing.values.items()}
         try:
             self.values = argument_values(self.name, schema.function.parameters, resolved, phrasing.synonyms)
         except ConfigError as exc:
             raise ConfigError(f"{where}: {exc}") from None
+
+    def pool(self, given: Sequence[Any] | str, where: str) -> Sequence[Any]:
+        """Values given inline, or the named pool (the file's ``pools``, then the shipped ones)."""
+        if not isinstance(given, str):
+            return given
+        pool = self.pools.get(given, SCHEMA_POOLS.get(given))
+        if pool is None:
+            raise ConfigError(f"{where}: unknown pool {given!r}; known: {sorted(self.pools) + sorted(SCHEMA_POOLS)}")
+        return pool
 
     def mentioned(self, template: str, where: str, prefix: str = "", others: set[str] = frozenset()) -> list[str]:
         """The tool's arguments ``template`` names (``prefix``-ed), checking every placeholder."""
@@ -286,8 +318,14 @@ def _template_families(tool: _Tool) -> tuple[list[tuple[list[str], list[str]]], 
 
 def _ask_families(tool: _Tool, lang: str) -> list[Family]:
     families = []
+    unknown = sorted(set(tool.phrasing.ask) - set(tool.required))
+    if unknown:
+        raise ConfigError(f"{tool.where}: ask: {unknown} are not required arguments ({tool.required})")
+    written = bool(tool.phrasing.templates)
     for missing in tool.required:
         ask = tool.phrasing.ask.get(missing)
+        if ask is None and written:
+            continue  # a phrased tool asks only for what its writer chose
         requests, questions, replies = ((ask.requests, ask.questions, ask.replies) if ask
                                         else generic_ask(tool.schema, missing))
         where = f"{tool.where}: ask.{missing}"
@@ -319,31 +357,50 @@ def _chain_families(spec: ToolkitFile, tools: dict[str, _Tool], source: str, lan
         if unknown:
             raise ConfigError(f"{where}: unknown tools {unknown}; the toolkit has {sorted(tools)}")
         first, then = tools[chain.first], tools[chain.then]
-        if chain.link.arg not in then.values:
-            raise ConfigError(f"{where}: link.arg {chain.link.arg!r} is not an argument of {then.name}")
+        bad = [a for a in chain.link if a not in then.values]
+        if bad:
+            raise ConfigError(f"{where}: link: {bad} are not arguments of {then.name} ({then.args})")
         runner = runners.get(first.name)
-        if runner is None and chain.result is None and first.phrasing.result is None:
-            chain_result = _path_object(chain.link.from_, "{linked}")
-        else:
-            chain_result = chain.result if chain.result is not None else first.phrasing.result
+        first_values, linked_values = dict(first.values), dict(then.values)
+        for key, given in chain.values.items():
+            arg = key.removeprefix("next_")
+            tool, target = (then, linked_values) if key.startswith("next_") and arg in chain.link else (
+                first, first_values)
+            if arg not in tool.values or (tool is first and key.startswith("next_")):
+                raise ConfigError(f"{where}: values: {key!r} is neither an argument of {first.name} nor "
+                                  f"next_<linked argument> ({sorted('next_' + a for a in chain.link)})")
+            target[arg] = ArgumentValues(f"{tool.name}.{arg}", tool.schema.properties[arg],
+                                         tool.schema.function.parameters, tool.pool(given, f"{where}: values.{key}"))
+        example = chain.result if chain.result is not None else first.phrasing.result
+        if runner is None and example is None:
+            example = {}
+            for arg, path in chain.link.items():
+                example = _merge(example, _path_object(path, f"{{next_{arg}}}"))
         for i, template in enumerate(chain.templates):
             at = f"{where}: templates {i + 1}"
             nexts = then.mentioned(template, at, prefix="next_", others=set(first.values))
             firsts = first.mentioned(template, at, others={f"next_{a}" for a in then.values})
             absent = [a for a in first.required if a not in firsts] + [
-                f"next_{a}" for a in then.required if a not in nexts and a != chain.link.arg]
+                f"next_{a}" for a in then.required if a not in nexts and a not in chain.link]
             if absent:
                 raise ConfigError(f"{at}: {template!r} leaves out required arguments {absent}")
-            make = _chain_maker(chain.link.arg, chain.link.from_, first, then, firsts,
-                                [a for a in nexts if a != chain.link.arg], runner, chain_result)
+            make = _chain_maker(chain.link, first, then, firsts, [a for a in nexts if a not in chain.link], runner,
+                                example, first_values, linked_values)
             families.append(Family(f"chained.{first.name}+{then.name}.{n + 1}.{i + 1}", "chained", then.name,
                                    then.name, lang, (template,), make))
     return families
 
 
-def _chain_maker(link: str, path: str, first: _Tool, then: _Tool, first_args: list[str], next_args: list[str],
-                 runner: Callable[[dict[str, Any]], Any] | None, example: Any) -> Maker:
-    first_make = call_maker(first.name, first.values, first_args)
+def _merge(a: Any, b: Any) -> Any:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return {**a, **{k: _merge(a[k], v) if k in a else v for k, v in b.items()}}
+    return b
+
+
+def _chain_maker(link: dict[str, str], first: _Tool, then: _Tool, first_args: list[str], next_args: list[str],
+                 runner: Callable[[dict[str, Any]], Any] | None, example: Any,
+                 first_values: dict[str, ArgumentValues], values: dict[str, ArgumentValues]) -> Maker:
+    first_make = call_maker(first.name, first_values, first_args)
     next_make = call_maker(then.name, then.values, next_args, prefix="next_")
 
     def make(rng: random.Random, lang: str) -> Draw:
@@ -355,20 +412,26 @@ def _chain_maker(link: str, path: str, first: _Tool, then: _Tool, first_args: li
             except Exception as exc:  # the tool's own failure rejects the sample
                 raise Rejected("execution", first.name, f"{type(exc).__name__}: {exc}") from None
             try:
-                linked = _path(result, path)
-            except KeyError:
-                raise Rejected("chain_link", first.name, f"no {path!r} in {result_text(result)[:120]}") from None
+                linked = {arg: _path(structured(result), path) for arg, path in link.items()}
+            except KeyError as exc:
+                raise Rejected("chain_link", first.name,
+                               f"no {exc.args[0]!r} in {result_text(result)[:120]}") from None
         else:
-            linked = then.values[link].draw(rng).value
+            linked = {arg: values[arg].draw(rng).value for arg in link}
+            filled = {**first_call.arguments, **{f"next_{a}": v for a, v in linked.items()}}
             try:
-                result = fill_example(example, {**first_call.arguments, "linked": linked})
+                result = fill_example(example, filled)
             except (KeyError, IndexError, ValueError) as exc:
-                raise ConfigError(f"chain {first.name} → {then.name}: result example: bad placeholder {exc}") from None
-        rest = next_make(rng, lang)
+                raise ConfigError(f"chain {first.name} → {then.name}: result example: bad placeholder {exc}; "
+                                  f"known: {sorted(filled)}") from None
+        for _ in range(_REDRAWS):
+            rest = next_make(rng, lang)
+            if distinct_choices(then.values, {**rest.calls[0].arguments, **linked}):
+                break
         call = rest.calls[0]
-        call.arguments = {a: ({link: linked} | call.arguments)[a] for a in then.args
-                          if a == link or a in call.arguments}
-        chain = Chain([first_call], [result_text(result)], str(linked))
+        merged = {**call.arguments, **linked}
+        call.arguments = {a: merged[a] for a in then.args if a in merged}
+        chain = Chain([first_call], [result_text(result)], str(next(iter(linked.values()))))
         return Draw({**draw.slots, **rest.slots}, [call], chain=chain)
 
     return make
@@ -443,9 +506,11 @@ def user_families(schemas: list[ToolSchema], spec: ToolkitFile, source: str,
                                           "multi_tool", "mixed", spec.joins, lang, (tools[a], tools[b])))
     out.families += _chain_families(spec, tools, source, lang, runners)
     for name, tool in tools.items():
-        traps = [(p.q, p.a) for p in tool.phrasing.traps] or generic_traps(tool.schema)
-        out.families.append(Family(f"no_tool.trap.{name}", "no_tool", "no_tool", "trap", lang, ("{q}",),
-                                   pair_maker(traps)))
+        traps = [(p.q, p.a) for p in tool.phrasing.traps] or (
+            [] if tool.phrasing.templates else generic_traps(tool.schema))
+        if traps:
+            out.families.append(Family(f"no_tool.trap.{name}", "no_tool", "no_tool", "trap", lang, ("{q}",),
+                                       pair_maker(traps)))
         out.families += _ask_families(tool, lang)
     out.families += list(chat)
     return out

@@ -16,8 +16,9 @@ silently:
    datetime and unit converter, the coding toolkit's analyzer, a user's ``@tool`` functions
    and MCP server tools) run without raising and without an ``{"error": …}`` result;
 4. **grounding** — every argument appears in or follows from the conversation before the
-   call (:mod:`toolschool.datagen.grounding`); an ask-for-missing-argument request must
-   *not* already hold the value it asks for.
+   call (:mod:`toolschool.datagen.grounding`; a tool result counts with the strings of its
+   JSON decoded); an ask-for-missing-argument request must *not* already hold the value it
+   asks for.
 """
 
 from __future__ import annotations
@@ -67,7 +68,35 @@ def result_text(result: Any) -> str:
     return json.dumps(result, ensure_ascii=False, separators=(", ", ": "), default=str)
 
 
+def structured(result: Any) -> Any:
+    """A tool result as data: a string holding a JSON object or array is decoded (MCP tools
+    answer in text), anything else is returned as is."""
+    if isinstance(result, str) and result.lstrip()[:1] in ("{", "["):
+        try:
+            return json.loads(result)
+        except json.JSONDecodeError:
+            return result
+    return result
+
+
+def result_texts(content: str) -> list[str]:
+    """A tool message's text plus, when it holds JSON, every string in it decoded (a file's
+    content read by a tool has real line breaks, not the ``\\n`` of its JSON)."""
+    out = [content]
+    stack = [structured(content)]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, str) and node is not content:
+            out.append(node)
+    return out
+
+
 def _error_of(result: Any) -> str | None:
+    result = structured(result)
     if isinstance(result, dict) and result.get("error"):
         return str(result["error"])
     return None
@@ -166,7 +195,7 @@ class Verifier:
             self.run(call)
             self._ground(call, Context(texts))
         results = [self.run(call) for call in draw.calls]
-        ctx = Context(texts + (draw.chain.results if draw.chain else []))
+        ctx = Context(texts + [t for r in (draw.chain.results if draw.chain else []) for t in result_texts(r)])
         for call in draw.calls:
             self._ground(call, ctx)
         if draw.followup is not None:
