@@ -90,12 +90,12 @@ def duplicate_table(built: Built) -> dict[str, Any]:
     duplicates left in the written requests (0 by construction; counted, not assumed)."""
     drawn = sum(built.attempts.values())
     redrawn = sum(built.dropped.values())
-    written = [normalise_request(s.text) for samples in built.samples.values() for s in samples]
+    written = [normalise_request(s.dedup_key(split)[0]) for split, samples in built.samples.items() for s in samples]
     return {"draws": drawn, "exact_duplicates_redrawn": redrawn,
             "duplicate_rate": round(redrawn / drawn, 4) if drawn else 0.0,
             "written_exact_duplicates": len(written) - len(set(written)),
-            "rule": "requests compared case-folded, words only (splits.normalise_request); "
-                    "at most 3 requests share one noise-free text"}
+            "rule": "requests compared case-folded, words only (splits.normalise_request), an ask-for-missing "
+                    "sample's with the user's reply outside test; at most 3 share one noise-free text"}
 
 
 def how_made(config: DataConfig, built: Built) -> str:

@@ -126,9 +126,7 @@ class _Filler:
         except Rejected as rejected:  # a user tool failed while the sample was made
             self.built.rejections.add(split, rejected, family.name)
             return None
-        text, base = sample.text, sample.base
-        if sample.draw.followup is not None and split != "test":  # the reply varies what is learnt
-            text, base = f"{text}\n{sample.draw.followup.reply}", f"{base}\n{sample.draw.followup.reply}"
+        text, base = sample.dedup_key(split)
         if not self.dedup.is_new(text, split, base):
             return None
         try:

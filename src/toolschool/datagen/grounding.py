@@ -25,9 +25,9 @@ leaf by leaf) is grounded when any rule holds, in this order:
    ``1200.5``), units glued on (``17.2L``), a scale word applied (``5.3 million``), or as
    an English number word up to twenty (``three``);
 6. **expressions** — an argument the maker marks as an arithmetic expression (it recorded
-   the value, ``Call.numeric``) whose every number appears by rule 5 or is one of the
-   constants arithmetic phrasing implies (:data:`IMPLIED_CONSTANTS`: 1 of a growth factor,
-   2 and 3 of "squared"/"cubed", 100 of a percentage);
+   the value, ``Call.numeric``) with at least one number that appears by rule 5 and every
+   other one among the constants arithmetic phrasing implies (:data:`IMPLIED_CONSTANTS`: 1
+   of a growth factor, 2 and 3 of "squared"/"cubed", 100 of a percentage);
 7. **dates** — an ISO 8601 date (``2026-03-14``) spelled in the context in any style of
    :func:`toolschool.datagen.dates.spell_date` (any of its languages), or a date-time
    whose date part is;
@@ -181,8 +181,9 @@ def _leaf_grounded(value: Any, ctx: Context, call: Call, arg: str) -> bool:
         return ctx.has_date(day)
     if arg in call.numeric:
         parts = [_as_number(m.group()) for m in _NUMBER.finditer(text)]
-        return bool(parts) and all(p is not None and (abs(p) in IMPLIED_CONSTANTS or ctx.has_number(abs(p)))
-                                   for p in parts)
+        written = [p is not None and ctx.has_number(abs(p)) for p in parts]
+        return any(written) and all(w or (p is not None and abs(p) in IMPLIED_CONSTANTS)
+                                    for w, p in zip(written, parts, strict=True))
     return False
 
 

@@ -49,6 +49,15 @@ class GeneratedRequest:
     noisy: bool
     outcomes: list[Outcome | None] | None = None
 
+    def dedup_key(self, split: str) -> tuple[str, str]:
+        """``(text, noise-free text)`` duplicates are judged on: the request; in train and val an
+        ask-for-missing-argument sample adds the user's reply (it varies what is learnt), while
+        a test item is its request alone."""
+        followup = self.draw.followup
+        if followup is None or split == "test":
+            return self.text, self.base
+        return f"{self.text}\n{followup.reply}", f"{self.base}\n{followup.reply}"
+
     @property
     def calls(self) -> list[Call]:
         """Every call the sample implies, chain first calls included."""
