@@ -108,10 +108,11 @@ def test_run_with_tools_trains_and_evaluates_on_a_user_toolkit(tmp_path):
     card = json.loads((run / "data" / "data_card.json").read_text())
     assert card["toolkit"] == "office" and card["tools"]["source"]["kind"] == "user"
     assert yaml.safe_load((run / "data" / "config.yaml").read_text())["tools"] == str(office)
+    names = {"lookup_order", "convert_currency", "create_event"}
     items = [json.loads(line) for line in (run / "data" / "test.jsonl").read_text().splitlines()]
-    assert {t["function"]["name"] for t in items[0]["tools"]} == {"lookup_order", "convert_currency", "create_event"}
+    assert {t["function"]["name"] for t in items[0]["tools"]} == names
     train = [json.loads(line) for line in (run / "data" / "train.jsonl").read_text().splitlines()]
-    assert {t["function"]["name"] for t in train[0]["tools"]} == {"lookup_order", "convert_currency", "create_event"}
+    assert {t["function"]["name"] for t in train[0]["tools"]} == names
     metrics = json.loads((run / "eval" / "finetuned" / "metrics.json").read_text())
     assert metrics["n"] == 12 and set(metrics["per_category"]) == {"single", "parallel", "chained", "no_tool",
                                                                    "ask_missing"}

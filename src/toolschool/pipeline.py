@@ -71,7 +71,7 @@ class RunConfig(StageConfig):
     layout: LayoutName = Field(None, description="chat turn layout; None = the model's own (detected)")
     toolkit: ToolkitName = Field("assistant", description="the tools the data teaches and the eval offers")
     tools: str | None = Field(
-        None, description="user tools instead of toolkit: a YAML/JSON file, python:module, .py file or mcp:COMMAND"
+        None, description="user tools instead of toolkit: a YAML/JSON file, python:module, .py, mcp:COMMAND"
     )
     system_prompt: str = Field(DEFAULT_SYSTEM, description="system prompt the tool declarations are added to")
     evaluate_base: bool = Field(True, description="evaluate the model before training too")

@@ -117,7 +117,8 @@ def test_invalid_generated_call_is_rejected_with_its_reason():
     sample = draw_sample(broken, random.Random(0), 0.0)
     with pytest.raises(Rejected, match="schema: unit_converter") as caught:
         Verifier(get_toolkit("assistant"), get_format("tool_use")).check(sample)
-    assert "'to' is a required property" in caught.value.detail and "'ten' is not of type" in caught.value.detail
+    detail = caught.value.detail
+    assert "'to' is a required property" in detail and "'ten' is not of type" in detail
     with pytest.raises(ConfigError, match="kitchen"):
         families_for("kitchen")
 

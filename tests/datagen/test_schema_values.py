@@ -17,8 +17,9 @@ def _draws(schema: dict, n: int = 60, root: dict | None = None, **kw) -> list:
     values = ArgumentValues("tool.arg", schema, root or {}, **kw)
     rng = random.Random(0)
     out = [values.draw(rng) for _ in range(n)]
+    defs = {"$defs": root["$defs"]} if root and "$defs" in root else {}
     for v in out:  # every value drawn satisfies the schema
-        jsonschema.validate(v.value, {**schema, **({"$defs": root["$defs"]} if root and "$defs" in root else {})})
+        jsonschema.validate(v.value, {**schema, **defs})
     return out
 
 
@@ -60,8 +61,8 @@ def test_arrays_objects_refs_and_name_pools():
     assert all(1 <= len(d.value) <= 2 for d in arrays)
     assert any(" and " in d.text for d in arrays if len(d.value) == 2)
     root = {"$defs": {"Size": {"type": "string", "enum": ["S", "M"]}}}
-    objects = _draws({"type": "object", "properties": {"size": {"$ref": "#/$defs/Size"}, "qty": {"type": "integer"}},
-                      "required": ["size"]}, root=root)
+    properties = {"size": {"$ref": "#/$defs/Size"}, "qty": {"type": "integer"}}
+    objects = _draws({"type": "object", "properties": properties, "required": ["size"]}, root=root)
     assert all(set(d.value) == {"size"} for d in objects) and all(d.text.startswith("size ") for d in objects)
     nullable = _draws({"anyOf": [{"type": "null"}, {"type": "integer", "minimum": 3, "maximum": 3}]})
     assert {d.value for d in nullable} == {3}
@@ -80,7 +81,8 @@ def test_known_values_user_values_and_patterns():
     with pytest.raises(ConfigError, match=r"tool\.arg: no value drawn .* give values for it"):
         ArgumentValues("tool.arg", {"type": "string", "pattern": "^Z{9}$"}, {}).draw(random.Random(0))
     with pytest.raises(ConfigError, match=r"values for unknown arguments \['colour'\]"):
-        argument_values("t", {"type": "object", "properties": {"color": {"type": "string"}}}, {"colour": ["red"]})
+        argument_values("t", {"type": "object", "properties": {"color": {"type": "string"}}},
+                        {"colour": ["red"]})
 
 
 def test_a_spelled_date_parses_back_to_its_value():

@@ -43,7 +43,8 @@ def office(tmp_path_factory):
 
 def test_a_toolkit_file_of_three_new_tools_yields_every_category(office):
     card = office["card"]
-    assert card["toolkit"] == "office" and card["tools"]["names"] == ["lookup_order", "convert_currency", "create_event"]
+    assert card["toolkit"] == "office"
+    assert card["tools"]["names"] == ["lookup_order", "convert_currency", "create_event"]
     assert set(card["tools"]["phrasing"].values()) == {"toolkit file"}
     for split in ("train", "test"):
         mix = card["mix"][split]
@@ -51,14 +52,15 @@ def test_a_toolkit_file_of_three_new_tools_yields_every_category(office):
     assert card["counts"]["train"]["total"] == 200 and card["counts"]["test"]["total"] == 60
     assert {"single/lookup_order", "single/convert_currency", "single/create_event"} <= set(
         card["counts"]["train"]["by_category_tool"])
-    assert card["duplicates"]["written_exact_duplicates"] == 0 and 0 <= card["duplicates"]["duplicate_rate"] < 1
+    duplicates = card["duplicates"]
+    assert duplicates["written_exact_duplicates"] == 0 and 0 <= duplicates["duplicate_rate"] < 1
     assert "verified before writing" in card["how_made"] and "generically" not in card["how_made"]
     schemas = {t["function"]["name"]: ToolSchema.model_validate(t) for t in office["test"][0]["tools"]}
     for conv in office["train"]:
         for message in conv.messages:
             for call in message.tool_calls:
                 assert validate_arguments(schemas[call.name], call.arguments) == [], call
-    assert all(item["tools"] == office["test"][0]["tools"] for item in office["test"])  # items carry the tools
+    assert all(item["tools"] == office["test"][0]["tools"] for item in office["test"])  # items carry tools
 
 
 def test_ask_missing_asks_then_calls_and_test_items_expect_no_call(office):
@@ -110,15 +112,16 @@ def test_same_config_same_bytes(tmp_path):
 def test_a_bare_openai_tools_list_gets_generic_phrasing_and_says_so(tmp_path):
     tools = [{"type": "function", "function": {
         "name": "get_stock_price", "description": "Gets the latest stock price for a ticker symbol.",
-        "parameters": {"type": "object", "properties": {"symbol": {"type": "string", "description": "e.g. AAPL"}},
-                       "required": ["symbol"]}}}]
+        "parameters": {"type": "object", "required": ["symbol"],
+                       "properties": {"symbol": {"type": "string", "description": "e.g. AAPL"}}}}}]
     path = tmp_path / "tools.json"
     path.write_text(json.dumps(tools))
     data = _read(generate(DataConfig(tools=str(path), **SMALL), tmp_path / "out"))
     card = data["card"]
     assert card["tools"]["phrasing"]["get_stock_price"].startswith("generic")
     assert "lower quality" in card["how_made"] and card["mix"]["train"]["unavailable"] == ["chained"]
-    assert card["mix"]["train"]["made"]["chained"] == 0 and sum(card["mix"]["train"]["made"].values()) == pytest.approx(1)
+    made = card["mix"]["train"]["made"]
+    assert made["chained"] == 0 and sum(made.values()) == pytest.approx(1)
     singles = [c.messages[0].content for c in data["train"] if c.meta["category"] == "single"]
     singles += [i["messages"][0]["content"] for i in data["test"] if i["category"] == "single"]
     assert any("get the latest stock price for a ticker symbol" in t.lower() for t in singles)
@@ -179,7 +182,8 @@ def test_tool_functions_run_their_results_feed_chains_and_failures_are_counted(t
     assert card["tools"]["run_offline"] == ["lucky", "paint_litres", "room_area"]
     assert card["verification"]["executed_calls"]["room_area"] > 0
     rejected = card["verification"]["rejected"]
-    assert rejected["by_reason"]["execution"] > 0 and set(rejected["by_reason_tool"]["execution"]) == {"lucky"}
+    assert rejected["by_reason"]["execution"] > 0
+    assert set(rejected["by_reason_tool"]["execution"]) == {"lucky"}
     assert "ValueError: unlucky" in rejected["examples"]["execution"][0]["detail"]
     lucky = [c.messages[1].tool_calls[0].arguments["number"] for c in data["train"]
              if c.meta["category"] == "single" and c.meta["tools"] == ["lucky"]]
@@ -191,8 +195,10 @@ def test_tool_functions_run_their_results_feed_chains_and_failures_are_counted(t
         assert conv.messages[3].tool_calls[0].arguments == {"area_m2": real}
     finals = [c for c in data["train"] if c.meta["category"] == "single" and c.meta["tools"] == ["room_area"]
               and c.messages[-1].role == "assistant" and not c.messages[-1].tool_calls]
-    assert finals and all(c.messages[-1].content == f"That's {json.loads(c.messages[2].content)['area_m2']} square "
-                          "metres." for c in finals)
+    assert finals
+    for conv in finals:
+        area = json.loads(conv.messages[2].content)["area_m2"]
+        assert conv.messages[-1].content == f"That's {area} square metres."
 
 
 SERVER = '''
@@ -228,15 +234,15 @@ def test_an_mcp_servers_tools_are_listed_run_and_the_server_stopped(tmp_path):
             "phrasing": {"count_words": {"templates": ["How many words are in \"{text}\"?"],
                                          "answers": ["It has {result[words]} words."]}}}
     (tmp_path / "text.yaml").write_text(yaml.safe_dump(spec))
-    config = DataConfig(tools=str(tmp_path / "text.yaml"), n_train=40, n_val=0, n_test=10, final_answer_share=1.0)
+    config = DataConfig(tools=str(tmp_path / "text.yaml"), n_train=40, n_val=0, n_test=10,
+                        final_answer_share=1.0)
     data = _read(generate(config, tmp_path / "out"))
     card = data["card"]
     assert card["tools"]["source"]["label"].startswith("file text.yaml (mcp: ")
-    assert card["tools"]["names"] == ["count_words", "shout"] and card["tools"]["run_offline"] == ["count_words",
-                                                                                                   "shout"]
+    assert card["tools"]["names"] == card["tools"]["run_offline"] == ["count_words", "shout"]
     assert card["tools"]["phrasing"]["shout"].startswith("generic")
-    counted = [c for c in data["train"] if c.meta["tools"] == ["count_words"] and c.messages[-1].role == "assistant"
-               and c.messages[-1].content.startswith("It has")]
+    counted = [c for c in data["train"] if c.meta["tools"] == ["count_words"]
+               and c.messages[-1].role == "assistant" and c.messages[-1].content.startswith("It has")]
     assert counted
     for conv in counted:
         text = conv.messages[1].tool_calls[0].arguments["text"]
@@ -262,7 +268,8 @@ def test_the_coding_toolkit_ships_phrasing_and_runs_its_analyzer(tmp_path):
     assert {s.draw.chain.calls[0].name for s in chained} == {"list_dir", "read_file"}
     for sample in chained:
         if sample.draw.chain.calls[0].name == "read_file":  # the file read is the code then run
-            assert json.loads(sample.draw.chain.results[0])["content"] == sample.draw.calls[0].arguments["code"]
+            read = json.loads(sample.draw.chain.results[0])
+            assert read["content"] == sample.draw.calls[0].arguments["code"]
 
 
 def test_the_assistant_asks_for_missing_arguments_when_the_mix_says_so():
@@ -287,12 +294,14 @@ TOOL = {"type": "function", "function": {"name": "book", "description": "Book a 
 
 
 @pytest.mark.parametrize("phrasing, message", [
-    ({"book": {"templates": ["A table for {guest}."]}}, r"kit.yaml: book: templates 1: .*unknown placeholder \{guest\}"),
+    ({"book": {"templates": ["A table for {guest}."]}},
+     r"kit.yaml: book: templates 1: .*unknown placeholder \{guest\}"),
     ({"book": {"templates": ["A table under {name}."]}}, r"leaves out required arguments \['guests'\]"),
     ({"bok": {"templates": ["x"]}}, r"phrasing for unknown tools \['bok'\]"),
-    ({"book": {"templates": [["For {guests}.", "For {guests}, name {name}."]]}}, r"must name the same arguments"),
-    ({"book": {"templates": ["For {guests}."], "ask": {"guests": {"requests": ["For {guests}?"],
-                                                                  "questions": ["How many?"], "replies": ["{guests}"]}}}},
+    ({"book": {"templates": [["For {guests}.", "For {guests}, name {name}."]]}},
+     r"must name the same arguments"),
+    ({"book": {"templates": ["For {guests}."], "ask": {"guests": {
+        "requests": ["For {guests}?"], "questions": ["How many?"], "replies": ["{guests}"]}}}},
      r"names \{guests\}, which it must leave out"),
     ({"book": {"templates": ["For {guests:>3}."]}}, r"placeholders are plain \{name\}s"),
 ])
@@ -307,7 +316,8 @@ def test_a_chain_whose_example_result_hides_the_value_is_rejected_as_ungrounded(
         "type": "object", "properties": {"order": {"type": "string"}}, "required": ["order"]}}
     spec = {"tools": [TOOL, order],
             "phrasing": {"book": {"templates": ["A table for {guests}."]},
-                         "order_total": {"templates": ["Total of {order}?"], "values": {"order": ["A1", "B2"]}}},
+                         "order_total": {"templates": ["Total of {order}?"],
+                                         "values": {"order": ["A1", "B2"]}}},
             "chains": [{"first": "order_total", "then": "book", "link": {"guests": "people"},
                         "templates": ["Book for as many people as order {order} had."],
                         "result": {"people": 4}}]}  # forgot {next_guests}: the value drawn is not in it
@@ -321,7 +331,8 @@ def test_a_chain_whose_example_result_hides_the_value_is_rejected_as_ungrounded(
 
 def test_a_text_answer_that_reads_as_a_call_in_the_target_format_is_rejected(tmp_path):
     spec = {"tools": [TOOL], "phrasing": {"book": {"templates": ["A table for {guests}."], "traps": [
-        {"q": "How do I write a booking in JSON?", "a": 'Like this: {"name": "book", "arguments": {"guests": 2}}'},
+        {"q": "How do I write a booking in JSON?",
+         "a": 'Like this: {"name": "book", "arguments": {"guests": 2}}'},
         {"q": "Do you take walk-ins?", "a": "Most restaurants do at lunch; call ahead in the evening."}]}}}
     with open_toolkit(DataConfig(tools=_write(tmp_path, spec))) as kit:
         trap = next(f for f in kit.families if f.name == "no_tool.trap.book")

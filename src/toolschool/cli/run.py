@@ -15,7 +15,7 @@ def run(
     overrides: Optional[list[str]] = typer.Argument(None, help="key=value overrides, e.g. train.epochs=2"),
     config: Optional[Path] = typer.Option(None, "--config", "-c", help="RunConfig YAML (default: built-in)"),
     tools: Optional[str] = typer.Option(
-        None, "--tools", help="your own tools: a YAML/JSON file, python:module, a .py file or 'mcp:COMMAND ARGS'"
+        None, "--tools", help="your own tools: a YAML/JSON file, python:module, a .py file, 'mcp:COMMAND …'"
     ),
 ) -> None:
     """Generate data, evaluate the base model, fine-tune with LoRA, evaluate again, report."""

@@ -59,8 +59,9 @@ def split_counts(samples: list[GeneratedRequest]) -> dict[str, Any]:
     by_tool = Counter(s.family.tool for s in samples)
     by_pair = Counter(f"{s.family.category}/{s.family.tool}" for s in samples)
     calls = Counter(c.name for s in samples for c in s.draw.calls)
-    return {"total": len(samples), "by_category": dict(sorted(by_cat.items())), "by_tool": dict(sorted(by_tool.items())),
-            "by_category_tool": dict(sorted(by_pair.items())), "target_calls_by_tool": dict(sorted(calls.items())),
+    return {"total": len(samples), "by_category": dict(sorted(by_cat.items())),
+            "by_tool": dict(sorted(by_tool.items())), "by_category_tool": dict(sorted(by_pair.items())),
+            "target_calls_by_tool": dict(sorted(calls.items())),
             "by_lang": dict(sorted(Counter(s.family.lang for s in samples).items())),
             "noisy": sum(s.noisy for s in samples)}
 
@@ -90,33 +91,38 @@ def duplicate_table(built: Built) -> dict[str, Any]:
     duplicates left in the written requests (0 by construction; counted, not assumed)."""
     drawn = sum(built.attempts.values())
     redrawn = sum(built.dropped.values())
-    written = [normalise_request(s.dedup_key(split)[0]) for split, samples in built.samples.items() for s in samples]
+    written = [normalise_request(s.dedup_key(split)[0])
+               for split, samples in built.samples.items() for s in samples]
     return {"draws": drawn, "exact_duplicates_redrawn": redrawn,
             "duplicate_rate": round(redrawn / drawn, 4) if drawn else 0.0,
             "written_exact_duplicates": len(written) - len(set(written)),
-            "rule": "requests compared case-folded, words only (splits.normalise_request), an ask-for-missing "
-                    "sample's with the user's reply outside test; at most 3 share one noise-free text"}
+            "rule": "requests compared case-folded, words only (splits.normalise_request), an "
+                    "ask-for-missing sample's with the user's reply outside test; at most 3 share one "
+                    "noise-free text"}
 
 
 def how_made(config: DataConfig, built: Built) -> str:
     """One paragraph a reader can check the data against."""
     kit = built.toolkit
     generic = sorted(t for t, p in kit.phrasing.items() if p.startswith("generic"))
-    text = (f"{sum(len(s) for s in built.samples.values())} samples for the {kit.name!r} toolkit "
-            f"({kit.source['label']}, {len(kit.schemas)} tools, {len(built.train_families) + len(built.test_families)} "
-            f"template families; {len(built.test_families)} held out for test) drawn with seed {config.seed}. "
-            "Slot values come from pools and the tools' JSON Schemas; surface noise on "
-            f"{config.noise:.0%} of requests. Every sample was verified before writing: its calls render and parse "
-            f"in the {config.format} format, validate against the schemas, run without error where the tool runs "
-            "offline, and every argument appears in or follows from the conversation; rejected samples were "
-            "redrawn and are counted by reason.")
+    samples = sum(len(s) for s in built.samples.values())
+    families = len(built.train_families) + len(built.test_families)
+    text = (f"{samples} samples for the {kit.name!r} toolkit ({kit.source['label']}, "
+            f"{len(kit.schemas)} tools, {families} template families; {len(built.test_families)} held out "
+            "for test) drawn with seed "
+            f"{config.seed}. Slot values come from pools and the tools' JSON Schemas; surface noise on "
+            f"{config.noise:.0%} of requests. Every sample was verified before writing: its calls render and "
+            f"parse in the {config.format} format, validate against the schemas, run without error where the "
+            "tool runs offline, and every argument appears in or follows from the conversation; rejected "
+            "samples were redrawn and are counted by reason.")
     if generic:
         text += (f" Tools phrased generically from their descriptions (lower quality than written phrasing): "
                  f"{', '.join(generic)}.")
     return text
 
 
-def data_card(config: DataConfig, built: Built, finals: dict[str, int], leakage: LeakageReport) -> dict[str, Any]:
+def data_card(config: DataConfig, built: Built, finals: dict[str, int],
+              leakage: LeakageReport) -> dict[str, Any]:
     """The content of ``data_card.json``."""
     kit = built.toolkit
     groups: dict[str, list[str]] = defaultdict(list)

@@ -40,8 +40,8 @@ class CategoryMix(BaseModel):
 
     def shares(self) -> dict[str, float]:
         """``{category: share}`` in the fixed category order."""
-        return {"single": self.single, "parallel": self.parallel, "chained": self.chained, "no_tool": self.no_tool,
-                "ask_missing": self.ask_missing}
+        return {"single": self.single, "parallel": self.parallel, "chained": self.chained,
+                "no_tool": self.no_tool, "ask_missing": self.ask_missing}
 
 
 class DataConfig(StageConfig):
@@ -56,11 +56,11 @@ class DataConfig(StageConfig):
 
     out_dir: str = Field("data", description="where train.jsonl, val.jsonl, test.jsonl and data_card.json go")
     seed: int = Field(0, description="seeds every random choice: held-out families, slots, noise, results")
-    toolkit: ToolkitName = Field("assistant", description="the toolkit whose tools the data teaches (unless tools)")
+    toolkit: ToolkitName = Field("assistant", description="the toolkit the data teaches (unless tools)")
     tools: str | None = Field(
         None, description="user tools instead: a YAML/JSON file, python:module or a .py file, or mcp:COMMAND"
     )
-    format: FormatName = Field("tool_use", description="wire format every sample's calls must render and parse in")
+    format: FormatName = Field("tool_use", description="wire format every sample's calls must parse back in")
     n_train: int = Field(800, ge=1, description="training conversations")
     n_val: int = Field(200, ge=0, description="validation conversations")
     n_test: int = Field(300, ge=0, description="test items (from held-out families only)")

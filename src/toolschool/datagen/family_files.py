@@ -96,7 +96,7 @@ class FamilySpec(BaseModel):
             raise ValueError("pools: only families with answers take pools")
         asks = [k for k in ("missing", "questions", "replies") if getattr(self, k) is not None]
         if asks and (len(asks) < 3 or self.maker is None):
-            raise ValueError("missing, questions and replies go together, with a maker (ask_missing families)")
+            raise ValueError("missing, questions and replies go together, with a maker (ask_missing)")
         return self
 
 

@@ -229,18 +229,22 @@ def generate(config: DataConfig, out_dir: str | os.PathLike[str]) -> DataResult:
             with_final = calls_tools and rng.random() < config.final_answer_share
             conv = to_conversation(sample, i, f"{split}_{i:05d}", built.tools, rng, with_final)
             last = conv.messages[-1]
-            finals[split] = finals.get(split, 0) + int(calls_tools and last.role == "assistant" and not last.tool_calls)
+            answered = calls_tools and last.role == "assistant" and not last.tool_calls
+            finals[split] = finals.get(split, 0) + int(answered)
             convs.append(conv)
         records[split] = convs
     item_tools = built.tools if toolkit.items_carry_tools else None
-    records["test"] = [to_test_item(s, i, f"test_{i:04d}", item_tools) for i, s in enumerate(built.samples["test"])]
+    records["test"] = [to_test_item(s, i, f"test_{i:04d}", item_tools)
+                       for i, s in enumerate(built.samples["test"])]
     paths = {split: out / f"{split}.jsonl" for split in ("train", "val", "test")}
     for split, path in paths.items():
         write_jsonl(path, records[split])
-    leakage = leakage_report([s.text for s in built.samples["train"]], [s.text for s in built.samples["test"]])
+    leakage = leakage_report([s.text for s in built.samples["train"]],
+                             [s.text for s in built.samples["test"]])
     card = data_card(config, built, finals, leakage)
     card_path = out / "data_card.json"
     _atomic_json(card_path, card)
-    return DataResult(paths["train"], paths["val"], paths["test"], card_path,
-                      {split: len(records[split]) for split in ("train", "val", "test")}, leakage.share_above,
-                      dict(built.shortfall), dict(built.rejections.counts), card["duplicates"]["duplicate_rate"])
+    counts = {split: len(records[split]) for split in ("train", "val", "test")}
+    return DataResult(paths["train"], paths["val"], paths["test"], card_path, counts, leakage.share_above,
+                      dict(built.shortfall), dict(built.rejections.counts),
+                      card["duplicates"]["duplicate_rate"])

@@ -8,10 +8,11 @@ samples, the user's reply) plus every earlier tool result (chained samples).
 
 Text is compared after :func:`fold`: Unicode NFKC, case folding, and runs of whitespace
 made one space; a text *appears* when it occurs at word boundaries (a boundary is also where
-digits meet letters, so ``lb`` appears in ``65lb`` but ``Rome`` not in ``Romeo``). A leaf value (strings, numbers, booleans; arrays and objects are checked
-leaf by leaf) is grounded when any rule holds, in this order:
+digits meet letters, so ``lb`` appears in ``65lb`` but ``Rome`` not in ``Romeo``). A leaf
+value (strings, numbers, booleans; arrays and objects are checked leaf by leaf) is grounded
+when any rule holds, in this order:
 
-1. **verbatim** — the folded value is a substring of the folded context;
+1. **verbatim** — the folded value appears in the folded context;
 2. **alternatives** — one of the call's accepted alternatives (``Call.accept``: a language
    name for an ISO code, a unit's names for its abbreviation, an enum value's synonyms)
    appears;
@@ -59,7 +60,8 @@ _SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 IMPLIED_CONSTANTS = frozenset({1.0, 2.0, 3.0, 100.0})
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$")
 _WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-          "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"]
+          "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+          "twenty"]
 _NUMBER_WORDS = {w: i for i, w in enumerate(_WORDS)}
 _BOOL_WORDS = {True: ("true", "yes"), False: ("false", "no")}
 

@@ -160,7 +160,7 @@ def _exchange(rng: random.Random, lang: str) -> Draw:
     content = search_content(query, [(f"{src}/{dst} rate", _result_url(rng, query), snippet)])
     first = search_call(query, [src, dst], {"kind": "price"})
     slots = {"amount": exact(amount), "src": ci(rng.choice([src, src_word])), "dst": ci(rng.choice([dst, dst_word]))}
-    first.witness = {"query": [slots["src"].text, slots["dst"].text]}  # the currencies, as the user named them
+    first.witness = {"query": [slots["src"].text, slots["dst"].text]}  # the currencies as the user names them
     return Draw(slots, [calculator_call(f"{amount} * {rate}")], chain=Chain([first], [content], rate))
 
 

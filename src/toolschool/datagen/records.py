@@ -109,22 +109,24 @@ def to_conversation(sample: GeneratedRequest, index: int, record_id: str, tools:
         next_id = 0
         if draw.chain:
             ids = _ids(index, 0, len(draw.chain.calls))
-            messages.append(Message(role="assistant", tool_calls=[_tool_call(c, i)
-                                                                 for c, i in zip(draw.chain.calls, ids, strict=True)]))
+            first = [_tool_call(c, i) for c, i in zip(draw.chain.calls, ids, strict=True)]
+            messages.append(Message(role="assistant", tool_calls=first))
             for call, call_id, content in zip(draw.chain.calls, ids, draw.chain.results, strict=True):
                 messages.append(Message(role="tool", tool_call_id=call_id, name=call.name, content=content))
             next_id = len(ids)
         ids = _ids(index, next_id, len(draw.calls))
-        messages.append(Message(role="assistant", tool_calls=[_tool_call(c, i) for c, i in zip(draw.calls, ids,
-                                                                                                strict=True)]))
+        target = [_tool_call(c, i) for c, i in zip(draw.calls, ids, strict=True)]
+        messages.append(Message(role="assistant", tool_calls=target))
         if with_final:
             today = dt.date(2026, 1, 1) + dt.timedelta(days=rng.randrange(365))
             outcomes = sample.outcomes if sample.outcomes is not None else [
                 simulate(c, rng, family.lang, today) for c in draw.calls]
-            answer = final_answer(outcomes) if all(o is not None for o in outcomes) else None  # type: ignore[arg-type]
+            known = [o for o in outcomes if o is not None]
+            answer = final_answer(known) if len(known) == len(outcomes) else None
             if answer is not None:
-                for call, call_id, outcome in zip(draw.calls, ids, outcomes, strict=True):
-                    messages.append(Message(role="tool", tool_call_id=call_id, name=call.name, content=outcome.content))
+                for call, call_id, outcome in zip(draw.calls, ids, known, strict=True):
+                    messages.append(Message(role="tool", tool_call_id=call_id, name=call.name,
+                                            content=outcome.content))
                 messages.append(Message(role="assistant", content=answer))
     names = list(dict.fromkeys(c.name for c in sample.calls))
     meta = {"id": record_id, "category": family.category, "family": family.name, "tools": names,

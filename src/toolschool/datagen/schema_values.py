@@ -179,8 +179,8 @@ class ArgumentValues:
         self.schema = resolve(schema, root)
         self.synonyms = {str(k).lower(): list(v) for k, v in (synonyms or {}).items()}
         self.name = where.rsplit(".", 1)[-1]
-        self._check = jsonschema.Draft202012Validator({**schema, **({"$defs": root["$defs"]} if "$defs" in root
-                                                                      else {})}).is_valid
+        defs = {"$defs": root["$defs"]} if "$defs" in root else {}
+        self._check = jsonschema.Draft202012Validator({**schema, **defs}).is_valid
         self.known = [v for v in self._known() if self._check(v)]
         self.fixed: list[Any] | None = list(values) if values else None
         if self.fixed is None and "const" in self.schema:
@@ -206,8 +206,10 @@ class ArgumentValues:
     # ---------------------------------------------------------------- generators by type
     def _generator(self) -> Callable[[random.Random], Any]:
         kind = self.schema.get("type", "string")
-        return {"integer": self._integer, "number": self._number, "boolean": lambda rng: rng.random() < 0.5,
-                "array": self._array, "object": self._object, "null": lambda rng: None}.get(kind, self._string)
+        by_type: dict[str, Callable[[random.Random], Any]] = {
+            "integer": self._integer, "number": self._number, "boolean": lambda rng: rng.random() < 0.5,
+            "array": self._array, "object": self._object, "null": lambda rng: None}
+        return by_type.get(kind, self._string)
 
     def _bounds(self, default_low: float, default_high: float) -> tuple[float, float]:
         s = self.schema
@@ -310,12 +312,14 @@ class ArgumentValues:
             return Value(value, _join([item.surface(v, rng).text for v in value]))
         if isinstance(value, dict):
             props = self.schema.get("properties") or {}
-            parts = [f"{' '.join(name_words(k))} "
-                     f"{ArgumentValues(f'{self.where}.{k}', props.get(k, {}), self.root).surface(v, rng).text}"
-                     for k, v in value.items()]
+            parts = []
+            for key, item in value.items():
+                inner = ArgumentValues(f"{self.where}.{key}", props.get(key, {}), self.root)
+                parts.append(f"{' '.join(name_words(key))} {inner.surface(item, rng).text}")
             return Value(value, ", ".join(parts))
         text = str(value)
-        if self.schema.get("format") == "date" and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) and rng.random() < 0.6:
+        iso_date = self.schema.get("format") == "date" and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text)
+        if iso_date and rng.random() < 0.6:
             return Value(value, spell_date(dt.date.fromisoformat(text), "en", rng))
         return Value(value, text, _protect(text))
 
@@ -342,7 +346,7 @@ _FORMATS: dict[str, Callable[[random.Random], str]] = {
     "url": lambda rng: rng.choice(SCHEMA_POOLS["urls"]),
     "iri": lambda rng: rng.choice(SCHEMA_POOLS["urls"]),
     "uuid": lambda rng: str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-    "hostname": lambda rng: rng.choice(["example.com", "api.example.org", "mail.example.net", "db01.internal"]),
+    "hostname": lambda rng: rng.choice(["example.com", "api.example.org", "mail.example.net", "db01.local"]),
     "ipv4": lambda rng: ".".join(str(rng.randint(1, 254)) for _ in range(4)),
 }
 
@@ -364,7 +368,8 @@ def argument_values(tool: str, parameters: dict[str, Any], values: dict[str, Seq
     for source, given in (("values", values), ("synonyms", synonyms)):
         unknown = sorted(set(given or {}) - set(props))
         if unknown:
-            raise ConfigError(f"{tool}: {source} for unknown arguments {unknown}; the tool has {sorted(props)}")
+            raise ConfigError(f"{tool}: {source} for unknown arguments {unknown}; "
+                              f"the tool has {sorted(props)}")
     return {name: ArgumentValues(f"{tool}.{name}", schema, parameters, (values or {}).get(name),
                                  (synonyms or {}).get(name))
             for name, schema in props.items()}

@@ -37,6 +37,7 @@ from toolschool.datagen.resources import parse_yaml, validate
 from toolschool.errors import ConfigError
 from toolschool.types import ToolSchema
 
+Runner = Callable[[dict[str, Any]], Any]
 #: How two requests are joined into one parallel request (``{a}``, ``{b}``: the requests).
 DEFAULT_JOINS = ["{a} Also, {b}", "{a} And {b}", "Two things. {a} {b}", "{a} Then: {b}"]
 
@@ -58,13 +59,14 @@ class ToolPhrasing(BaseModel):
 
     templates: list[str | list[str]] = Field(
         default_factory=list, description="requests with {arg} placeholders; a list entry is one family")
-    values: dict[str, list[Any] | str] = Field(default_factory=dict, description="argument → values or a pool name")
+    values: dict[str, list[Any] | str] = Field(
+        default_factory=dict, description="argument → values or a pool name")
     synonyms: dict[str, dict[str, list[str]]] = Field(
         default_factory=dict, description="argument → value → how requests may name it")
     ask: dict[str, Ask] = Field(default_factory=dict, description="required argument → ask-for-it phrasing")
-    traps: list[Pair] = Field(default_factory=list, description="near-miss requests that need no call, with answers")
+    traps: list[Pair] = Field(default_factory=list, description="near misses needing no call, with answers")
     answers: list[str] = Field(default_factory=list, description="final answers: {arg} and {result[key]}")
-    result: Any = Field(None, description="an example result (strings may use {arg}) when the tool cannot run")
+    result: Any = Field(None, description="an example result (strings may use {arg}) if the tool cannot run")
 
 
 class ChainSpec(BaseModel):
@@ -74,9 +76,9 @@ class ChainSpec(BaseModel):
 
     first: str
     then: str
-    link: dict[str, str] = Field(min_length=1, description="then's argument → dotted path into first's result")
+    link: dict[str, str] = Field(min_length=1, description="then's argument → dotted path in first's result")
     templates: list[str] = Field(min_length=1, description="requests: {first's args}, {next_<then's arg>}")
-    result: Any = Field(None, description="first's example result when it cannot run: {arg}, {next_<linked arg>}")
+    result: Any = Field(None, description="first's example result if it cannot run: {arg}, {next_<arg>}")
     values: dict[str, list[Any] | str] = Field(
         default_factory=dict, description="values in this chain: first's {arg}, then's linked next_<arg>")
 
@@ -111,7 +113,7 @@ class ToolSource:
 
     label: str
     schemas: list[ToolSchema]
-    runners: dict[str, Callable[[dict[str, Any]], Any]]
+    runners: dict[str, Runner]
     spec: ToolkitFile
     digest: str
     closers: list[Callable[[], None]] = field(default_factory=list)
@@ -152,7 +154,7 @@ def digest(schemas: list[ToolSchema], spec: ToolkitFile) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def _python_tools(module: Any, label: str) -> tuple[list[ToolSchema], dict[str, Callable[[dict[str, Any]], Any]]]:
+def _python_tools(module: Any, label: str) -> tuple[list[ToolSchema], dict[str, Runner]]:
     from toolschool.tools.schema import Tool
 
     tools = [v for v in vars(module).values() if isinstance(v, Tool)]
@@ -194,7 +196,7 @@ def _open_file(path: Path) -> ToolSource:
     else:
         raise ConfigError(f"{path}: expected a list of tools or a toolkit file mapping")
     if (spec.tools is None) == (spec.source is None):
-        raise ConfigError(f"{path}: give exactly one of tools: (a list) or source: (where the tools come from)")
+        raise ConfigError(f"{path}: give exactly one of tools: (a list) or source: (where tools come from)")
     if spec.tools is not None:
         schemas = [tool_entry(t, f"{path}: tools {i + 1}") for i, t in enumerate(spec.tools)]
         source = ToolSource(f"file {path.name}", schemas, {}, spec, "")

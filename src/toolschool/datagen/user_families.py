@@ -275,10 +275,12 @@ class _Tool:
             return given
         pool = self.pools.get(given, SCHEMA_POOLS.get(given))
         if pool is None:
-            raise ConfigError(f"{where}: unknown pool {given!r}; known: {sorted(self.pools) + sorted(SCHEMA_POOLS)}")
+            known = sorted(self.pools) + sorted(SCHEMA_POOLS)
+            raise ConfigError(f"{where}: unknown pool {given!r}; known: {known}")
         return pool
 
-    def mentioned(self, template: str, where: str, prefix: str = "", others: set[str] = frozenset()) -> list[str]:
+    def mentioned(self, template: str, where: str, prefix: str = "",
+                  others: set[str] | frozenset[str] = frozenset()) -> list[str]:
         """The tool's arguments ``template`` names (``prefix``-ed), checking every placeholder."""
         found = []
         for name in placeholders(template, where):
@@ -332,7 +334,8 @@ def _ask_families(tool: _Tool, lang: str) -> list[Family]:
         for i, request in enumerate(requests):
             named = tool.mentioned(request, f"{where}: requests {i + 1}")
             if missing in named:
-                raise ConfigError(f"{where}: requests {i + 1}: {request!r} names {{{missing}}}, which it must leave out")
+                raise ConfigError(f"{where}: requests {i + 1}: {request!r} names {{{missing}}}, "
+                                  "which it must leave out")
             absent = [a for a in tool.required if a != missing and a not in named]
             if absent:
                 raise ConfigError(f"{where}: requests {i + 1}: {request!r} leaves out {absent} too")
@@ -343,8 +346,8 @@ def _ask_families(tool: _Tool, lang: str) -> list[Family]:
             for j, question in enumerate(questions):
                 tool.mentioned(question, f"{where}: questions {j + 1}")
             make = ask_maker(call_maker(tool.name, tool.values, args), [missing], questions, replies)
-            families.append(Family(f"ask.{tool.name}.{missing}.{i + 1}", "ask_missing", tool.name, tool.name, lang,
-                                   (request,), make))
+            families.append(Family(f"ask.{tool.name}.{missing}.{i + 1}", "ask_missing", tool.name, tool.name,
+                                   lang, (request,), make))
     return families
 
 
@@ -369,8 +372,9 @@ def _chain_families(spec: ToolkitFile, tools: dict[str, _Tool], source: str, lan
             if arg not in tool.values or (tool is first and key.startswith("next_")):
                 raise ConfigError(f"{where}: values: {key!r} is neither an argument of {first.name} nor "
                                   f"next_<linked argument> ({sorted('next_' + a for a in chain.link)})")
+            pool = tool.pool(given, f"{where}: values.{key}")
             target[arg] = ArgumentValues(f"{tool.name}.{arg}", tool.schema.properties[arg],
-                                         tool.schema.function.parameters, tool.pool(given, f"{where}: values.{key}"))
+                                         tool.schema.function.parameters, pool)
         example = chain.result if chain.result is not None else first.phrasing.result
         if runner is None and example is None:
             example = {}
@@ -384,8 +388,9 @@ def _chain_families(spec: ToolkitFile, tools: dict[str, _Tool], source: str, lan
                 f"next_{a}" for a in then.required if a not in nexts and a not in chain.link]
             if absent:
                 raise ConfigError(f"{at}: {template!r} leaves out required arguments {absent}")
-            make = _chain_maker(chain.link, first, then, firsts, [a for a in nexts if a not in chain.link], runner,
-                                example, first_values, linked_values)
+            unlinked = [a for a in nexts if a not in chain.link]
+            make = _chain_maker(chain.link, first, then, firsts, unlinked, runner, example, first_values,
+                                linked_values)
             families.append(Family(f"chained.{first.name}+{then.name}.{n + 1}.{i + 1}", "chained", then.name,
                                    then.name, lang, (template,), make))
     return families
@@ -437,17 +442,17 @@ def _chain_maker(link: dict[str, str], first: _Tool, then: _Tool, first_args: li
     return make
 
 
-def _parallel(pairs: list[tuple[Family, Family, list[str], list[str]]], name: str, tool: str, group: str,
-              joins: list[str], lang: str, values: tuple[_Tool, _Tool]) -> Family:
+def _parallel(a: tuple[_Tool, Family, list[str]], b: tuple[_Tool, Family, list[str]], name: str, tool: str,
+              group: str, joins: list[str], lang: str) -> Family:
+    """Two single families' requests joined: every template pair in every join; slots ``a_``/``b_``."""
+    (tool_a, family_a, args_a), (tool_b, family_b, args_b) = a, b
     templates = []
-    for fa, fb, args_a, args_b in pairs:
-        for ta, tb, join in itertools.product(fa.templates, fb.templates, joins):
-            a = _rename(ta, {x: f"a_{x}" for x in args_a})
-            b = _rename(tb, {x: f"b_{x}" for x in args_b})
-            templates.append(join.replace("{a}", a).replace("{b}", b))
-    fa, fb, args_a, args_b = pairs[0]
-    make = combine(call_maker(values[0].name, values[0].values, args_a),
-                   call_maker(values[1].name, values[1].values, args_b))
+    for ta, tb, join in itertools.product(family_a.templates, family_b.templates, joins):
+        first = _rename(ta, {x: f"a_{x}" for x in args_a})
+        second = _rename(tb, {x: f"b_{x}" for x in args_b})
+        templates.append(join.replace("{a}", first).replace("{b}", second))
+    make = combine(call_maker(tool_a.name, tool_a.values, args_a),
+                   call_maker(tool_b.name, tool_b.values, args_b))
     return Family(name, "parallel", tool, group, lang, tuple(templates), make)
 
 
@@ -478,8 +483,8 @@ def user_families(schemas: list[ToolSchema], spec: ToolkitFile, source: str,
     for join in spec.joins:
         if sorted(placeholders(join, f"{source}: joins")) != ["a", "b"]:
             raise ConfigError(f"{source}: joins: {join!r} must use {{a}} and {{b}} once each")
-    tools = {s.name: _Tool(s, spec.phrasing.get(s.name, ToolPhrasing()), spec.pools, f"{source}: {s.name}", decor)
-             for s in schemas}
+    tools = {s.name: _Tool(s, spec.phrasing.get(s.name, ToolPhrasing()), spec.pools, f"{source}: {s.name}",
+                           decor) for s in schemas}
     out = UserFamilies([])
     singles: dict[str, list[tuple[Family, list[str]]]] = {}
     for name, tool in tools.items():
@@ -493,8 +498,8 @@ def user_families(schemas: list[ToolSchema], spec: ToolkitFile, source: str,
     for name, fams in singles.items():
         for i, (fa, args_a) in enumerate(fams):
             fb, args_b = fams[(i + 1) % len(fams)]
-            out.families.append(_parallel([(fa, fb, args_a, args_b)], f"parallel.{name}.{i + 1}", name, "same",
-                                          spec.joins, lang, (tools[name], tools[name])))
+            out.families.append(_parallel((tools[name], fa, args_a), (tools[name], fb, args_b),
+                                          f"parallel.{name}.{i + 1}", name, "same", spec.joins, lang))
     pairs = list(itertools.combinations(names, 2))
     if len(names) > _ALL_PAIRS_UP_TO:
         pairs = [(names[i], names[(i + k) % len(names)]) for i in range(len(names)) for k in (1, 2)]
@@ -502,8 +507,9 @@ def user_families(schemas: list[ToolSchema], spec: ToolkitFile, source: str,
         fa_list, fb_list = singles[a], singles[b]
         for k in range(max(len(fa_list), len(fb_list))):
             (fa, args_a), (fb, args_b) = fa_list[k % len(fa_list)], fb_list[k % len(fb_list)]
-            out.families.append(_parallel([(fa, fb, args_a, args_b)], f"parallel.mixed.{a}+{b}.{k + 1}",
-                                          "multi_tool", "mixed", spec.joins, lang, (tools[a], tools[b])))
+            out.families.append(_parallel((tools[a], fa, args_a), (tools[b], fb, args_b),
+                                          f"parallel.mixed.{a}+{b}.{k + 1}", "multi_tool", "mixed",
+                                          spec.joins, lang))
     out.families += _chain_families(spec, tools, source, lang, runners)
     for name, tool in tools.items():
         traps = [(p.q, p.a) for p in tool.phrasing.traps] or (

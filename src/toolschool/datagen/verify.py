@@ -195,15 +195,16 @@ class Verifier:
             self.run(call)
             self._ground(call, Context(texts))
         results = [self.run(call) for call in draw.calls]
-        ctx = Context(texts + [t for r in (draw.chain.results if draw.chain else []) for t in result_texts(r)])
+        earlier = draw.chain.results if draw.chain else []
+        ctx = Context(texts + [t for result in earlier for t in result_texts(result)])
         for call in draw.calls:
             self._ground(call, ctx)
         if draw.followup is not None:
             request = Context([sample.text])
             for call in draw.calls:
-                given = [m for m in draw.followup.missing if m in call.arguments
-                         and not ungrounded(Call(call.name, {m: call.arguments[m]}, call.accept, call.keywords,
-                                                 call.numeric, witness=call.witness), request)[0]]
+                given = [m for m in draw.followup.missing if m in call.arguments and not ungrounded(
+                    Call(call.name, {m: call.arguments[m]}, call.accept, call.keywords, call.numeric,
+                         witness=call.witness), request)[0]]
                 if given:
                     raise Rejected("ask_not_missing", call.name, f"{given} already in {sample.text!r}")
         return results
