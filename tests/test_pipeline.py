@@ -97,7 +97,7 @@ def test_stage_configs_of_a_run_reproduce_its_data_and_adapter_bit_for_bit(tmp_p
 
 
 def test_run_with_tools_trains_and_evaluates_on_a_user_toolkit(tmp_path):
-    office = Path(__file__).resolve().parents[1] / "configs" / "tools" / "office.yaml"
+    office = Path(__file__).resolve().parents[1] / "examples" / "office.yaml"
     mix = [f"data.{split}.{k}={v}" for split in ("mix", "train_mix") for k, v in
            {"single": 0.3, "parallel": 0.2, "chained": 0.2, "no_tool": 0.2, "ask_missing": 0.1}.items()]
     result = CliRunner().invoke(app, ["run", "--tools", str(office), *TINY, *mix, "evaluate_base=false",

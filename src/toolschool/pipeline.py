@@ -38,6 +38,7 @@ from pydantic import Field, model_validator
 from toolschool.chat.prompt import DEFAULT_SYSTEM
 from toolschool.config import StageConfig, dump_config
 from toolschool.datagen import DataConfig
+from toolschool.datagen.config import ToolsSpec
 from toolschool.eval.config import EvalConfig
 from toolschool.names import FormatName, LayoutName, ModelName, ToolkitName
 from toolschool.progress import NullProgress, Progress
@@ -70,7 +71,7 @@ class RunConfig(StageConfig):
     format: FormatName = Field("tool_use", description="tool-call wire format taught and evaluated")
     layout: LayoutName = Field(None, description="chat turn layout; None = the model's own (detected)")
     toolkit: ToolkitName = Field("assistant", description="the tools the data teaches and the eval offers")
-    tools: str | None = Field(
+    tools: ToolsSpec = Field(
         None, description="user tools instead of toolkit: a YAML/JSON file, python:module, .py, mcp:COMMAND"
     )
     system_prompt: str = Field(DEFAULT_SYSTEM, description="system prompt the tool declarations are added to")

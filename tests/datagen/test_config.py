@@ -65,3 +65,9 @@ def test_a_category_without_families_gives_its_share_to_the_others():
     assert counts == {"single": 37, "parallel": 25, "chained": 0, "no_tool": 25,
                       "ask_missing": 13}  # 37.5 and 12.5: the tie goes to the larger float remainder
     assert quotas(100, shares, set(shares)) == (allocate(100, shares), [])
+
+
+def test_a_missing_tools_file_is_refused_before_any_work():
+    with pytest.raises(ValidationError, match=r"tools\n.*no such file 'nowhere/tools\.yaml'"):
+        DataConfig(tools="nowhere/tools.yaml")
+    assert DataConfig(tools="mcp:python server.py").tools == "mcp:python server.py"  # opened at generation

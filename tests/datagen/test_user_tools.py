@@ -25,7 +25,7 @@ from toolschool.formats import get_format
 from toolschool.tools.schema import validate_arguments
 from toolschool.types import Conversation, ToolSchema, read_jsonl
 
-OFFICE = Path(__file__).resolve().parents[2] / "configs" / "tools" / "office.yaml"
+OFFICE = Path(__file__).resolve().parents[2] / "examples" / "office.yaml"
 MIX = {"single": 0.3, "parallel": 0.2, "chained": 0.2, "no_tool": 0.2, "ask_missing": 0.1}
 SMALL = {"n_train": 200, "n_val": 10, "n_test": 60, "train_mix": MIX, "mix": MIX}
 

@@ -6,11 +6,29 @@ depends on is here: the same config always produces byte-identical files.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from toolschool.chat.prompt import DEFAULT_SYSTEM as DEFAULT_SYSTEM_PROMPT
 from toolschool.config import StageConfig
 from toolschool.names import FormatName, ToolkitName
+
+
+def check_tools(spec: str | None) -> str | None:
+    """``spec`` if it names user tools that can be opened: a spec with a scheme (``mcp:``,
+    ``python:``, ``toolkit:``) as given, a file only when it exists (checked before any work)."""
+    if spec is None or spec.strip().startswith(("mcp:", "python:", "toolkit:")):
+        return spec
+    if not Path(spec).is_file():
+        raise ValueError(f"no such file {spec!r} (a YAML/JSON tools file, a .py module, "
+                         "python:module or mcp:COMMAND)")
+    return spec
+
+
+#: A tools spec (:mod:`toolschool.datagen.toolkit_file`), checked when a config is validated.
+ToolsSpec = Annotated[str | None, AfterValidator(check_tools)]
 
 
 class CategoryMix(BaseModel):
@@ -57,7 +75,7 @@ class DataConfig(StageConfig):
     out_dir: str = Field("data", description="where train.jsonl, val.jsonl, test.jsonl and data_card.json go")
     seed: int = Field(0, description="seeds every random choice: held-out families, slots, noise, results")
     toolkit: ToolkitName = Field("assistant", description="the toolkit the data teaches (unless tools)")
-    tools: str | None = Field(
+    tools: ToolsSpec = Field(
         None, description="user tools instead: a YAML/JSON file, python:module or a .py file, or mcp:COMMAND"
     )
     format: FormatName = Field("tool_use", description="wire format every sample's calls must parse back in")
