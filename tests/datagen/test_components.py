@@ -105,7 +105,7 @@ def test_leakage_report():
 def test_invalid_generated_call_is_rejected_with_its_reason():
     from toolschool.datagen.family import Call, Draw, Family
     from toolschool.datagen.records import draw_sample
-    from toolschool.datagen.verify import Rejected, Verifier
+    from toolschool.datagen.sample_checks import Rejected, Verifier
     from toolschool.errors import ConfigError
     from toolschool.formats import get_format
     from toolschool.tools.toolkits import get_toolkit

@@ -19,7 +19,7 @@ from toolschool.datagen.generator import build
 from toolschool.datagen.grounding import Context, ungrounded
 from toolschool.datagen.records import draw_sample
 from toolschool.datagen.toolkit import open_toolkit
-from toolschool.datagen.verify import Rejected, Verifier
+from toolschool.datagen.sample_checks import Rejected, Verifier
 from toolschool.errors import ConfigError
 from toolschool.formats import get_format
 from toolschool.tools.schema import validate_arguments

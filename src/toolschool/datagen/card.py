@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from toolschool.datagen.family import CATEGORIES, Family
 from toolschool.datagen.records import GeneratedRequest
 from toolschool.datagen.splits import LeakageReport, normalise_request
-from toolschool.datagen.verify import REASONS, Rejected
+from toolschool.datagen.sample_checks import REASONS, Rejected
 
 if TYPE_CHECKING:
     from toolschool.datagen.config import DataConfig

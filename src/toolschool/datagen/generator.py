@@ -10,7 +10,7 @@ Steps, all seeded by ``config.seed``:
    text was already produced is redrawn (test wins; in train and val an ask-for-missing
    sample's key is its request and the user's reply); a category the toolkit has no family
    for gives its share to the others;
-3. verify every sample before keeping it (:class:`~toolschool.datagen.verify.Verifier`:
+3. verify every sample before keeping it (:class:`~toolschool.datagen.sample_checks.Verifier`:
    format round trip, schema, offline execution, grounding); a rejected sample is counted
    by reason and redrawn;
 4. write ``train.jsonl`` / ``val.jsonl`` (Conversations), ``test.jsonl`` (eval items) and
@@ -36,7 +36,7 @@ from toolschool.datagen.family import CATEGORIES, Family
 from toolschool.datagen.records import GeneratedRequest, draw_sample, to_conversation, to_test_item
 from toolschool.datagen.splits import RequestDeduplicator, leakage_report, split_families
 from toolschool.datagen.toolkit import DataToolkit, open_toolkit
-from toolschool.datagen.verify import Rejected, Verifier
+from toolschool.datagen.sample_checks import Rejected, Verifier
 from toolschool.files import atomic_write_text
 from toolschool.formats import get_format
 from toolschool.types import write_jsonl

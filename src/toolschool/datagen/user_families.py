@@ -44,7 +44,7 @@ from toolschool.datagen.schema_values import (
 )
 from toolschool.datagen.slots import DECOR
 from toolschool.datagen.toolkit_file import ToolkitFile, ToolPhrasing
-from toolschool.datagen.verify import Rejected, result_text, structured
+from toolschool.datagen.sample_checks import Rejected, result_text, structured
 from toolschool.errors import ConfigError
 from toolschool.types import ToolSchema
 
