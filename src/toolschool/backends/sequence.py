@@ -30,7 +30,7 @@ from collections.abc import Collection, Generator, Sequence
 from typing import Any
 
 #: static caches grow in steps of this many positions (a new size re-prefills the sequence)
-STATIC_BLOCK = 512
+STATIC_BLOCK = 128
 
 
 def _static_supported(model: Any) -> bool:
@@ -84,8 +84,7 @@ class SequenceCache:
         held, self.held = self.held, []  # a forward that fails leaves no half-updated state
         need = len(prompt) + room
         if self.static and (self.cache is None or need > self.capacity):
-            self._allocate(need)
-            keep = 0
+            keep = self._allocate(need, keep)
         if self.static:
             self._rewind(keep)
         elif self.cache is None or keep <= 0 or not crop_to(self.cache, keep):
@@ -93,16 +92,26 @@ class SequenceCache:
         self.held = held[:keep]
         return prompt[keep:]
 
-    def _allocate(self, need: int) -> None:
+    def _allocate(self, need: int, keep: int) -> int:
+        """A static cache with room for ``need`` positions (rounded up to :data:`STATIC_BLOCK`)
+        holding the first ``keep`` positions of the old one; returns how many it holds."""
         from transformers import StaticCache
 
         limit = getattr(self.model.config, "max_position_embeddings", None) or need
         size = min(-(-need // STATIC_BLOCK) * STATIC_BLOCK, max(limit, need))
         cache = StaticCache(config=self.model.config, max_cache_len=size)
-        if all(type(layer).__name__ == "StaticLayer" for layer in cache.layers):
-            self.cache, self.capacity = cache, size
-        else:  # a layer kind whose write position cannot simply be moved back
+        if not all(type(layer).__name__ == "StaticLayer" for layer in cache.layers):
+            # a layer kind whose write position cannot simply be moved back
             self.static, self.cache, self.capacity = False, None, 0
+            return 0
+        old, self.cache, self.capacity = self.cache, cache, size
+        if old is None or keep <= 0 or not all(layer.is_initialized for layer in old.layers):
+            return 0
+        for mine, theirs in zip(cache.layers, old.layers):  # an agent's conversation outgrew it
+            mine.lazy_initialization(theirs.keys[:, :, :1], theirs.values[:, :, :1])
+            mine.keys[:, :, :keep] = theirs.keys[:, :, :keep]
+            mine.values[:, :, :keep] = theirs.values[:, :, :keep]
+        return keep
 
     def _rewind(self, length: int) -> None:
         for layer in self.cache.layers:

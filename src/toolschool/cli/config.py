@@ -19,6 +19,7 @@ STAGES = {
     "data": "toolschool.datagen.config:DataConfig",
     "train": "toolschool.train.config:TrainConfig",
     "eval": "toolschool.eval.config:EvalConfig",
+    "teacher": "toolschool.datagen.teacher_config:TeacherConfig",
 }
 
 

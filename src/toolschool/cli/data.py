@@ -1,6 +1,7 @@
 """``toolschool data``: the data commands — ``generate`` (training conversations and held-out
 test items from template families); each other subcommand lives in its own module and is
-registered on :data:`app` here."""
+registered on :data:`app` here (``import``/``export``/``dedup``/``split``/``verify``/``card``:
+:mod:`toolschool.cli.data_interop`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Optional
 
 import typer
 
+from toolschool.cli import data_interop
 from toolschool.cli.errors import user_errors
 from toolschool.cli.render import RichProgress, console
 
@@ -44,3 +46,12 @@ def generate(
         table.add_row(split, str(path), str(result.counts.get(split, 0)))
     console.print(table)
     console.print(f"data card: {result.card_path}; test requests near a train request: {result.leakage_share:.1%}")
+
+from toolschool.cli import data_label as _data_label  # noqa: E402,F401  (registers `data label`)
+
+app.command("import")(data_interop.import_)
+app.command("export")(data_interop.export)
+app.command("dedup")(data_interop.dedup)
+app.command("split")(data_interop.split)
+app.command("verify")(data_interop.verify)
+app.command("card")(data_interop.card)
