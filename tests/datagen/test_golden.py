@@ -39,13 +39,13 @@ GOLDEN_FILES = {
         "train.jsonl": "8624ff4e9184fcc4e220f130923a3b60afa07389601108145b1628e31a731f76",
         "val.jsonl": "658e3863bc05830ba74ce0d7ff3c80374aab3f4f5e6c7f9b89b91aac5c08bbbf",
         "test.jsonl": "502e8ff621cecec990fa73fddf375538dd29331c11b254d2dd034546101d4ff7",
-        "data_card.json": "a07d6b0264e920d78615d2495786e7ed0c17be53882441bb4572040edbd27e9f",
+        "data_card.json": "cdbf9eb1c475a72cd46378348b136082bf2368fce224f74b12e9dcd59212ce67",
     },
     "seed1": {
         "train.jsonl": "1a917fa7c77bff77c214452f5443bd793e00fda455bead81505c34e0c3faa6e7",
         "val.jsonl": "eb05f533d573560186d193e41c14cc1957d1f6042bd4e7469d92ecaaf09dba54",
         "test.jsonl": "310863b09f14b2bcb5c1c8fa714e9a4b6b706d6f43f7489c6dfac9a51d10fb30",
-        "data_card.json": "1129ed50227bc382dfeb490ee1bc344d29862b35c0c70e26ff695efaab36ac0a",
+        "data_card.json": "8374f9313e6430c1bfa9bff258017e9828e19182658d6d928b45e01878c23f49",
     },
 }
 GOLDEN_CATALOG = "0d673ef2b9432168eb979996cf53b5adf09808c36254ac728c0af33f37709625"

@@ -18,8 +18,8 @@ from toolschool.datagen import DataConfig, generate
 from toolschool.datagen.generator import build
 from toolschool.datagen.grounding import Context, ungrounded
 from toolschool.datagen.records import draw_sample
-from toolschool.datagen.toolkit import open_toolkit
 from toolschool.datagen.sample_checks import Rejected, Verifier
+from toolschool.datagen.toolkit import open_toolkit
 from toolschool.errors import ConfigError
 from toolschool.formats import get_format
 from toolschool.tools.schema import validate_arguments
@@ -54,6 +54,8 @@ def test_a_toolkit_file_of_three_new_tools_yields_every_category(office):
         card["counts"]["train"]["by_category_tool"])
     duplicates = card["duplicates"]
     assert duplicates["written_exact_duplicates"] == 0 and 0 <= duplicates["duplicate_rate"] < 1
+    near = duplicates["written_near_duplicates"]
+    assert near["threshold"] == 0.8 and near["duplicates"] == round(near["duplicate_rate"] * 270)
     assert "verified before writing" in card["how_made"] and "generically" not in card["how_made"]
     schemas = {t["function"]["name"]: ToolSchema.model_validate(t) for t in office["test"][0]["tools"]}
     for conv in office["train"]:

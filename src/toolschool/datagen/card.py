@@ -3,9 +3,9 @@
 :func:`data_card` gathers it from a finished :class:`~toolschool.datagen.generator.Built`:
 counts per split × category × tool, the category mix asked for and made, the families held
 out, where each tool's phrasing came from, the verification's rejections by reason and tool
-(with examples), exact duplicates redrawn and the duplicate rate, leakage between train and
-test, and a plain-language ``how_made`` summary. :class:`Rejections` is the ledger the
-generator fills while drawing.
+(with examples), exact duplicates redrawn and the duplicate rate, near duplicates left,
+leakage between train and test, and a plain-language ``how_made`` summary.
+:class:`Rejections` is the ledger the generator fills while drawing.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from toolschool.datagen.family import CATEGORIES, Family
 from toolschool.datagen.records import GeneratedRequest
-from toolschool.datagen.splits import LeakageReport, normalise_request
 from toolschool.datagen.sample_checks import REASONS, Rejected
+from toolschool.datagen.splits import LeakageReport, normalise_request
 
 if TYPE_CHECKING:
     from toolschool.datagen.config import DataConfig
@@ -86,16 +86,27 @@ def mix_table(config: DataConfig, built: Built) -> dict[str, Any]:
     return out
 
 
+#: Word-trigram Jaccard at or above which two written requests count as near duplicates (the
+#: leakage report's threshold).
+NEAR_DUPLICATE_THRESHOLD = 0.8
+
+
 def duplicate_table(built: Built) -> dict[str, Any]:
     """Exact duplicates: requests drawn again and redrawn, their rate among all draws, and the
-    duplicates left in the written requests (0 by construction; counted, not assumed)."""
+    duplicates left in the written requests (0 by construction; counted, not assumed); near
+    duplicates among the written requests (:func:`toolschool.datagen.dedup.near_duplicates`,
+    MinHash LSH confirmed by exact trigram Jaccard), reported, not removed."""
+    from toolschool.datagen.dedup import near_duplicates
+
     drawn = sum(built.attempts.values())
     redrawn = sum(built.dropped.values())
-    written = [normalise_request(s.dedup_key(split)[0])
-               for split, samples in built.samples.items() for s in samples]
+    keys = [s.dedup_key(split)[0] for split, samples in built.samples.items() for s in samples]
+    written = [normalise_request(k) for k in keys]
+    near = near_duplicates(keys, NEAR_DUPLICATE_THRESHOLD).summary()
     return {"draws": drawn, "exact_duplicates_redrawn": redrawn,
             "duplicate_rate": round(redrawn / drawn, 4) if drawn else 0.0,
             "written_exact_duplicates": len(written) - len(set(written)),
+            "written_near_duplicates": {k: near[k] for k in ("duplicates", "duplicate_rate", "threshold")},
             "rule": "requests compared case-folded, words only (splits.normalise_request), an "
                     "ask-for-missing sample's with the user's reply outside test; at most 3 share one "
                     "noise-free text"}

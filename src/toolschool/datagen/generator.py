@@ -34,9 +34,9 @@ from toolschool.datagen.card import Rejections, data_card
 from toolschool.datagen.config import DataConfig
 from toolschool.datagen.family import CATEGORIES, Family
 from toolschool.datagen.records import GeneratedRequest, draw_sample, to_conversation, to_test_item
+from toolschool.datagen.sample_checks import Rejected, Verifier
 from toolschool.datagen.splits import RequestDeduplicator, leakage_report, split_families
 from toolschool.datagen.toolkit import DataToolkit, open_toolkit
-from toolschool.datagen.sample_checks import Rejected, Verifier
 from toolschool.files import atomic_write_text
 from toolschool.formats import get_format
 from toolschool.types import write_jsonl

@@ -30,10 +30,10 @@ from toolschool.datagen.config import DataConfig
 from toolschool.datagen.family import Call, Family
 from toolschool.datagen.records import GeneratedRequest
 from toolschool.datagen.resources import data_path, load_data, load_model, validate
+from toolschool.datagen.sample_checks import result_text, structured
 from toolschool.datagen.simulators import Outcome
 from toolschool.datagen.toolkit_file import ToolkitFile, ToolSource, digest, open_tools
 from toolschool.datagen.user_families import FROM_FILE, fill_example, user_families
-from toolschool.datagen.sample_checks import result_text, structured
 from toolschool.tools.toolkits import get_toolkit
 from toolschool.types import ToolSchema
 

@@ -35,6 +35,7 @@ from typing import Any
 
 from toolschool.datagen.family import Call, Chain, Draw, Family, Maker, Slot
 from toolschool.datagen.makers import ask_maker, combine, pair_maker
+from toolschool.datagen.sample_checks import Rejected, result_text, structured
 from toolschool.datagen.schema_values import (
     EXAMPLE_MARK,
     SCHEMA_POOLS,
@@ -44,7 +45,6 @@ from toolschool.datagen.schema_values import (
 )
 from toolschool.datagen.slots import DECOR
 from toolschool.datagen.toolkit_file import ToolkitFile, ToolPhrasing
-from toolschool.datagen.sample_checks import Rejected, result_text, structured
 from toolschool.errors import ConfigError
 from toolschool.types import ToolSchema
 
