@@ -18,6 +18,18 @@ def test_overrides_parse_yaml_values_and_nest():
     assert data == {"lora": {"r": 8, "target_modules": ["q_proj", "v_proj"]}, "learning_rate": 1e-4}
 
 
+def test_overrides_reach_list_items_by_index_or_name():
+    data = {"stages": [{"name": "text", "lr": 1}, {"kind": "sft"}]}
+    out = apply_overrides(data, ["stages.text.lr=2", "stages.1.max_steps=5", "stages.0.lora.r=4"])
+    assert out == {"stages": [{"name": "text", "lr": 2, "lora": {"r": 4}}, {"kind": "sft", "max_steps": 5}]}
+    assert data["stages"][0]["lr"] == 1  # a copy
+    with pytest.raises(ConfigError) as err:
+        apply_overrides(data, ["stages.code.lr=1", "stages.2.lr=1", "stages.0=1"])
+    text = str(err.value)
+    assert "'stages.code.lr=1': no item 'code'" in text and "'stages.2.lr=1': no item '2'" in text
+    assert "'stages.0=1': set a list item's keys one by one (stages.0.<key>=…)" in text
+
+
 def test_yaml_file_round_trip(tmp_path):
     cfg = load_config(TrainConfig, None, ["epochs=2", "lora.r=4"])
     path = dump_config(cfg, tmp_path / "c.yaml")

@@ -1,4 +1,7 @@
-"""``toolschool train``: LoRA fine-tuning on a conversations JSONL file."""
+"""``toolschool train``: LoRA fine-tuning on a conversations JSONL file — or, when the ``-c``
+file says so, a causal-LM stage (``kind: causal_lm``) or a staged recipe (``stages:``), run by
+:mod:`toolschool.cli.staged`. So ``toolschool train -c <dir>/config.yaml`` runs again whatever
+stage wrote that file."""
 
 from __future__ import annotations
 
@@ -20,6 +23,10 @@ def train(
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="output directory (the config's out_dir)"),
 ) -> None:
     """Fine-tune a model with LoRA and assistant-only loss."""
+    from toolschool.cli.staged import is_staged_or_causal_lm, train_staged_or_causal_lm
+
+    if is_staged_or_causal_lm(config):
+        return train_staged_or_causal_lm(config, overrides, data, out)
     from toolschool.config import load_config
     from toolschool.train.config import TrainConfig
     from toolschool.train.stage import run as run_training

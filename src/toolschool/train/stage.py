@@ -9,8 +9,9 @@ directory loadable by :func:`toolschool.models.load_trained`, and ``toolschool t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from toolschool.config import dump_config
 from toolschool.errors import DataError
@@ -55,6 +56,26 @@ def read_conversations(path: str | Path) -> list[Conversation]:
     return conversations
 
 
+def start_stage(
+    config: Any, check_config: Callable[[Any], None], progress: Progress, loaded: LoadedModel | None
+) -> tuple[Path, LoadedModel]:
+    """What a training stage does before its loop: ``check_config(config)`` (only when it loads
+    the model itself), ``config.yaml`` into ``config.out_dir``, then ``config.model`` loaded in
+    float32 with ``load model`` progress unless ``loaded`` is given. Returns ``(out_dir, loaded)``.
+    """
+    from toolschool.models import load_model
+
+    if loaded is None:
+        check_config(config)
+    out = Path(config.out_dir)
+    dump_config(config, out / "config.yaml")
+    if loaded is None:
+        progress.start("load model", None)
+        loaded = load_model(config.model, dtype="float32")
+        progress.finish("load model")
+    return out, loaded
+
+
 def run(
     config: TrainConfig, progress: Progress | None = None, loaded: LoadedModel | None = None
 ) -> TrainResult:
@@ -73,18 +94,10 @@ def run(
         ModelLoadError: the model cannot be loaded.
     """
     from toolschool.eval.plots import plot_loss
-    from toolschool.models import load_model
 
     progress = progress or NullProgress()
     conversations = read_conversations(config.data)
-    if loaded is None:
-        check(config)
-    out = Path(config.out_dir)
-    dump_config(config, out / "config.yaml")
-    if loaded is None:
-        progress.start("load model", None)
-        loaded = load_model(config.model, dtype="float32")
-        progress.finish("load model")
+    out, loaded = start_stage(config, check, progress, loaded)
     layout = loaded.layout(config.layout, config.format)
 
     def on_step(step: int, total: int, loss: float) -> None:
