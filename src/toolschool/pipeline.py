@@ -38,6 +38,7 @@ from pydantic import Field, model_validator
 from toolschool.chat.prompt import DEFAULT_SYSTEM
 from toolschool.config import StageConfig, dump_config
 from toolschool.datagen import DataConfig
+from toolschool.datagen.config import ToolsSpec
 from toolschool.eval.config import EvalConfig
 from toolschool.names import FormatName, LayoutName, ModelName, ToolkitName
 from toolschool.progress import NullProgress, Progress
@@ -50,15 +51,17 @@ if TYPE_CHECKING:
 
 #: keys of each section that the run sets (from its top-level keys and its directory)
 RUN_SET: dict[str, tuple[str, ...]] = {
-    "data": ("out_dir", "system_prompt", "toolkit", "plugins"),
+    "data": ("out_dir", "system_prompt", "toolkit", "tools", "format", "plugins"),
     "train": ("data", "out_dir", "model", "format", "layout", "system_prompt", "plugins"),
     "eval": ("data", "model", "out_dir", "format", "layout", "system_prompt", "toolkit", "plugins"),
 }
 
 
 class RunConfig(StageConfig):
-    """The whole pipeline. ``model``, ``format``, ``layout``, ``toolkit`` and ``system_prompt``
-    are set once here and apply to every stage; the run sets each stage's paths."""
+    """The whole pipeline. ``model``, ``format``, ``layout``, ``toolkit`` (or ``tools``) and
+    ``system_prompt`` are set once here and apply to every stage; the run sets each stage's
+    paths. With ``tools``, the data teaches the user's tools and its test items carry them, so
+    the evaluation offers exactly those tools."""
 
     name: str | None = Field(None, description="run directory name (default: time stamp + model)")
     out_dir: str = Field("runs", description="parent directory of run directories")
@@ -68,6 +71,9 @@ class RunConfig(StageConfig):
     format: FormatName = Field("tool_use", description="tool-call wire format taught and evaluated")
     layout: LayoutName = Field(None, description="chat turn layout; None = the model's own (detected)")
     toolkit: ToolkitName = Field("assistant", description="the tools the data teaches and the eval offers")
+    tools: ToolsSpec = Field(
+        None, description="user tools instead of toolkit: a YAML/JSON file, python:module, .py, mcp:COMMAND"
+    )
     system_prompt: str = Field(DEFAULT_SYSTEM, description="system prompt the tool declarations are added to")
     evaluate_base: bool = Field(True, description="evaluate the model before training too")
     time_budget_minutes: float | None = Field(
@@ -103,6 +109,7 @@ class RunConfig(StageConfig):
                   "system_prompt": self.system_prompt}
         data = self.data.model_copy(update={
             "out_dir": str(run_dir / "data"), "system_prompt": self.system_prompt, "toolkit": self.toolkit,
+            "tools": self.tools, "format": self.format,
         })
         train = self.train.model_copy(update={**shared, "data": str(run_dir / "data" / "train.jsonl"),
                                               "out_dir": str(run_dir / "train")})

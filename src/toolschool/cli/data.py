@@ -34,6 +34,9 @@ def generate(
         cfg = load_config(DataConfig, config, overrides or [], {"out_dir": str(out) if out else None})
         with RichProgress() as progress:
             result = run_data(cfg, progress)
+    rejected = ", ".join(f"{n} rejected: {r}" for r, n in sorted(result.rejected.items())) or "none rejected"
+    console.print(f"verified before writing ({cfg.format}): {rejected}; "
+                  f"exact duplicate draws redrawn: {result.duplicate_rate:.1%}")
     table = Table(title=f"data written to {cfg.out_dir}")
     table.add_column("split")
     table.add_column("file")

@@ -101,14 +101,24 @@ class RequestDeduplicator:
     def admit(self, text: str, split: str, base: str | None = None) -> bool:
         """True (and remembered) if ``text`` is new and its ``base`` is under the limit;
         False (counted for ``split``) otherwise."""
+        if not self.is_new(text, split, base):
+            return False
+        self.add(text, base)
+        return True
+
+    def is_new(self, text: str, split: str, base: str | None = None) -> bool:
+        """Whether ``text`` would be admitted; a refusal is counted for ``split``, nothing is remembered."""
         key = normalise_request(text)
         base_key = normalise_request(base if base is not None else text)
         if key in self.seen or self.bases[base_key] >= self.base_limit:
             self.dropped[split] += 1
             return False
-        self.seen.add(key)
-        self.bases[base_key] += 1
         return True
+
+    def add(self, text: str, base: str | None = None) -> None:
+        """Remember ``text`` (and count its ``base``) as admitted."""
+        self.seen.add(normalise_request(text))
+        self.bases[normalise_request(base if base is not None else text)] += 1
 
 
 def trigrams(text: str) -> frozenset[tuple[str, str, str]]:
