@@ -38,8 +38,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from toolschool.errors import DataError
 from toolschool.types import Message, ToolCall, ToolSchema, parse_json_line
 
-#: Categories of the dev set (``shared/eval/README.md``); other strings are allowed too.
-KNOWN_CATEGORIES = ("single", "parallel", "chained", "no_tool")
+#: Categories in report order: the dev set's (``shared/eval/README.md``), then the data stage's
+#: ``ask_missing`` (the right move is a follow-up question: no call); other strings are allowed too.
+KNOWN_CATEGORIES = ("single", "parallel", "chained", "no_tool", "ask_missing")
 
 
 class ExpectedCall(BaseModel):
