@@ -8,7 +8,7 @@ from typing import Any
 from toolschool.errors import ConfigError
 from toolschool.train.config import LoraConfig, TrainConfig
 
-__all__ = ["attach_lora", "fp32_master_weights", "lora_targets"]
+__all__ = ["attach_lora", "enable_gradient_checkpointing", "fp32_master_weights", "lora_targets"]
 
 
 def lora_targets(model: Any, lora: LoraConfig) -> tuple[list[str], list[int] | None]:
@@ -81,3 +81,20 @@ def fp32_master_weights(model: Any) -> int:
             p.data = p.data.float()
             cast += 1
     return cast
+
+
+def enable_gradient_checkpointing(model: Any) -> None:
+    """Turn on activation (gradient) checkpointing in the peft-wrapped ``model``, in place.
+
+    Each decoder layer keeps only its input and recomputes its activations in the backward
+    pass (Chen et al. 2016, arXiv:1604.06174): activation memory per layer drops to one hidden
+    state for ~one more forward pass of compute. Non-reentrant checkpointing
+    (``use_reentrant=False``, PyTorch's recommended mode) plus ``enable_input_require_grads``
+    (peft's advice for frozen embeddings) keep the gradient reaching the adapter. Already on
+    (QLoRA's ``prepare_model_for_kbit_training``): nothing changes.
+    """
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    if not base.is_activation_checkpointing:  # transformers 5's name for gradient checkpointing
+        base.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
+    if hasattr(model, "enable_input_require_grads"):
+        model.enable_input_require_grads()

@@ -157,6 +157,7 @@ class SpectrumMonitor:
         }
         self.previous: dict[str, Any] | None = None
         self.streak = 0
+        self.last_by_type: dict[str, dict[str, float]] = {}  # of the latest check
 
     def check(self, step: int, loss: float | None, quiet: bool = False) -> SpectrumVerdict | None:
         """Measure the spectra at optimizer step ``step``, append them, and return a verdict
@@ -187,6 +188,7 @@ class SpectrumMonitor:
             kind: {k: sum(r[k] for r in rows) / len(rows) for k in ("top", "entropy", "effective_rank")}
             for kind, rows in groups.items()
         }
+        self.last_by_type = by_type
         append_jsonl(self.path, {"step": step, "loss": loss, "max_change": max_change,
                                  "frozen_streak": self.streak, "by_type": by_type, "modules": modules})
         if self.streak < self.patience:
