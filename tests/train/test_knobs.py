@@ -83,3 +83,21 @@ def test_a_missing_reporter_package_is_a_config_error():
         pytest.skip("wandb is installed")
     with pytest.raises(ConfigError, match=r"report_to wandb needs the 'wandb' package .*toolschool\[wandb\]"):
         check_reporters(["wandb"])
+
+
+def test_lora_adapts_only_the_text_decoder_of_a_multimodal_gemma4():
+    """Gemma 4 E2B loads as Gemma4ForConditionalGeneration: its vision and audio towers have
+    q_proj…down_proj too (vision ones are Gemma4ClippableLinear, which peft refuses)."""
+    from transformers import AutoModelForCausalLM, Gemma4Config
+
+    from toolschool.train.lora import attach_lora
+
+    cfg = Gemma4Config(vision_config={"num_hidden_layers": 1}, audio_config={"num_hidden_layers": 1},
+                       text_config={"num_hidden_layers": 2})
+    with torch.device("meta"):
+        model = AutoModelForCausalLM.from_config(cfg)
+    assert any("vision_tower" in n and n.endswith("q_proj") for n, _ in model.named_modules())
+    peft_model = attach_lora(model, TrainConfig(model="tiny"))
+    adapted = [n for n, m in peft_model.named_modules() if hasattr(m, "lora_A") and hasattr(m, "base_layer")]
+    assert len(adapted) == 2 * 7
+    assert all(".language_model." in n for n in adapted)
