@@ -80,8 +80,8 @@ def update_spectra(layers: list[tuple[str, Any]]) -> dict[str, Any]:
     groups: dict[tuple[Any, ...], list[tuple[str, Any, Any, float]]] = {}
     for name, module in layers:
         adapter = module.active_adapters[0]
-        a = module.lora_A[adapter].weight.detach().float()  # r x in
-        b = module.lora_B[adapter].weight.detach().float()  # out x r
+        a = module.lora_A[adapter].weight.detach().float().cpu()  # r x in (a GPU adapter too)
+        b = module.lora_B[adapter].weight.detach().float().cpu()  # out x r
         groups.setdefault((tuple(a.shape), tuple(b.shape)), []).append((name, a, b, module.scaling[adapter]))
     out = {}
     with torch.no_grad():
@@ -152,8 +152,11 @@ class SpectrumMonitor:
         self.path = Path(path)
         self.patience = patience
         self.rtol = rtol
+        from peft.utils.integrations import dequantize_module_weight  # 4-bit/8-bit (QLoRA) bases too
+
         self.base_norms = {
-            name: float(layer.get_base_layer().weight.detach().float().norm()) for name, layer in self.layers
+            name: float(dequantize_module_weight(layer.get_base_layer()).detach().float().norm())
+            for name, layer in self.layers
         }
         self.previous: dict[str, Any] | None = None
         self.streak = 0
