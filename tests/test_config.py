@@ -74,6 +74,27 @@ def test_every_preset_loads(preset):
     load_config(config_class(stage_of(preset)), preset)
 
 
+#: recipe file → (base model, its native tool-call format)
+RECIPES = {
+    "smollm2-135m": ("smollm2-135m", "tool_use"), "gemma3-270m": ("gemma3-270m", "pythonic"),
+    "qwen2.5-0.5b": ("Qwen/Qwen2.5-0.5B-Instruct", "hermes"),
+    "qwen2.5-1.5b": ("Qwen/Qwen2.5-1.5B-Instruct", "hermes"), "qwen3-0.6b": ("Qwen/Qwen3-0.6B", "hermes"),
+    "llama3.2-1b": ("meta-llama/Llama-3.2-1B-Instruct", "llama3_json"),
+    "gemma3-1b": ("google/gemma-3-1b-it", "pythonic"), "gemma4-e2b": ("google/gemma-4-E2B-it", "gemma4"),
+    "functiongemma-270m": ("google/functiongemma-270m-it", "functiongemma"),
+}
+
+
+@pytest.mark.parametrize("name", RECIPES)
+def test_training_recipes_name_their_model_and_its_format(name):
+    """Validating a recipe needs no hub access: a hub id is checked by its form only (the LoRA
+    targets are checked against the model's skeleton when training starts)."""
+    cfg = load_config(config_class("train"), REPO / "configs" / "train" / f"{name}.yaml")
+    assert (cfg.model, cfg.format) == RECIPES[name]
+    assert cfg.out_dir == f"runs/train-{name}" and cfg.quantization == "none"
+    assert (REPO / "configs" / "train" / f"{name}.yaml").read_text().startswith("# ")  # a comment header
+
+
 def test_there_are_presets_for_every_stage_folder():
     assert {p.parent.name for p in PRESETS} == {"data", "run", "train"}
 

@@ -234,7 +234,7 @@ def _finish_tokenizer(tokenizer: Any) -> Any:
     return tokenizer
 
 
-def load_model(source: str, dtype: str = "float32") -> LoadedModel:
+def load_model(source: str, dtype: str = "float32", **from_pretrained: Any) -> LoadedModel:
     """Load a causal LM and tokenizer.
 
     Args:
@@ -243,6 +243,9 @@ def load_model(source: str, dtype: str = "float32") -> LoadedModel:
             ``scratch:<size>[:<tokenizer>[:<seed>]]``, a local model directory, a ``.gguf``
             file, or a hub id.
         dtype: ``float32`` (training), ``bfloat16`` (fast CPU generation) or ``float16``.
+        from_pretrained: more keyword arguments of transformers' ``from_pretrained``
+            (``quantization_config``, ``device_map``: :mod:`toolschool.train.quant`); not for
+            ``tiny``/``scratch:`` models.
 
     Raises:
         ModelLoadError: the source cannot be found or read; the message says which and why.
@@ -276,7 +279,7 @@ def load_model(source: str, dtype: str = "float32") -> LoadedModel:
         check_hub(source)
     try:
         tokenizer = AutoTokenizer.from_pretrained(where)
-        model = AutoModelForCausalLM.from_pretrained(where, dtype=torch_dtype)
+        model = AutoModelForCausalLM.from_pretrained(where, dtype=torch_dtype, **from_pretrained)
     except OSError as exc:
         raise ModelLoadError(
             f"cannot load model {source!r} from {where}: {exc}. Hub ids need network access; "

@@ -106,6 +106,16 @@ class TrainConfig(StageConfig):
         description="run a batch's shared prefix (system + tools) once if at least this long; 0 = off",
     )
     prefix_gradient: bool = Field(False, description="backpropagate through the shared prefix too")
+    quantization: Literal["none", "qlora"] = Field(
+        "none", description="qlora: 4-bit NF4 base weights via bitsandbytes (CUDA GPU only; extra 'qlora')"
+    )
+    gradient_checkpointing: bool = Field(
+        False, description="recompute activations in the backward pass: less memory, ~1/3 more compute"
+    )
+    torch_compile: bool = Field(False, description="torch.compile the model before training")
+    report_to: list[Literal["tensorboard", "wandb"]] = Field(
+        default_factory=list, description="also log scalars to TensorBoard (out_dir/tensorboard) and/or W&B"
+    )
     seed: int = Field(0, description="seeds LoRA initialisation and batch order")
     log_every: int = Field(5, ge=1, description="log the mean loss every N optimizer steps")
     num_threads: int | None = Field(None, ge=1, description="torch threads (None = all cores)")

@@ -44,7 +44,8 @@ from toolschool.train.checkpoint import (
 from toolschool.train.config import TrainConfig
 from toolschool.train.dataset import count_batches, encode_conversations, iterate_batches
 from toolschool.train.guards import check_chat_template, setting_warnings
-from toolschool.train.lora import attach_lora, fp32_master_weights
+from toolschool.train.lora import attach_lora, enable_gradient_checkpointing, fp32_master_weights
+from toolschool.train.report import Reporters
 from toolschool.train.spectrum import SpectrumMonitor
 from toolschool.types import Conversation, append_jsonl
 
@@ -399,7 +400,13 @@ def train(
 
     model = attach_lora(model, config)
     fp32_master_weights(model)
+    if config.gradient_checkpointing:
+        enable_gradient_checkpointing(model)
+    if config.torch_compile:
+        parts = decoder_and_head(model)
+        (parts[0] if parts is not None else model).compile()
     model.train()
+    device = next(model.parameters()).device
     params = [p for p in model.parameters() if p.requires_grad]
     trainable = sum(p.numel() for p in params)
     total_params = sum(p.numel() for p in model.parameters())
@@ -414,9 +421,16 @@ def train(
     budget = max_seconds if max_seconds is not None else config.max_seconds
     for group in optimizer.param_groups:
         group["lr"] = group["peak_lr"] * lr_factor(config.lr_scheduler, 0, warmup, 0.0)
-    precision = resolve_train_precision(config.precision)
+    precision = resolve_train_precision(config.precision) if device.type == "cpu" else (
+        "bf16" if config.precision == "auto" and torch.cuda.is_bf16_supported() else config.precision
+    )
+    precision = "fp16" if precision == "auto" else precision  # a CUDA GPU without bf16
     autocast_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
-    scaler = torch.amp.GradScaler("cpu", enabled=precision == "fp16")
+    scaler = torch.amp.GradScaler(device.type, enabled=precision == "fp16")
+    # transformers turns the key/value cache off under gradient checkpointing, and the
+    # shared-prefix path runs on that cache
+    min_prefix = 0 if config.gradient_checkpointing else config.min_shared_prefix
+    reporters = Reporters(config.report_to, out_dir, config.model_dump(mode="json"))
     neftune = NEFTune(model, config.neftune_noise_alpha) if config.neftune_noise_alpha else None
     monitor = (
         SpectrumMonitor(model, out_dir / "spectrum.jsonl", config.frozen_checks, config.frozen_rtol)
@@ -448,8 +462,11 @@ def train(
         state.micro += 1
         if neftune:
             neftune.length = int(batch["input_ids"].shape[1])
-        with torch.autocast("cpu", dtype=autocast_dtype or torch.bfloat16, enabled=bool(autocast_dtype)):
-            loss, computed = forward_loss(model, batch, config.min_shared_prefix, config.prefix_gradient)
+        if device.type != "cpu":
+            batch = {k: v.to(device) for k, v in batch.items()}
+        cast = autocast_dtype or torch.bfloat16
+        with torch.autocast(device.type, dtype=cast, enabled=bool(autocast_dtype)):
+            loss, computed = forward_loss(model, batch, min_prefix, config.prefix_gradient)
         loss = loss.float()
         scaler.scale(loss / config.gradient_accumulation).backward()
         state.tokens += int(batch["attention_mask"].sum())
@@ -458,8 +475,9 @@ def train(
         if state.micro % config.gradient_accumulation:
             continue
         scaler.unscale_(optimizer)  # no-op without fp16: clipping sees the true gradients
+        grad_norm = None
         if config.max_grad_norm > 0:
-            torch.nn.utils.clip_grad_norm_(params, config.max_grad_norm)
+            grad_norm = float(torch.nn.utils.clip_grad_norm_(params, config.max_grad_norm))
         scaler.step(optimizer)
         scaler.update()
         optimizer.zero_grad(set_to_none=True)
@@ -482,10 +500,13 @@ def train(
         logged = step % config.log_every == 0 or step == total_steps
         if logged:
             _log_step(log_path, state, step, mean, lr, elapsed)
+        reporters.scalars(step, {"train/loss": mean, "train/learning_rate": lr,
+                                 "train/grad_norm": grad_norm})
         verdict = None
         if monitor is not None and (step % config.spectrum_every == 0 or last):
             quiet = lr < 0.01 * optimizer.param_groups[0]["peak_lr"]  # the end of a decay
             verdict = monitor.check(step, mean, quiet)
+            reporters.spectrum(step, monitor.last_by_type)
         if not (last or verdict) and config.save_every and step % config.save_every == 0:
             state.elapsed = time.perf_counter() - start
             trainer = {"optimizer": optimizer.state_dict(), "scaler": scaler.state_dict(),
@@ -506,6 +527,7 @@ def train(
         if last or verdict is not None:
             break
     seconds = time.perf_counter() - start
+    reporters.close()
     if neftune:
         neftune.remove()
     model.eval()

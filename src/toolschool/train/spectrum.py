@@ -80,8 +80,8 @@ def update_spectra(layers: list[tuple[str, Any]]) -> dict[str, Any]:
     groups: dict[tuple[Any, ...], list[tuple[str, Any, Any, float]]] = {}
     for name, module in layers:
         adapter = module.active_adapters[0]
-        a = module.lora_A[adapter].weight.detach().float()  # r x in
-        b = module.lora_B[adapter].weight.detach().float()  # out x r
+        a = module.lora_A[adapter].weight.detach().float().cpu()  # r x in (a GPU adapter too)
+        b = module.lora_B[adapter].weight.detach().float().cpu()  # out x r
         groups.setdefault((tuple(a.shape), tuple(b.shape)), []).append((name, a, b, module.scaling[adapter]))
     out = {}
     with torch.no_grad():
@@ -152,11 +152,15 @@ class SpectrumMonitor:
         self.path = Path(path)
         self.patience = patience
         self.rtol = rtol
+        from peft.utils.integrations import dequantize_module_weight  # 4-bit/8-bit (QLoRA) bases too
+
         self.base_norms = {
-            name: float(layer.get_base_layer().weight.detach().float().norm()) for name, layer in self.layers
+            name: float(dequantize_module_weight(layer.get_base_layer()).detach().float().norm())
+            for name, layer in self.layers
         }
         self.previous: dict[str, Any] | None = None
         self.streak = 0
+        self.last_by_type: dict[str, dict[str, float]] = {}  # of the latest check
 
     def check(self, step: int, loss: float | None, quiet: bool = False) -> SpectrumVerdict | None:
         """Measure the spectra at optimizer step ``step``, append them, and return a verdict
@@ -187,6 +191,7 @@ class SpectrumMonitor:
             kind: {k: sum(r[k] for r in rows) / len(rows) for k in ("top", "entropy", "effective_rank")}
             for kind, rows in groups.items()
         }
+        self.last_by_type = by_type
         append_jsonl(self.path, {"step": step, "loss": loss, "max_change": max_change,
                                  "frozen_streak": self.streak, "by_type": by_type, "modules": modules})
         if self.streak < self.patience:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from toolschool.config import dump_config
-from toolschool.errors import DataError
+from toolschool.errors import ConfigError, DataError
 from toolschool.progress import NullProgress, Progress
 from toolschool.train.config import TrainConfig
 from toolschool.train.sft import TrainResult, train
@@ -27,15 +27,21 @@ if TYPE_CHECKING:
 
 
 def check(config: TrainConfig) -> None:
-    """Check what can fail before any weight is loaded: LoRA targets and depth of the model.
+    """Check what can fail before any weight is loaded: QLoRA's needs (a CUDA GPU and
+    bitsandbytes), the ``report_to`` packages, LoRA targets and depth of the model.
 
     Raises:
-        ConfigError: the LoRA settings do not fit the model's architecture.
+        ConfigError: QLoRA cannot run here (:func:`toolschool.train.quant.check_quantization`);
+            the LoRA settings do not fit the model's architecture.
         ModelLoadError: the model's config cannot be read.
     """
     from toolschool.models.skeleton import model_skeleton
     from toolschool.train.lora import lora_targets
+    from toolschool.train.quant import check_quantization
+    from toolschool.train.report import check_reporters
 
+    check_quantization(config)
+    check_reporters(config.report_to)
     lora_targets(model_skeleton(config.model), config.lora)
 
 
@@ -92,7 +98,8 @@ def run(
 
     Raises:
         DataError: the data file is missing, malformed or empty, or nothing fits ``max_length``.
-        ConfigError: the LoRA settings do not fit the model.
+        ConfigError: the LoRA settings do not fit the model; ``quantization: qlora`` without a
+            CUDA GPU and bitsandbytes, or with a ``loaded`` model that is not 4-bit.
         ModelLoadError: the model cannot be loaded.
     """
     from toolschool.eval.plots import plot_loss, plot_spectrum
@@ -100,6 +107,17 @@ def run(
 
     progress = progress or NullProgress()
     conversations = read_conversations(config.data)
+    if config.quantization == "qlora":
+        if loaded is not None and not getattr(loaded.model, "is_loaded_in_4bit", False):
+            raise ConfigError("quantization: qlora, but the model handed to training is not 4-bit; "
+                              "train it on its own (`toolschool train`) so it is loaded quantized")
+        if loaded is None:
+            from toolschool.train.quant import load_qlora
+
+            check(config)
+            progress.start("load model", None)
+            loaded = load_qlora(config)
+            progress.finish("load model")
     out, loaded = start_stage(config, check, progress, loaded)
     layout = loaded.layout(config.layout, config.format)
 
