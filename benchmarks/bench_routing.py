@@ -21,9 +21,13 @@ interleaved request by request so that machine noise hits every path alike:
 * ``fast``: ``grammar`` plus prompt-lookup drafts (up to 8 tokens copied from the
   conversation, verified in the same pass): what ``toolschool serve`` runs.
 * ``fast_required``: ``fast`` with ``tool_choice="required"`` (the router knows a tool is due).
-* ``fast_int8``, ``fast_required_int8``: the same on int8 weights (dynamic quantization of
-  every linear layer, :func:`~toolschool.backends.local.prepare_for_inference`): a decode step
-  reads half the bytes of bf16.
+* ``fast_int8``, ``fast_required_int8``: the same on int8 weights (weight-only, per output
+  channel, bf16 activations; :func:`~toolschool.backends.local.prepare_for_inference`): a
+  decode step reads half the bytes of bf16.
+
+Every backend path answers a lone request with
+:func:`~toolschool.backends.sequence.decode_sequence` (a static key/value cache reused across
+requests where the model allows it).
 
 Reported per path: latency p50/p95 (ms, wall time from request to parsed answer), right tool
 (the first call's name equals the expected tool), valid syntax (strict parse, no errors),

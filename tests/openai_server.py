@@ -24,9 +24,10 @@ ANSWER = reply({"content": "17 × 23 = 391."}, "stop")
 
 
 class OpenAIServer:
-    """Answers POST /v1/chat/completions with ``replies`` in order and records the bodies."""
+    """Answers POST ``path`` (default /v1/chat/completions) with ``replies`` in order and records
+    the bodies."""
 
-    def __init__(self, replies: list[tuple[int, dict]]):
+    def __init__(self, replies: list[tuple[int, dict]], path: str = "/v1/chat/completions"):
         self.replies = list(replies)
         self.bodies: list[dict] = []
         self.headers: list[dict] = []
@@ -37,7 +38,7 @@ class OpenAIServer:
                 length = int(self.headers.get("Content-Length", 0))
                 outer.bodies.append(json.loads(self.rfile.read(length)))
                 outer.headers.append({k.lower(): v for k, v in self.headers.items()})
-                status, reply = outer.replies.pop(0) if self.path == "/v1/chat/completions" else (404, {})
+                status, reply = outer.replies.pop(0) if self.path == path else (404, {})
                 data = json.dumps(reply).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

@@ -18,6 +18,18 @@ def test_overrides_parse_yaml_values_and_nest():
     assert data == {"lora": {"r": 8, "target_modules": ["q_proj", "v_proj"]}, "learning_rate": 1e-4}
 
 
+def test_overrides_reach_list_items_by_index_or_name():
+    data = {"stages": [{"name": "text", "lr": 1}, {"kind": "sft"}]}
+    out = apply_overrides(data, ["stages.text.lr=2", "stages.1.max_steps=5", "stages.0.lora.r=4"])
+    assert out == {"stages": [{"name": "text", "lr": 2, "lora": {"r": 4}}, {"kind": "sft", "max_steps": 5}]}
+    assert data["stages"][0]["lr"] == 1  # a copy
+    with pytest.raises(ConfigError) as err:
+        apply_overrides(data, ["stages.code.lr=1", "stages.2.lr=1", "stages.0=1"])
+    text = str(err.value)
+    assert "'stages.code.lr=1': no item 'code'" in text and "'stages.2.lr=1': no item '2'" in text
+    assert "'stages.0=1': set a list item's keys one by one (stages.0.<key>=…)" in text
+
+
 def test_yaml_file_round_trip(tmp_path):
     cfg = load_config(TrainConfig, None, ["epochs=2", "lora.r=4"])
     path = dump_config(cfg, tmp_path / "c.yaml")
@@ -60,6 +72,27 @@ def test_registry_names_are_checked_when_the_config_loads():
 def test_every_preset_loads(preset):
     assert stage_of(preset) in STAGES
     load_config(config_class(stage_of(preset)), preset)
+
+
+#: recipe file → (base model, its native tool-call format)
+RECIPES = {
+    "smollm2-135m": ("smollm2-135m", "tool_use"), "gemma3-270m": ("gemma3-270m", "pythonic"),
+    "qwen2.5-0.5b": ("Qwen/Qwen2.5-0.5B-Instruct", "hermes"),
+    "qwen2.5-1.5b": ("Qwen/Qwen2.5-1.5B-Instruct", "hermes"), "qwen3-0.6b": ("Qwen/Qwen3-0.6B", "hermes"),
+    "llama3.2-1b": ("meta-llama/Llama-3.2-1B-Instruct", "llama3_json"),
+    "gemma3-1b": ("google/gemma-3-1b-it", "pythonic"), "gemma4-e2b": ("google/gemma-4-E2B-it", "gemma4"),
+    "functiongemma-270m": ("google/functiongemma-270m-it", "functiongemma"),
+}
+
+
+@pytest.mark.parametrize("name", RECIPES)
+def test_training_recipes_name_their_model_and_its_format(name):
+    """Validating a recipe needs no hub access: a hub id is checked by its form only (the LoRA
+    targets are checked against the model's skeleton when training starts)."""
+    cfg = load_config(config_class("train"), REPO / "configs" / "train" / f"{name}.yaml")
+    assert (cfg.model, cfg.format) == RECIPES[name]
+    assert cfg.out_dir == f"runs/train-{name}" and cfg.quantization == "none"
+    assert (REPO / "configs" / "train" / f"{name}.yaml").read_text().startswith("# ")  # a comment header
 
 
 def test_there_are_presets_for_every_stage_folder():

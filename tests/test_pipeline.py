@@ -1,6 +1,7 @@
 """End to end on the tiny model: the real CLI, data generation, training, evaluation, report."""
 
 import json
+from pathlib import Path
 
 import pytest
 import yaml
@@ -75,7 +76,8 @@ def test_stage_configs_of_a_run_reproduce_its_data_and_adapter_bit_for_bit(tmp_p
     adapter = "adapter/adapter_model.safetensors"
     data = _files(run / "data", DATA_FILES)
 
-    again = runner.invoke(app, ["data", "-c", str(run / "data" / "config.yaml"), "-o", str(tmp_path / "d")])
+    again = runner.invoke(app, ["data", "generate", "-c", str(run / "data" / "config.yaml"),
+                                "-o", str(tmp_path / "d")])
     assert again.exit_code == 0, again.output
     assert _files(tmp_path / "d", DATA_FILES) == data
 
@@ -92,6 +94,29 @@ def test_stage_configs_of_a_run_reproduce_its_data_and_adapter_bit_for_bit(tmp_p
                                 "seed=1"])
     assert other.exit_code == 0, other.output
     assert (tmp_path / "s" / adapter).read_bytes() != (run / "train" / adapter).read_bytes()
+
+
+def test_run_with_tools_trains_and_evaluates_on_a_user_toolkit(tmp_path):
+    office = Path(__file__).resolve().parents[1] / "examples" / "office.yaml"
+    mix = [f"data.{split}.{k}={v}" for split in ("mix", "train_mix") for k, v in
+           {"single": 0.3, "parallel": 0.2, "chained": 0.2, "no_tool": 0.2, "ask_missing": 0.1}.items()]
+    result = CliRunner().invoke(app, ["run", "--tools", str(office), *TINY, *mix, "evaluate_base=false",
+                                      f"out_dir={tmp_path}", "name=u"])
+    assert result.exit_code == 0, result.output
+    assert f"tools {office}" in result.output
+    run = tmp_path / "u"
+    card = json.loads((run / "data" / "data_card.json").read_text())
+    assert card["toolkit"] == "office" and card["tools"]["source"]["kind"] == "user"
+    assert yaml.safe_load((run / "data" / "config.yaml").read_text())["tools"] == str(office)
+    names = {"lookup_order", "convert_currency", "create_event"}
+    items = [json.loads(line) for line in (run / "data" / "test.jsonl").read_text().splitlines()]
+    assert {t["function"]["name"] for t in items[0]["tools"]} == names
+    train = [json.loads(line) for line in (run / "data" / "train.jsonl").read_text().splitlines()]
+    assert {t["function"]["name"] for t in train[0]["tools"]} == names
+    metrics = json.loads((run / "eval" / "finetuned" / "metrics.json").read_text())
+    assert metrics["n"] == 12 and set(metrics["per_category"]) == {"single", "parallel", "chained", "no_tool",
+                                                                   "ask_missing"}
+    assert json.loads((run / "metrics.json").read_text())["train"]["steps"] == 4
 
 
 def test_bad_config_is_a_clear_error_without_traceback(tmp_path):

@@ -29,7 +29,8 @@ def test_import_and_cli_help_do_not_import_torch():
         "import sys, toolschool, toolschool.cli.app as a; from typer.testing import CliRunner; "
         "r = CliRunner().invoke(a.app, ['--help']); assert r.exit_code == 0, r.output; "
         "assert 'run' in r.output and 'eval' in r.output; "
-        "heavy = [m for m in ('torch', 'transformers', 'peft') if m in sys.modules]; "
+        "heavy = [m for m in ('torch', 'transformers', 'peft', 'datasets', 'datasketch') "
+        "if m in sys.modules]; "
         "assert not heavy, heavy"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

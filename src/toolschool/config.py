@@ -64,12 +64,23 @@ def _parse_value(raw: str) -> Any:
     return value
 
 
+def _list_item(items: list[Any], part: str) -> Any:
+    """The item of a list section that ``part`` names: its index, or the ``name`` it has."""
+    if part.isdigit() and int(part) < len(items):
+        return items[int(part)]
+    named = [item for item in items if isinstance(item, dict) and item.get("name") == part]
+    return named[0] if len(named) == 1 else None
+
+
 def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
     """Return a copy of ``data`` with each ``a.b.c=value`` override applied.
 
+    In a list of sections (a recipe's ``stages``) a key part is an item's index or its
+    ``name``: ``stages.0.max_steps=5``, ``stages.code.learning_rate=3e-4``.
+
     Raises:
         ConfigError: an override is not of the form ``key=value``, or walks into a
-            non-mapping value.
+            non-mapping value or a list item that does not exist.
     """
     out = yaml.safe_load(yaml.safe_dump(data)) or {}
     problems = []
@@ -79,14 +90,24 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
             problems.append(f"override {item!r}: expected key=value")
             continue
         parts = key.strip().split(".")
-        node = out
+        node: Any = out
         for part in parts[:-1]:
-            child = node.setdefault(part, {})
-            if not isinstance(child, dict):
+            if isinstance(node, list):
+                child = _list_item(node, part)
+                if child is None:
+                    problems.append(f"override {item!r}: no item {part!r} (an index or a unique name)")
+                    break
+            else:
+                child = node.setdefault(part, {})
+            if not isinstance(child, (dict, list)):
                 problems.append(f"override {item!r}: {part!r} is not a section")
                 break
             node = child
         else:
+            if isinstance(node, list):
+                problems.append(f"override {item!r}: set a list item's keys one by one "
+                                f"({key.strip()}.<key>=…)")
+                continue
             try:
                 node[parts[-1]] = _parse_value(raw)
             except yaml.YAMLError as exc:
@@ -97,27 +118,61 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
 
 
 def _section(cls: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
-    """The config class of the section that holds the key at ``loc`` (None if not a config)."""
+    """The config class of the section that holds the key at ``loc`` (None if not a config).
+
+    ``loc`` may pass through list items (an index) and tagged unions (the tag, e.g. a
+    recipe stage's ``kind``), as pydantic reports them.
+    """
+    candidates = [cls]
     for part in loc[:-1]:
-        field = cls.model_fields.get(str(part))
+        if isinstance(part, int):
+            continue
+        tagged = [c for c in candidates if _tag(c) == part] if len(candidates) > 1 else []
+        if tagged:
+            candidates = tagged
+            continue
+        field = _field(candidates[0], str(part)) if len(candidates) == 1 else None
         if field is None:
             return None
-        nested = _config_class(field.annotation)
-        if nested is None:
+        candidates = _config_classes(field.annotation)
+        if not candidates:
             return None
-        cls = nested
-    return cls
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def _tag(cls: type[BaseModel]) -> Any:
+    """The value of the ``Literal`` field with one value of ``cls`` (its union tag), else None."""
+    for field in cls.model_fields.values():
+        args = typing.get_args(field.annotation)
+        if typing.get_origin(field.annotation) is typing.Literal and len(args) == 1:
+            return args[0]
+    return None
+
+
+def _field(cls: Any, name: str) -> Any:
+    """The field of ``cls`` a key names (its alias or, without one, its name), else None."""
+    for field_name, field in cls.model_fields.items():
+        if (field.alias or field_name) == name:
+            return field
+    return None
+
+
+def _config_classes(annotation: Any) -> list[type[BaseModel]]:
+    """Every BaseModel class inside ``annotation`` (``X``, ``X | None``, ``list[A | B]``)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [c for arg in typing.get_args(annotation) for c in _config_classes(arg)]
 
 
 def _config_class(annotation: Any) -> type[BaseModel] | None:
     """The BaseModel class inside ``annotation`` (``X``, ``X | None``), else None."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in typing.get_args(annotation):
-        found = _config_class(arg)
-        if found is not None:
-            return found
-    return None
+    found = _config_classes(annotation)
+    return found[0] if found else None
+
+
+def _keys(cls: type[BaseModel]) -> list[str]:
+    """The keys of ``cls`` as a file writes them (aliases where a field has one)."""
+    return [field.alias or name for name, field in cls.model_fields.items()]
 
 
 #: names other tools use for a key → toolschool's key (peft's ``lora_alpha``, TRL's ``lr``…)
@@ -130,7 +185,7 @@ def _unknown_key_message(cls: type[BaseModel], loc: tuple[Any, ...]) -> str:
     section = _section(cls, loc)
     if section is None:
         return "unknown key"
-    known = sorted(section.model_fields)
+    known = sorted(_keys(section))
     name = str(loc[-1])
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     if ALIASES.get(name) in known:
@@ -142,21 +197,49 @@ def _unknown_key_message(cls: type[BaseModel], loc: tuple[Any, ...]) -> str:
 def validate_config(cls: type[C], data: dict[str, Any], source: str = "config") -> C:
     """Validate ``data`` as ``cls``; all errors at once, each as ``key: message``.
 
+    A config class may define ``problems_across(data) -> [(key, message)]``: checks across
+    its sections (a recipe's stage chain) made on the raw ``data``, so that they are reported
+    together with every field's problems rather than only once the fields are valid.
+
     Raises:
         ConfigError: listing every invalid or unknown key (unknown keys with the closest
             known key and the keys of their section).
     """
+    lines = []
+    config = None
     try:
-        return cls.model_validate(data)
+        config = cls.model_validate(data)
     except ValidationError as exc:
-        lines = []
         for err in exc.errors():
-            key = ".".join(str(p) for p in err["loc"]) or "(root)"
+            key = ".".join(str(p) for p in _data_loc(data, err["loc"])) or "(root)"
             msg = err["msg"].removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":
                 msg = _unknown_key_message(cls, tuple(err["loc"]))
             lines.append(f"  {key}: {msg}")
-        raise ConfigError(f"{source}: {len(lines)} problem(s)\n" + "\n".join(lines)) from None
+    across = getattr(cls, "problems_across", None)
+    if across is not None and isinstance(data, dict):
+        lines += [f"  {key}: {msg}" for key, msg in across(data)]
+    if lines or config is None:
+        raise ConfigError(f"{source}: {len(lines)} problem(s)\n" + "\n".join(lines))
+    return config
+
+
+def _data_loc(data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``loc`` without the union tags pydantic puts in it (``stages.0.sft.lr`` → ``stages.0.lr``):
+    parts that name nothing in ``data`` where the part after them does."""
+    out: list[Any] = []
+    node = data
+    for i, part in enumerate(loc):
+        if isinstance(node, dict) and part not in node and i + 1 < len(loc) and loc[i + 1] in node:
+            continue  # a tag: the next part is a key of this same mapping
+        out.append(part)
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            node = None
+    return tuple(out)
 
 
 def read_config_file(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -228,7 +311,7 @@ def describe_config(cls: type[BaseModel], prefix: str = "") -> list[ConfigKey]:
     out: list[ConfigKey] = []
     defaults = _defaults(cls)
     for name, field in cls.model_fields.items():
-        key = prefix + name
+        key = prefix + (field.alias or name)
         nested = _config_class(field.annotation)
         if nested is not None and isinstance(defaults.get(name), dict):
             out += describe_config(nested, key + ".")

@@ -9,6 +9,8 @@ argument). Bad *model output* is never an exception: parsers return it as data
     ToolschoolError
      ├── ConfigError            a config key, value or file is wrong (lists all problems)
      ├── DataError              a JSONL line, eval item or conversation is malformed
+     │    ├── UnrepresentableError  a conversation has no form in a target data format
+     │    └── LeakageError      a test request is too close to a training request
      ├── SchemaError            a tool declaration cannot be turned into a JSON Schema
      ├── ArgumentValidationError  tool-call arguments do not match a tool's schema
      ├── RegistryError          an unknown name was looked up (lists the known names)
@@ -34,6 +36,24 @@ class ConfigError(ToolschoolError, ValueError):
 
 class DataError(ToolschoolError, ValueError):
     """Input data is malformed; the message names the file, line and field."""
+
+
+class UnrepresentableError(DataError):
+    """A conversation cannot be written in a target data format (a Glaive turn with two calls,
+    a ShareGPT turn with text and calls...); the message names the conversation and the part."""
+
+
+class LeakageError(DataError):
+    """Test requests are too similar to training requests.
+
+    Attributes:
+        pairs: ``(test_index, train_index, similarity)`` for every test request above the
+            threshold, most similar first.
+    """
+
+    def __init__(self, message: str, pairs: list[tuple[int, int, float]]):
+        self.pairs = list(pairs)
+        super().__init__(message)
 
 
 class SchemaError(ToolschoolError, TypeError):

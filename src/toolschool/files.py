@@ -48,3 +48,22 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
     with atomic_writer(path) as handle:
         handle.write(text)
     return Path(path)
+
+
+def replace_dir(new: str | os.PathLike[str], target: str | os.PathLike[str]) -> Path:
+    """Put the finished directory ``new`` in the place of ``target`` (renames, same filesystem).
+
+    The old ``target``, if any, is renamed aside first and removed after the new one is in
+    place, so a reader sees the old directory or the new one, never a half-written one; a
+    crash between the two renames leaves the old one as ``<target>.old``. Returns ``target``.
+    """
+    import shutil
+
+    new, target = Path(new), Path(target)
+    old = target.with_name(target.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        os.replace(target, old)
+    os.replace(new, target)
+    shutil.rmtree(old, ignore_errors=True)
+    return target

@@ -57,9 +57,12 @@ def check_model(name: str) -> str:
 
 
 def check_trained_model(name: str) -> str:
-    """``name`` if it names a base model or a toolschool run/train directory."""
+    """``name`` if it names a base model, a toolschool run/train directory or an
+    OpenAI-compatible endpoint (``http://…``/``https://…``)."""
     from toolschool.models.names import check_model_name
 
+    if name.startswith(("http://", "https://")):
+        return name
     return check_model_name(name, trained=True)
 
 

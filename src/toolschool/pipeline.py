@@ -1,7 +1,7 @@
 """The main job, composed of the stages: data → base-model eval → LoRA training → fine-tuned eval → report.
 
 ``run(config)`` makes a run directory; every stage writes into its own part of it, with
-its resolved config, so each part can be re-run alone (``toolschool data -c
+its resolved config, so each part can be re-run alone (``toolschool data generate -c
 <run>/data/config.yaml``, ``toolschool train -c <run>/train/config.yaml``…)::
 
     <out_dir>/<name>/
@@ -38,6 +38,7 @@ from pydantic import Field, model_validator
 from toolschool.chat.prompt import DEFAULT_SYSTEM
 from toolschool.config import StageConfig, dump_config
 from toolschool.datagen import DataConfig
+from toolschool.datagen.config import ToolsSpec
 from toolschool.eval.config import EvalConfig
 from toolschool.names import FormatName, LayoutName, ModelName, ToolkitName
 from toolschool.progress import NullProgress, Progress
@@ -50,15 +51,17 @@ if TYPE_CHECKING:
 
 #: keys of each section that the run sets (from its top-level keys and its directory)
 RUN_SET: dict[str, tuple[str, ...]] = {
-    "data": ("out_dir", "system_prompt", "toolkit", "plugins"),
+    "data": ("out_dir", "system_prompt", "toolkit", "tools", "format", "plugins"),
     "train": ("data", "out_dir", "model", "format", "layout", "system_prompt", "plugins"),
     "eval": ("data", "model", "out_dir", "format", "layout", "system_prompt", "toolkit", "plugins"),
 }
 
 
 class RunConfig(StageConfig):
-    """The whole pipeline. ``model``, ``format``, ``layout``, ``toolkit`` and ``system_prompt``
-    are set once here and apply to every stage; the run sets each stage's paths."""
+    """The whole pipeline. ``model``, ``format``, ``layout``, ``toolkit`` (or ``tools``) and
+    ``system_prompt`` are set once here and apply to every stage; the run sets each stage's
+    paths. With ``tools``, the data teaches the user's tools and its test items carry them, so
+    the evaluation offers exactly those tools."""
 
     name: str | None = Field(None, description="run directory name (default: time stamp + model)")
     out_dir: str = Field("runs", description="parent directory of run directories")
@@ -68,6 +71,9 @@ class RunConfig(StageConfig):
     format: FormatName = Field("tool_use", description="tool-call wire format taught and evaluated")
     layout: LayoutName = Field(None, description="chat turn layout; None = the model's own (detected)")
     toolkit: ToolkitName = Field("assistant", description="the tools the data teaches and the eval offers")
+    tools: ToolsSpec = Field(
+        None, description="user tools instead of toolkit: a YAML/JSON file, python:module, .py, mcp:COMMAND"
+    )
     system_prompt: str = Field(DEFAULT_SYSTEM, description="system prompt the tool declarations are added to")
     evaluate_base: bool = Field(True, description="evaluate the model before training too")
     time_budget_minutes: float | None = Field(
@@ -103,6 +109,7 @@ class RunConfig(StageConfig):
                   "system_prompt": self.system_prompt}
         data = self.data.model_copy(update={
             "out_dir": str(run_dir / "data"), "system_prompt": self.system_prompt, "toolkit": self.toolkit,
+            "tools": self.tools, "format": self.format,
         })
         train = self.train.model_copy(update={**shared, "data": str(run_dir / "data" / "train.jsonl"),
                                               "out_dir": str(run_dir / "train")})
@@ -203,7 +210,9 @@ def run(config: RunConfig, progress: Progress | None = None) -> RunResult:
     """Run the whole pipeline (see module docstring). Returns every stage's result.
 
     Raises:
-        ConfigError: the LoRA settings do not fit the model (checked before any work);
+        ConfigError: the LoRA settings do not fit the model (checked before any work), or
+            its chat template renders differently from the trained format and layout
+            (checked once the model is loaded, see :func:`toolschool.train.guards.check_chat_template`);
         ModelLoadError: the model cannot be loaded; DataError from the stages.
     """
     import torch
@@ -214,6 +223,7 @@ def run(config: RunConfig, progress: Progress | None = None) -> RunResult:
     from toolschool.manifest import write_manifest
     from toolschool.models import load_model
     from toolschool.train import stage as train_stage
+    from toolschool.train.guards import check_chat_template
 
     progress = progress or NullProgress()
     timings: dict[str, float] = {}
@@ -231,6 +241,9 @@ def run(config: RunConfig, progress: Progress | None = None) -> RunResult:
         progress.start("load model", None)
         loaded = load_model(config.model, dtype="float32")
         progress.finish("load model")
+    # the chat-template guard of training, before the base evaluation rather than after it
+    check_chat_template(loaded.tokenizer, loaded.layout(config.layout, config.format), config.format,
+                        stages.train.template_check)
     base = None
     if config.evaluate_base:
         with _timed(timings, "eval_base"):

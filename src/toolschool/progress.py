@@ -34,3 +34,21 @@ class NullProgress:
 
     def finish(self, task: str) -> None:
         pass
+
+
+class PrefixedProgress:
+    """A :class:`Progress` that passes every event on to ``inner`` with ``prefix`` before the
+    task name, so that stages run one after another (two ``train`` tasks…) keep their own bars."""
+
+    def __init__(self, inner: Progress, prefix: str) -> None:
+        self.inner = inner
+        self.prefix = prefix
+
+    def start(self, task: str, total: int | None = None) -> None:
+        self.inner.start(f"{self.prefix}{task}", total)
+
+    def advance(self, task: str, n: int = 1, **fields: object) -> None:
+        self.inner.advance(f"{self.prefix}{task}", n, **fields)
+
+    def finish(self, task: str) -> None:
+        self.inner.finish(f"{self.prefix}{task}")

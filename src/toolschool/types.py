@@ -204,34 +204,6 @@ def parse_json_line(path: str | os.PathLike[str], lineno: int, line: str) -> Any
         raise DataError(f"{path}:{lineno}: column {exc.colno}: invalid JSON ({exc.msg})") from None
 
 
-def iter_json_objects(
-    path: str | os.PathLike[str], what: str
-) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yield ``(line number, object)`` for each non-blank line of a JSONL file of objects.
-
-    Args:
-        path: the file.
-        what: what the file holds, for the unreadable-file message (``"EvalItem"``...).
-
-    Raises:
-        DataError: the file cannot be read, a line is not JSON (file, line, column) or not a
-            JSON object (file, line).
-    """
-    path = Path(path)
-    try:
-        handle = path.open(encoding="utf-8")
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read {what} file: {exc.strerror or exc}") from None
-    with handle:
-        for lineno, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            data = parse_json_line(path, lineno, line)
-            if not isinstance(data, dict):
-                raise DataError(f"{path}:{lineno}: expected a JSON object, got {type(data).__name__}")
-            yield lineno, data
-
-
 def read_jsonl(path: str | os.PathLike[str], model: type[M]) -> list[M]:
     """Read a whole JSONL file into a list (see :func:`iter_jsonl`)."""
     return list(iter_jsonl(path, model))

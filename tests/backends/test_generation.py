@@ -46,23 +46,36 @@ def test_prefix_cached_decoder_equals_generate(tiny_fresh, dtype):
 
 
 def test_lone_prompts_reuse_the_cached_system_part_across_calls(tiny_fresh):
-    """One request at a time (a server): the second prompt takes the system part from the cache
-    the first left (cut back to what they share), the third hits it exactly; answers equal
-    ``generate``'s (fp32)."""
+    """One request at a time (a server): each prompt prefills only what it does not share with
+    the sequence cached before it (a static cache, whichever of complete() and stream() left
+    it); answers equal ``generate``'s (fp32)."""
     model = prepare_for_inference(tiny_fresh.model, "float32")
     tools = [t for t in get_toolkit("assistant") if t.name in ("weather", "calculator")]
-    requests = [ChatRequest([Message(role="user", content=q)], tools) for q in REQUESTS[:3]]
+    requests = [ChatRequest([Message(role="user", content=q)], tools) for q in REQUESTS[:4]]
     fmt = get_format("tool_use")
     fast = LocalBackend(model, tiny_fresh.tokenizer, fmt, batch_size=1, max_new_tokens=16)
     plain = LocalBackend(model, tiny_fresh.tokenizer, fmt, batch_size=1, max_new_tokens=16, prefix_cache=False)
     prompts = [tiny_fresh.tokenizer(fast.prompt(r), add_special_tokens=False)["input_ids"] for r in requests]
+    prefilled = []
+    begin = fast.sequence.begin
+
+    def recording_begin(prompt, room):
+        rest = begin(prompt, room)
+        prefilled.append(len(rest))
+        return rest
+
+    fast.sequence.begin = recording_begin
+    for k, request in enumerate(requests):
+        expected = plain.complete([request])[0].raw
+        answer = "".join(fast.stream(request)) if k == 2 else fast.complete([request])[0].raw
+        assert answer == expected
+    assert fast.sequence.static
     system = common_prefix_length(prompts)
-    keys = []
-    for request in requests:
-        assert fast.complete([request])[0].raw == plain.complete([request])[0].raw
-        keys.append(len(fast.decoder._prefix_key))
-    assert keys == [len(prompts[0]) - 1, system, system]
-    assert system >= 16 and fast.decoder._prefix_cache.get_seq_length() == system
+    assert system >= 16
+    assert prefilled[0] == len(prompts[0])
+    for k in (1, 2, 3):
+        shared = common_prefix_length([prompts[k - 1], prompts[k]])
+        assert shared >= system and prefilled[k] == len(prompts[k]) - shared
 
 
 def test_rows_leave_the_batch_when_they_stop(tiny_fresh):

@@ -7,6 +7,7 @@ import pytest
 from toolschool.backends import generation
 from toolschool.backends.generation import lookup_draft, verify_draft
 from toolschool.backends.local import ChatRequest, LocalBackend, NamedTool
+from toolschool.backends.sequence import SequenceCache
 from toolschool.formats import get_format
 from toolschool.types import Message
 
@@ -49,11 +50,17 @@ def _oracle(answers: dict[tuple[int, ...], list[int]], wrong: int):
     return draft
 
 
+@pytest.mark.parametrize("static", [True, False], ids=["static-cache", "dynamic-cache"])
 @pytest.mark.parametrize("constrained", [False, True])
-def test_drafts_the_model_agrees_with_are_kept_and_the_answer_is_unchanged(tiny, monkeypatch, constrained):
+def test_drafts_the_model_agrees_with_are_kept_and_the_answer_is_unchanged(
+    tiny, monkeypatch, constrained, static
+):
     fmt = get_format("hermes")
-    plain = LocalBackend(tiny.model, tiny.tokenizer, fmt, batch_size=1, max_new_tokens=40)
+    # the reference: transformers' own generate (no static cache, no jump-forward, no drafts)
+    plain = LocalBackend(tiny.model, tiny.tokenizer, fmt, batch_size=1, max_new_tokens=40, prefix_cache=False)
     fast = LocalBackend(tiny.model, tiny.tokenizer, fmt, batch_size=1, max_new_tokens=40, prompt_lookup=8)
+    fast.sequence = fast.decoder.sequence = SequenceCache(tiny.model, static=static)
+    assert fast.sequence.static == static  # (rejected drafts: a write position moved back, or a crop)
     requests = REQUESTS
     if constrained:
         from tests.backends.test_constrained import ENUM_TOOLS
@@ -66,17 +73,21 @@ def test_drafts_the_model_agrees_with_are_kept_and_the_answer_is_unchanged(tiny,
         answers[tuple(prompt)] = plain._generate([prompt], [plain.matcher(request)])[0][0]  # its token ids
     wrong = tiny.tokenizer.convert_tokens_to_ids("<|im_start|>")
     monkeypatch.setattr(generation, "lookup_draft", _oracle(answers, wrong))
+    streamed = [0, 0]  # drafted, accepted while streaming
     for request, answer in zip(requests, expected):
         assert fast.complete([request])[0].raw == answer.raw
+        drafted, accepted = fast.sequence.drafted, fast.sequence.accepted
         assert "".join(fast.stream(request)) == answer.raw
-    assert fast.decoder.accepted > 0 and fast.decoder_accepted > 0
+        streamed[0] += fast.sequence.drafted - drafted
+        streamed[1] += fast.sequence.accepted - accepted
+    assert fast.decoder.accepted > streamed[1] > 0
     if not constrained:  # (under the grammar the wrong token is cut from the draft before it runs)
-        assert fast.decoder.drafted > fast.decoder.accepted and fast.decoder_drafted > fast.decoder_accepted
+        assert fast.decoder.drafted > fast.decoder.accepted and streamed[0] > streamed[1]
 
 
 def test_real_lookup_leaves_greedy_answers_unchanged(tiny):
     fmt = get_format("tool_use")
-    plain = LocalBackend(tiny.model, tiny.tokenizer, fmt, batch_size=1, max_new_tokens=48)
+    plain = LocalBackend(tiny.model, tiny.tokenizer, fmt, batch_size=1, max_new_tokens=48, prefix_cache=False)
     fast = LocalBackend(tiny.model, tiny.tokenizer, fmt, batch_size=1, max_new_tokens=48, prompt_lookup=8)
     for request in REQUESTS:
         expected = plain.complete([request])[0].raw

@@ -14,6 +14,7 @@ from toolschool.backends.local import ChatRequest
 from toolschool.backends.openai_http import EndpointError, OpenAIBackend, to_openai_messages
 from toolschool.formats import get_format
 from toolschool.runtime import Agent, ToolExecutor
+from toolschool.tools import get_toolkit
 from toolschool.tools.assistant import assistant_tools
 from toolschool.types import Message, ToolCall
 
@@ -81,3 +82,41 @@ def test_messages_without_ids_pair_up():
     assert [c["id"] for c in wire[1]["tool_calls"]] == ["call_1_0", "call_1_1"]
     assert wire[1]["content"] is None
     assert [m["tool_call_id"] for m in wire[2:]] == ["call_1_0", "call_1_1"]
+
+
+def test_tool_choice_and_parallel_calls_are_sent_as_the_api_names_them():
+    from toolschool.backends.local import NamedTool
+
+    tools = get_toolkit("assistant")[:2]
+    user = [Message(role="user", content="hi")]
+    with _Server([(200, CALL)] * 3) as server:
+        backend = OpenAIBackend(server.url, "m", api_key_env=None)
+        backend.complete([ChatRequest(user, tools), ChatRequest(user, tools, "required", False),
+                          ChatRequest(user, tools, NamedTool(tools[1].name))])
+    auto, required, named = server.bodies
+    assert "tool_choice" not in auto and "parallel_tool_calls" not in auto
+    assert required["tool_choice"] == "required" and required["parallel_tool_calls"] is False
+    assert named["tool_choice"] == {"type": "function", "function": {"name": tools[1].name}}
+
+
+def test_prompt_mode_puts_declarations_and_calls_in_text_and_parses_nothing_itself():
+    fmt = get_format("hermes")
+    tools = get_toolkit("assistant")[:2]
+    call = ToolCall(id="c1", name=tools[0].name, arguments={"x": 1})
+    messages = [Message(role="user", content="hi"), Message(role="assistant", content="", tool_calls=[call]),
+                Message(role="tool", content="42", tool_call_id="c1", name=tools[0].name)]
+    text = fmt.render_assistant("", [call])
+    with _Server([(200, _reply({"content": text}, "stop"))]) as server:
+        backend = OpenAIBackend(server.url, "m", api_key_env=None, mode="prompt", fmt=fmt, system="Be brief.")
+        (answer,) = backend.complete([ChatRequest(messages, tools)])
+    (body,) = server.bodies
+    assert "tools" not in body
+    assert body["messages"][0] == {"role": "system", "content": fmt.render_system(tools, "Be brief.")}
+    assert body["messages"][2] == {"role": "assistant", "content": text}
+    assert body["messages"][3] == {"role": "tool", "tool_call_id": "c1", "content": "42",
+                                   "name": tools[0].name}
+    assert answer.calls is None and answer.raw == text  # the caller parses it with the format
+    with pytest.raises(ValueError, match="wire format"):
+        OpenAIBackend(server.url, "m", mode="completions")
+    with pytest.raises(ValueError, match="mode must be one of"):
+        OpenAIBackend(server.url, "m", mode="raw", fmt=fmt)

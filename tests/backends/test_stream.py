@@ -3,6 +3,7 @@
 import pytest
 
 from toolschool.backends import ChatRequest, LocalBackend, prepare_for_inference
+from toolschool.backends.sequence import SequenceCache
 from toolschool.formats import get_format
 from toolschool.tools import get_toolkit
 from toolschool.types import Message
@@ -100,6 +101,7 @@ def test_stream_never_splits_a_multi_byte_character(tiny):
     assert any("\ufffd" in tok.decode(tokens[:k]) for k in range(1, len(tokens)))  # the case is exercised
     backend = LocalBackend(tiny.model, tok, get_format("tool_use"), max_new_tokens=100)
     backend.model = _FixedTokens(tokens, backend.stop_ids[0], len(tok))
+    backend.sequence = SequenceCache(backend.model, static=False)
     pieces = list(backend.stream(ChatRequest([Message(role="user", content="hi")], [])))
     assert "".join(pieces) == text
     assert not any("\ufffd" in p for p in pieces) and len(pieces) > 5
@@ -114,6 +116,8 @@ def test_stream_reuses_the_cache_of_the_previous_turn(tiny):
     seen = []
 
     class Recorder:
+        config = model.config
+
         def __call__(self, input_ids, **kw):
             seen.append(input_ids.shape[1])
             return model(input_ids=input_ids, **kw)

@@ -66,7 +66,7 @@ def test_unknown_key_gets_did_you_mean_and_the_keys(tmp_path: Path) -> None:
 
 def test_train_tiny_at_the_default_max_length_says_to_raise_it(tmp_path: Path) -> None:
     data = tmp_path / "d"
-    made = _runner().invoke(app, ["data", "-o", str(data), "n_train=6", "n_val=0", "n_test=0"])
+    made = _runner().invoke(app, ["data", "generate", "-o", str(data), "n_train=6", "n_val=0", "n_test=0"])
     assert made.exit_code == 0, made.output
     result = _runner().invoke(app, ["train", "-d", str(data / "train.jsonl"), "-o", str(tmp_path / "t"),
                                     "model=tiny"])
@@ -132,7 +132,7 @@ def test_formats_check_differs_has_its_own_exit_code(tmp_path: Path) -> None:
 
 def test_generated_files_have_ordinary_permissions(tmp_path: Path) -> None:
     out = tmp_path / "d"
-    result = _runner().invoke(app, ["data", "-o", str(out), "n_train=4", "n_val=1", "n_test=2"])
+    result = _runner().invoke(app, ["data", "generate", "-o", str(out), "n_train=4", "n_val=1", "n_test=2"])
     assert result.exit_code == 0, result.output
     umask = os.umask(0)
     os.umask(umask)

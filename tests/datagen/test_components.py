@@ -102,11 +102,12 @@ def test_leakage_report():
     assert leakage_report([], ["x"]).max_similarity == [0.0]
 
 
-def test_invalid_generated_call_is_a_clear_error():
+def test_invalid_generated_call_is_rejected_with_its_reason():
     from toolschool.datagen.family import Call, Draw, Family
-    from toolschool.datagen.generator import validate_sample
     from toolschool.datagen.records import draw_sample
-    from toolschool.errors import ArgumentValidationError, ConfigError
+    from toolschool.datagen.sample_checks import Rejected, Verifier
+    from toolschool.errors import ConfigError
+    from toolschool.formats import get_format
     from toolschool.tools.toolkits import get_toolkit
 
     def make(rng, lang):
@@ -114,9 +115,10 @@ def test_invalid_generated_call_is_a_clear_error():
 
     broken = Family("unit_converter.broken", "single", "unit_converter", "unit_converter", "en", ("convert",), make)
     sample = draw_sample(broken, random.Random(0), 0.0)
-    schemas = {t.name: t for t in get_toolkit("assistant")}
-    with pytest.raises(ArgumentValidationError, match="unit_converter.broken"):
-        validate_sample(sample, schemas)
+    with pytest.raises(Rejected, match="schema: unit_converter") as caught:
+        Verifier(get_toolkit("assistant"), get_format("tool_use")).check(sample)
+    detail = caught.value.detail
+    assert "'to' is a required property" in detail and "'ten' is not of type" in detail
     with pytest.raises(ConfigError, match="kitchen"):
         families_for("kitchen")
 

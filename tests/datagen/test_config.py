@@ -43,4 +43,31 @@ def test_rejects_out_of_range_values():
 def test_allocate_is_exact():
     counts = allocate(101, DataConfig().mix.shares())
     assert sum(counts.values()) == 101
-    assert counts == {"single": 46, "parallel": 15, "chained": 15, "no_tool": 25}
+    assert counts == {"single": 46, "parallel": 15, "chained": 15, "no_tool": 25, "ask_missing": 0}
+
+
+def test_mix_takes_ask_missing_and_names_every_share_when_it_is_wrong():
+    gemma = {"single": 0.3, "parallel": 0.2, "chained": 0.2, "no_tool": 0.2, "ask_missing": 0.1}
+    assert DataConfig(mix=gemma).mix.shares() == gemma
+    with pytest.raises(ValidationError, match=r"sum to 1, got 1\.1 .*ask_missing=0\.2"):
+        DataConfig(mix={**gemma, "ask_missing": 0.2})
+    with pytest.raises(ValidationError, match="format"):
+        DataConfig(format="smoke_signals")
+    assert DataConfig(toolkit="coding", format="hermes").toolkit == "coding"
+
+
+def test_a_category_without_families_gives_its_share_to_the_others():
+    from toolschool.datagen.generator import quotas
+
+    shares = {"single": 0.3, "parallel": 0.2, "chained": 0.2, "no_tool": 0.2, "ask_missing": 0.1}
+    counts, missing = quotas(100, shares, {"single", "parallel", "no_tool", "ask_missing"})
+    assert missing == ["chained"] and sum(counts.values()) == 100 and counts["chained"] == 0
+    assert counts == {"single": 37, "parallel": 25, "chained": 0, "no_tool": 25,
+                      "ask_missing": 13}  # 37.5 and 12.5: the tie goes to the larger float remainder
+    assert quotas(100, shares, set(shares)) == (allocate(100, shares), [])
+
+
+def test_a_missing_tools_file_is_refused_before_any_work():
+    with pytest.raises(ValidationError, match=r"tools\n.*no such file 'nowhere/tools\.yaml'"):
+        DataConfig(tools="nowhere/tools.yaml")
+    assert DataConfig(tools="mcp:python server.py").tools == "mcp:python server.py"  # opened at generation

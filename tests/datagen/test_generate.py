@@ -93,7 +93,7 @@ def test_no_family_in_both_train_and_test(generated):
     assert test_families <= held
     # every (category, group) with held-out families: tools and categories all represented
     categories = {key.split("/")[0] for key in data["card"]["families"]["held_out"]}
-    assert categories == {"single", "parallel", "chained", "no_tool"}
+    assert categories == {"single", "parallel", "chained", "no_tool", "ask_missing"}
 
 
 def test_every_call_validates_against_its_schema(generated):

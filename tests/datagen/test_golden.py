@@ -38,18 +38,18 @@ GOLDEN_FILES = {
     "default": {
         "train.jsonl": "8624ff4e9184fcc4e220f130923a3b60afa07389601108145b1628e31a731f76",
         "val.jsonl": "658e3863bc05830ba74ce0d7ff3c80374aab3f4f5e6c7f9b89b91aac5c08bbbf",
-        "test.jsonl": "b997baea8cd019e677ca8b3303491ea6d18bf139e8da0f0e0121c448aa4f04cc",
-        "data_card.json": "3d8ffc66486f203cb38bbbeec28b934d8690e5e11f487660d85469fab4c96cb3",
+        "test.jsonl": "502e8ff621cecec990fa73fddf375538dd29331c11b254d2dd034546101d4ff7",
+        "data_card.json": "cdbf9eb1c475a72cd46378348b136082bf2368fce224f74b12e9dcd59212ce67",
     },
     "seed1": {
         "train.jsonl": "1a917fa7c77bff77c214452f5443bd793e00fda455bead81505c34e0c3faa6e7",
         "val.jsonl": "eb05f533d573560186d193e41c14cc1957d1f6042bd4e7469d92ecaaf09dba54",
         "test.jsonl": "310863b09f14b2bcb5c1c8fa714e9a4b6b706d6f43f7489c6dfac9a51d10fb30",
-        "data_card.json": "2a3e970745b5917e7327500cf23f82c14d7663930911189337b1086edbc96acd",
+        "data_card.json": "8374f9313e6430c1bfa9bff258017e9828e19182658d6d928b45e01878c23f49",
     },
 }
-GOLDEN_CATALOG = "0e1eb39fd2e6593140bfb5ecfe3b8642944530960a6837d289279aef1f9db6f8"
-GOLDEN_DRAWS = "9c10ca520efd1655ba1df7fd07de1baea6ffa91a023e15133a364c888b90300c"
+GOLDEN_CATALOG = "0d673ef2b9432168eb979996cf53b5adf09808c36254ac728c0af33f37709625"
+GOLDEN_DRAWS = "31295c5c85f5639b310de9f51cbe975ce2391cdf9af2855a51a737aceb970840"
 
 
 def _sha(data: bytes) -> str:

@@ -45,12 +45,12 @@ def test_stage_on_bfcl_files_writes_predictions_verdicts_scores_and_report(tiny,
 def test_prompt_offers_the_converted_tools_and_the_items_system_message(tiny, tmp_path):
     from toolschool.backends.local import ChatRequest
     from toolschool.eval.bfcl import entry_tools, load_bfcl
-    from toolschool.eval.stage import local_backend, prepare
+    from toolschool.eval.stage import make_backend, prepare
     from toolschool.progress import NullProgress
 
     entry = load_bfcl(SAMPLES / "BFCL_v4_live_simple.json")[0]
     config = EvalConfig(model="tiny", bfcl=[str(SAMPLES / "BFCL_v4_live_simple.json")], out_dir=str(tmp_path))
-    backend, _, _ = local_backend(config, prepare(config, True, NullProgress(), tiny))
+    backend, _, _, _ = make_backend(config, prepare(config, True, NullProgress(), tiny))
     prompt = backend.prompt(ChatRequest(messages=entry.messages, tools=entry_tools(entry)))
     assert "hotel_book" in prompt and "hotel.book" not in prompt
     assert "Note that the provided function is in Python 3 syntax." in prompt

@@ -18,9 +18,23 @@ def test_explicit_choices_are_kept():
     assert resolve_weight_dtype("bfloat16") == "bfloat16"
 
 
-@pytest.mark.parametrize("bad", ["fp16", "", "BF16"])
+def test_fp16_runs_only_where_onednn_has_fp16_kernels_and_says_why_otherwise():
+    from toolschool.models.precision import fp16_is_fast, precision_note
+
+    assert fp16_is_fast() == bool(torch.ops.mkldnn._is_mkldnn_fp16_supported())
+    if fp16_is_fast():
+        assert resolve_train_precision("fp16") == "fp16" and precision_note("fp16") == ""
+    else:
+        assert resolve_train_precision("fp16") == resolve_train_precision("auto")
+        note = precision_note("fp16")
+        assert note.startswith(f"precision fp16 runs as {resolve_train_precision('auto')}")
+        assert "no fp16 kernels" in note
+    assert precision_note("bf16") == precision_note("auto") == ""
+
+
+@pytest.mark.parametrize("bad", ["FP16", "", "BF16"])
 def test_unknown_precision_is_a_clear_error(bad):
-    with pytest.raises(ValueError, match="auto, fp32 or bf16"):
+    with pytest.raises(ValueError, match="auto, fp32, bf16 or fp16"):
         resolve_train_precision(bad)
     with pytest.raises(ValueError, match="auto, float32 or bfloat16"):
         resolve_weight_dtype(bad)

@@ -4,9 +4,11 @@ Every prompt of a tool-calling evaluation starts with the same system turn (inst
 and tool declarations, ~450 of ~500 tokens for the ``assistant`` toolkit). This decoder
 
 1. runs that common prefix once (batch size 1) and keeps its key/value cache — across
-   calls too: a later batch, or a lone prompt, that shares at least :data:`MIN_REUSE` tokens
-   with the cached prefix takes that part from it (a server's requests share the system
-   prompt and tool declarations, so each prefills only its own turns),
+   calls too: a later batch that shares at least :data:`MIN_REUSE` tokens with the cached
+   prefix takes that part from it (a lone prompt goes to
+   :func:`~toolschool.backends.sequence.decode_sequence` instead, whose cache is reused the
+   same way: a server's requests share the system prompt and tool declarations, so each
+   prefills only its own turns),
 2. repeats the cache for the batch and prefills only each prompt's own suffix,
    left-padded *between* prefix and suffix (masked out, with explicit position ids so
    RoPE positions are exactly those of the unpadded prompt),
@@ -168,8 +170,19 @@ class PrefixCachedDecoder:
         self.switch = switch_attention and hasattr(model, "set_attn_implementation")
         self._prefix_key: tuple[int, ...] | None = None
         self._prefix_cache: Any = None
-        self.drafted = 0  # prompt-lookup tokens proposed / accepted, over all calls
-        self.accepted = 0
+        from toolschool.backends.sequence import SequenceCache
+
+        self.sequence = SequenceCache(model)  # the cache of lone prompts (decode_sequence)
+
+    @property
+    def drafted(self) -> int:
+        """Prompt-lookup tokens proposed for lone prompts, over all calls."""
+        return self.sequence.drafted
+
+    @property
+    def accepted(self) -> int:
+        """Prompt-lookup tokens the model agreed with, over all calls."""
+        return self.sequence.accepted
 
     def _shared(self, prompts: Sequence[Sequence[int]]) -> int:
         """How many leading tokens of ``prompts[0]`` to take from the prefix cache.
@@ -201,6 +214,28 @@ class PrefixCachedDecoder:
             self._prefix_key, self._prefix_cache = key, out.past_key_values
         return copy.deepcopy(self._prefix_cache)
 
+    def _lone(
+        self, prompt: Sequence[int], max_new_tokens: int, give_up: Callable[[list[int]], bool] | None,
+        give_up_after: int, matcher: Any, masker: Any, lookup: int,
+    ) -> Generated:
+        from toolschool.backends.sequence import decode_sequence
+
+        start = time.perf_counter()
+        steps = decode_sequence(self.sequence, prompt, max_new_tokens, self.stop_ids, matcher, masker, lookup)
+        tokens: list[int] = []
+        window = give_up is not None and give_up_after >= 1
+        while True:
+            try:
+                tokens += next(steps)
+            except StopIteration as end:
+                tokens, reason = end.value
+                return Generated(tokens, (time.perf_counter() - start) * 1000, reason == "stop", reason)
+            if window and len(tokens) >= give_up_after:
+                window = False
+                if give_up(tokens):
+                    steps.close()
+                    return Generated(tokens, (time.perf_counter() - start) * 1000, False, "call_window")
+
     def generate(
         self,
         prompts: Sequence[Sequence[int]],
@@ -221,16 +256,16 @@ class PrefixCachedDecoder:
             give_up_after: see ``give_up`` (ignored when ``give_up`` is None or < 1).
             matchers: one llguidance ``LLMatcher`` (or None) per row: constrained decoding
                 (:mod:`toolschool.backends.constrained`); each row's logits are masked by its
-                grammar, and while a single row is left, tokens its grammar forces are fed in
-                the same forward pass (jump-forward).
+                grammar.
             masker: the :class:`~toolschool.backends.constrained.Masker` that applies the
                 masks (made here when ``matchers`` has any and this is None).
-            lookup: while a single row is left, draft up to this many tokens by prompt lookup
-                (:func:`lookup_draft`) and verify them in the same forward pass; greedy output
-                is unchanged (the model's own choice decides each draft token), fewer passes
-                are run when the answer copies the prompt. 0 = off.
+            lookup: prompt-lookup draft size for a lone prompt (:func:`lookup_draft`), verified
+                in the same forward pass; greedy output is unchanged, fewer passes are run when
+                the answer copies the prompt. 0 = off.
 
-        Returns one :class:`Generated` per prompt, in input order.
+        A lone prompt is decoded by :func:`~toolschool.backends.sequence.decode_sequence` on
+        :attr:`sequence` (a static cache reused from call to call; jump-forward under a grammar;
+        drafts). Returns one :class:`Generated` per prompt, in input order.
         """
         import torch
 
@@ -246,13 +281,10 @@ class PrefixCachedDecoder:
             from toolschool.backends.constrained import Masker
 
             masker = Masker(int(self.model.get_output_embeddings().out_features))
+        if rows == 1:
+            return [self._lone(prompts[0], max_new_tokens, give_up, give_up_after, matchers[0], masker,
+                               lookup)]
         tokens: list[list[int]] = [[] for _ in range(rows)]
-        given = [list(p) for p in prompts]  # the prompts as given (history for prompt lookup)
-        if constrained and rows == 1 and matchers[0] is not None:
-            # tokens the grammar forces before the model chose any (``TOOL_USE[`` when a call
-            # is required) go into the prefill
-            tokens[0] = masker.forced(matchers[0], max_new_tokens - 1)
-            prompts = [list(prompts[0]) + tokens[0]]
         with torch.inference_mode():
             shared = self._shared(prompts)
             cache = None
@@ -287,7 +319,8 @@ class PrefixCachedDecoder:
             while active:
                 if constrained:
                     logits = logits.float()
-                    closing = [budgets[row].closing(matchers[row], len(tokens[row]), max_new_tokens) for row in active]
+                    closing = [budgets[row].closing(matchers[row], len(tokens[row]), max_new_tokens)
+                               for row in active]
                     masker.apply(logits, [matchers[row] for row in active], closing)
                 chosen = logits.argmax(-1).tolist()
                 keep = []
@@ -300,11 +333,6 @@ class PrefixCachedDecoder:
                     tokens[row].append(token)
                     if constrained:
                         masker.advance(matchers[row], token)
-                    feed = [token]
-                    if constrained and len(active) == 1:
-                        forced = masker.forced(matchers[row], max_new_tokens - len(tokens[row]))
-                        tokens[row].extend(forced)
-                        feed += forced
                     if constrained and matchers[row] is not None and matchers[row].is_stopped():
                         # the grammar allows only the stop token now: end without a forward pass
                         results[row] = Generated(tokens[row], (time.perf_counter() - start) * 1000, True)
@@ -317,15 +345,11 @@ class PrefixCachedDecoder:
                             )
                             continue
                     if len(tokens[row]) >= max_new_tokens:
-                        results[row] = Generated(tokens[row], (time.perf_counter() - start) * 1000, False, "length")
+                        ms = (time.perf_counter() - start) * 1000
+                        results[row] = Generated(tokens[row], ms, False, "length")
                         continue
-                    if lookup and len(active) == 1 and can_crop(cache):
-                        limit = min(lookup, max_new_tokens - len(tokens[row]) - 1)
-                        draft = next_draft(given[row] + tokens[row], limit, self.stop_ids, matchers[row])
-                    else:
-                        draft = []
                     keep.append(slot)
-                    feeds.append(feed + draft)
+                    feeds.append([token])
                 if not keep:
                     break
                 if len(keep) < len(active):
@@ -334,30 +358,14 @@ class PrefixCachedDecoder:
                     mask = mask[index]
                     next_pos = next_pos[index]
                     active = [active[k] for k in keep]
-                step = len(feeds[0])  # more than 1 only for a lone row (forced and draft tokens)
-                drafted = len(draft) if len(active) == 1 else 0
-                mask = torch.cat([mask, torch.ones((len(active), step), dtype=torch.long)], dim=1)
+                mask = torch.cat([mask, torch.ones((len(active), 1), dtype=torch.long)], dim=1)
                 out = self.model(
-                    input_ids=torch.tensor(feeds), attention_mask=mask,
-                    position_ids=next_pos.unsqueeze(1) + torch.arange(step), past_key_values=cache,
-                    use_cache=True, logits_to_keep=drafted + 1,
+                    input_ids=torch.tensor(feeds), attention_mask=mask, position_ids=next_pos.unsqueeze(1),
+                    past_key_values=cache, use_cache=True, logits_to_keep=1,
                 )
                 cache = out.past_key_values
-                if drafted:
-                    row = active[0]
-                    accepted = verify_draft(out.logits[0], draft, matchers[row], masker)
-                    tokens[row].extend(draft[:accepted])
-                    self.drafted += drafted
-                    self.accepted += accepted
-                    rejected = drafted - accepted
-                    if rejected:
-                        cache.crop(-rejected)
-                        mask = mask[:, :-rejected]
-                        step -= rejected
-                    logits = out.logits[:, accepted, :]
-                else:
-                    logits = out.logits[:, -1, :]
-                next_pos = next_pos + step
+                logits = out.logits[:, -1, :]
+                next_pos = next_pos + 1
             elapsed = (time.perf_counter() - start) * 1000
             for row in range(rows):
                 if results[row] is None:

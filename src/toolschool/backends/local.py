@@ -139,8 +139,9 @@ class LocalBackend:
             (:func:`~toolschool.backends.generation.lookup_draft`): the same greedy answer in
             fewer passes when it copies the conversation (arguments, URLs, quoted results).
             0 = off (the default: batched evaluation has no lone rows to speak of).
-        stream_cache: :meth:`stream` keeps the key/value cache of its last answer and reuses
-            the part that the next prompt shares (an agent's conversation grows turn by turn,
+        stream_cache: :meth:`stream` keeps the key/value cache of the last lone answer
+            (:class:`~toolschool.backends.sequence.SequenceCache`) and reuses the part that the
+            next prompt shares (an agent's conversation grows turn by turn,
             so only the new turns are prefilled). Measured with SmolLM2-135M (bf16, 2-core
             CPU): an agent's second turn began streaming after 137 ms instead of 1136 ms.
 
@@ -194,15 +195,16 @@ class LocalBackend:
                 self.stop_strings.append(stop)
         self.stop_ids = sorted(i for i in ids if i is not None and i >= 0)
         self.stream_cache = stream_cache
-        self._stream_state: tuple[list[int], Any] | None = None  # (ids in the cache, cache)
         self.decoder = (
             PrefixCachedDecoder(model, self.stop_ids, tokenizer.pad_token_id) if prefix_cache else None
         )
+        from toolschool.backends.sequence import SequenceCache
+
+        # the cache of lone answers, shared by stream() and a lone complete()
+        self.sequence = self.decoder.sequence if self.decoder is not None else SequenceCache(model)
         self.constrained = constrained
         self.prompt_lookup = prompt_lookup
         self.close_calls = close_calls
-        self.decoder_drafted = 0  # prompt-lookup tokens proposed / accepted by stream()
-        self.decoder_accepted = 0
         self._constraint: Any = None
         self.masker: Any = None  # the Masker of the last constrained decode (its timings)
         from toolschool.backends.constrained import ConstraintStats
@@ -323,10 +325,11 @@ class LocalBackend:
     def stream(self, request: ChatRequest) -> Generator[str, None, Completion]:
         """Generate one answer greedily and yield its text in pieces as tokens are produced.
 
-        A KV-cached loop over the model itself (batch 1, no call window), stopping at a stop
-        id or after ``max_new_tokens``. With ``stream_cache`` the cache of the previous
-        stream is cropped to the tokens this prompt shares with it and only the rest is
-        prefilled (not thread-safe: one stream at a time per backend). Text is decoded incrementally:
+        :func:`~toolschool.backends.sequence.decode_sequence` on :attr:`sequence` (batch 1, no
+        call window), stopping at a stop id or after ``max_new_tokens``. With ``stream_cache``
+        the positions this prompt shares with the sequence cached before it (by a stream or a
+        lone :meth:`complete`) are reused and only the rest is prefilled (not thread-safe: one
+        answer at a time per backend). Text is decoded incrementally:
         each step decodes the tokens so far and yields what is new, holding back a trailing
         incomplete character (``\ufffd``, a multi-byte character split across tokens) and
         trailing whitespace (which tokenizer clean-up may still change) until more text
@@ -341,76 +344,27 @@ class LocalBackend:
         is the :class:`Completion`: the joined text, ``new_tokens`` and ``finish_reason``
         (``"stop"`` or ``"length"``).
         """
-        from toolschool.backends.generation import common_prefix_length, crop_to
+        from toolschool.backends.sequence import decode_sequence
 
         matcher = self.matcher(request)
         prompt = self.tokenizer(self.prompt(request), add_special_tokens=False)["input_ids"]
-        cache, reused = None, 0
-        state, self._stream_state = self._stream_state, None
-        if self.stream_cache and state is not None:
-            reused = min(common_prefix_length([state[0], prompt]), len(prompt) - 1)
-            cache = state[1] if reused > 0 and crop_to(state[1], reused) else None
-            reused = reused if cache is not None else 0
-        return (yield from self._stream_tokens(prompt[reused:], cache, list(prompt), matcher))
-
-    def _stream_tokens(
-        self, first: list[int], cache: Any, fed: list[int], matcher: Any = None
-    ) -> Generator[str, None, Completion]:
-        """Decode after ``first`` (the prompt ids not yet in ``cache``); ``fed``: the ids the
-        cache holds once ``first`` is in it (kept up to date in ``_stream_state``).
-        ``matcher``: constrain to its grammar, feeding forced tokens in one forward pass.
-        With ``prompt_lookup`` a draft copied from the conversation rides along in each
-        forward pass and the tokens the model agrees with are kept."""
-        import torch
-
-        from toolschool.backends.constrained import CallBudget
-        from toolschool.backends.generation import can_crop, next_draft, verify_draft
-
-        stop_ids = set(self.stop_ids)
-        draft: list[int] = []
-        budget = CallBudget()
+        if not self.stream_cache:
+            self.sequence.reset()
         masker = self._masker() if matcher is not None else None
+        steps = decode_sequence(self.sequence, prompt, self.max_new_tokens, self.stop_ids, matcher, masker,
+                                self.prompt_lookup)
         tokens: list[int] = []
-        pending: list[int] = []  # generated ids fed in the last forward, not yet in ``fed``
-        if masker is not None:  # tokens forced before the model chose any go into the prefill
-            pending = masker.forced(matcher, self.max_new_tokens - 1)
-            tokens = list(pending)
         sent = ""
-        reason = "length"
-        ids = torch.tensor([first + pending])
-        while len(tokens) < self.max_new_tokens:
-            self._stream_state = None  # a forward that fails leaves no half-updated cache behind
-            with torch.inference_mode():
-                out = self.model(input_ids=ids, past_key_values=cache, use_cache=True,
-                                 logits_to_keep=len(draft) + 1)
-                cache = out.past_key_values
-                accepted = verify_draft(out.logits[0], draft, matcher, masker) if draft else 0
-                if accepted < len(draft):
-                    cache.crop(accepted - len(draft))  # drop the rejected draft's positions
-            self.decoder_drafted += len(draft)
-            self.decoder_accepted += accepted
-            tokens.extend(draft[:accepted])
-            fed.extend(pending + draft[:accepted])
-            if self.stream_cache:
-                self._stream_state = (fed, cache)
-            logits = out.logits[:, accepted]
-            if masker is not None:
-                logits = logits.to(torch.float32, copy=True)  # an inference tensor cannot be masked in place
-                masker.apply(logits, [matcher], [budget.closing(matcher, len(tokens), self.max_new_tokens)])
-            token = int(logits[0].argmax())
-            if token in stop_ids:
-                reason = "stop"
+        while True:
+            try:
+                tokens += next(steps)
+            except StopIteration as end:
+                tokens, reason = end.value
                 break
-            tokens.append(token)
-            pending = [token]
-            if masker is not None:
-                masker.advance(matcher, token)
-                forced = masker.forced(matcher, self.max_new_tokens - len(tokens))
-                tokens.extend(forced)
-                pending += forced
             text = self.tokenizer.decode(tokens, skip_special_tokens=False)
             cut = min((k for k in (text.find(s) for s in self.stop_strings) if k >= 0), default=-1)
             if cut >= 0:
+                steps.close()
                 text = text[:cut]
                 if masker is not None:
                     self.constraint_stats.add(masker, 1, len(tokens))
@@ -426,14 +380,6 @@ class LocalBackend:
             if ready > len(sent) and text.startswith(sent):
                 yield text[len(sent) : ready]
                 sent = text[:ready]
-            if masker is not None and matcher.is_stopped():
-                reason = "stop"
-                break  # only the stop token is left: no forward pass for it
-            draft = []
-            if self.prompt_lookup and can_crop(cache):
-                limit = min(self.prompt_lookup, self.max_new_tokens - len(tokens) - 1)
-                draft = next_draft(fed + pending, limit, stop_ids, matcher)
-            ids = torch.tensor([pending + draft])
         if masker is not None:
             self.constraint_stats.add(masker, 1, len(tokens))
         text = self.tokenizer.decode(tokens, skip_special_tokens=False)

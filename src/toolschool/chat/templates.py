@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from toolschool.chat.layouts import Gemma4Layout, HermesProLayout, Llama3Layout, MistralLayout
-from toolschool.chat.prompt import ChatMLLayout
+from toolschool.chat.prompt import ChatMLLayout, Layout
 from toolschool.errors import ConfigError
 from toolschool.types import Message, ToolCall, ToolSchema
 
@@ -247,11 +247,14 @@ def hf_messages(messages: list[Message]) -> list[dict[str, Any]]:
     return out
 
 
-def render_with_template(template_text: str, sample: TemplateSample, format_name: str) -> str:
+def render_with_template(
+    template_text: str, sample: TemplateSample, format_name: str, tokens: dict[str, str] | None = None
+) -> str:
     """``sample`` through ``template_text`` with transformers' sandboxed renderer.
 
     The template gets ``add_generation_prompt=True``, ``date_string`` :data:`DATE_STRING`, the
-    layout's BOS/EOS tokens and the sample's options.
+    special tokens ``tokens`` (default: the BOS/EOS of :func:`layout_for`'s layout; a model's
+    tokenizer passes its own, as ``apply_chat_template`` does) and the sample's options.
 
     Raises:
         Exception: whatever the template raised (``jinja2.TemplateError`` when it refused the
@@ -265,7 +268,7 @@ def render_with_template(template_text: str, sample: TemplateSample, format_name
         chat_template=template_text,
         add_generation_prompt=True,
         date_string=DATE_STRING,
-        **_TOKENS.get(format_name, {}),
+        **(_TOKENS.get(format_name, {}) if tokens is None else tokens),
         **sample.options,
     )
     return rendered[0]
@@ -346,7 +349,12 @@ def first_difference(expected: str, actual: str, context: int = 2, lines: int = 
     return head + "\n" + "\n".join(diff)
 
 
-def check_template(template_text: str, format_name: str | None = None) -> TemplateCheck:
+def check_template(
+    template_text: str,
+    format_name: str | None = None,
+    layout: Layout | None = None,
+    tokens: dict[str, str] | None = None,
+) -> TemplateCheck:
     """Render the sample conversations through a chat template and through toolschool.
 
     Each sample of :func:`samples` (tools and a first turn, one call and its result, several
@@ -368,6 +376,10 @@ def check_template(template_text: str, format_name: str | None = None) -> Templa
         template_text: the Jinja source of the chat template.
         format_name: the toolschool format to compare with; default
             :func:`detect_template_format`.
+        layout: the turn layout of toolschool's side (a model's resolved layout, as training
+            uses it); default :func:`layout_for`. Samples that need layout options
+            (``tools_in_system``) are then listed in ``skipped``: the given layout is fixed.
+        tokens: special tokens for the template (:func:`render_with_template`).
 
     Returns:
         :class:`TemplateCheck` with a :class:`SampleCheck` per compared sample (``identical``,
@@ -384,13 +396,16 @@ def check_template(template_text: str, format_name: str | None = None) -> Templa
     name = format_name or detect_template_format(template_text)
     if name is None:
         raise ConfigError("the chat template has no tool-call markers toolschool knows; pass a format name")
-    get_format(name)  # RegistryError for an unknown name, before any rendering
     options = layout_options(name, template_text)
+    fmt = get_format(name)
     checked: list[SampleCheck] = []
     skipped: dict[str, str] = {}
     for sample in samples(name):
+        if layout is not None and sample.options:
+            skipped[sample.name] = f"needs layout options {sorted(sample.options)}; the layout is given"
+            continue
         try:
-            expected = render_with_template(template_text, sample, name)
+            expected = render_with_template(template_text, sample, name, tokens)
         except jinja2.TemplateSyntaxError as exc:
             raise ConfigError(
                 f"the chat template does not compile: line {exc.lineno}: {exc.message}"
@@ -398,8 +413,12 @@ def check_template(template_text: str, format_name: str | None = None) -> Templa
         except Exception as exc:  # the template refused the sample or cannot render it at all
             skipped[sample.name] = f"{type(exc).__name__}: {exc}"
             continue
-        actual = render_with_toolschool(sample, name, **options)
+        if layout is None:
+            actual = render_with_toolschool(sample, name, **options)
+        else:
+            actual = layout.render(sample.messages, sample.tools, fmt, add_generation_prompt=True)
         checked.append(
             SampleCheck(sample.name, expected == actual, first_difference(expected, actual), expected, actual)
         )
-    return TemplateCheck(name, layout_for(name, **options).name, checked, skipped)
+    used = layout if layout is not None else layout_for(name, **options)
+    return TemplateCheck(name, used.name, checked, skipped)

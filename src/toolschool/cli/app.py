@@ -48,12 +48,12 @@ def _main(
 
 
 app.command("run")(run_cmd.run)
-app.command("data")(data_cmd.data)
 app.command("train")(train_cmd.train)
 app.command("eval")(eval_cmd.eval_)
 app.command("chat")(chat_cmd.chat)
 app.command("serve")(serve_cmd.serve)
 app.command("export")(export_cmd.export)
+app.add_typer(data_cmd.app, name="data")
 app.add_typer(formats_cmd.app, name="formats")
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(mcp_cmd.app, name="mcp")

@@ -19,6 +19,9 @@ STAGES = {
     "data": "toolschool.datagen.config:DataConfig",
     "train": "toolschool.train.config:TrainConfig",
     "eval": "toolschool.eval.config:EvalConfig",
+    "teacher": "toolschool.datagen.teacher_config:TeacherConfig",
+    "pretrain": "toolschool.train.pretrain_config:PretrainConfig",
+    "staged": "toolschool.train.staged:StagedConfig",
 }
 
 
@@ -38,9 +41,29 @@ def config_class(stage: str) -> type:
     return getattr(importlib.import_module(module), name)
 
 
+def kind_of_content(path: Path) -> str | None:
+    """``staged`` for a file with a top-level ``stages:`` list (a recipe), ``pretrain`` for one
+    with ``kind: causal_lm`` (a causal-LM stage), else None (the content does not say)."""
+    from toolschool.config import read_config_file
+    from toolschool.errors import ConfigError
+
+    try:
+        data = read_config_file(path)
+    except ConfigError:  # a missing or broken file is reported when it is loaded
+        return None
+    if isinstance(data.get("stages"), list):
+        return "staged"
+    if data.get("kind") == "causal_lm":
+        return "pretrain"
+    return None
+
+
 def stage_of(path: Path) -> str:
-    """The stage a config file is for, from its folder (``configs/train/x.yaml``,
-    ``<run>/data/config.yaml``), else ``run``."""
+    """The stage a config file is for: from its content (:func:`kind_of_content`), else from
+    its folder (``configs/train/x.yaml``, ``<run>/data/config.yaml``), else ``run``."""
+    kind = kind_of_content(path)
+    if kind is not None:
+        return kind
     for part in reversed(path.resolve().parent.parts):
         if part in STAGES:
             return part

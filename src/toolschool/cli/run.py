@@ -14,6 +14,9 @@ from toolschool.cli.render import RichProgress, console, metrics_table
 def run(
     overrides: Optional[list[str]] = typer.Argument(None, help="key=value overrides, e.g. train.epochs=2"),
     config: Optional[Path] = typer.Option(None, "--config", "-c", help="RunConfig YAML (default: built-in)"),
+    tools: Optional[str] = typer.Option(
+        None, "--tools", help="your own tools: a YAML/JSON file, python:module, a .py file, 'mcp:COMMAND …'"
+    ),
 ) -> None:
     """Generate data, evaluate the base model, fine-tune with LoRA, evaluate again, report."""
     from toolschool.config import load_config
@@ -21,8 +24,9 @@ def run(
     from toolschool.pipeline import run as run_pipeline
 
     with user_errors():
-        cfg = load_config(RunConfig, config, overrides or [])
-        console.print(f"[bold]toolschool run[/]: {cfg.model}, format {cfg.format}, toolkit {cfg.toolkit}")
+        cfg = load_config(RunConfig, config, overrides or [], {"tools": tools})
+        taught = f"tools {cfg.tools}" if cfg.tools else f"toolkit {cfg.toolkit}"
+        console.print(f"[bold]toolschool run[/]: {cfg.model}, format {cfg.format}, {taught}")
         with RichProgress() as progress:
             result = run_pipeline(cfg, progress)
     labelled = {"fine-tuned": result.finetuned.metrics}

@@ -33,6 +33,19 @@ def ordinal(n: int) -> str:
     return f"{n}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
+#: The languages dates are spelled in.
+LANGS: tuple[str, ...] = tuple(MONTHS)
+
+
+def date_spellings(day: dt.date, lang: str) -> list[str]:
+    """Every spelling of ``day`` that :func:`spell_date` may draw for ``lang``.
+
+    Raises:
+        ValueError: unknown language.
+    """
+    return _styles(day, lang)
+
+
 def _styles(day: dt.date, lang: str) -> list[str]:
     d, m, y = day.day, day.month, day.year
     month = MONTHS[lang][m - 1]

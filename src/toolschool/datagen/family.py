@@ -25,7 +25,7 @@ from typing import Any
 
 from toolschool.datagen.slots import DECOR
 
-CATEGORIES: tuple[str, ...] = ("single", "parallel", "chained", "no_tool")
+CATEGORIES: tuple[str, ...] = ("single", "parallel", "chained", "no_tool", "ask_missing")
 _FORMATTER = string.Formatter()
 
 
@@ -58,6 +58,11 @@ class Call:
         keywords: per free-text argument, words that must appear in it (``_loose`` checking).
         numeric: per argument, the value an equivalent expression must evaluate to.
         hint: facts for the result simulator (never written to records).
+        witness: per argument, texts that show where a value the request does not spell out
+            comes from (the city of a timezone, the holiday of a date); see
+            :mod:`toolschool.datagen.grounding`.
+        implied: arguments the family's phrasing implies rather than names (``datetime``'s
+            ``action``); grounding exempts and counts them.
     """
 
     name: str
@@ -66,6 +71,8 @@ class Call:
     keywords: dict[str, list[str]] = field(default_factory=dict)
     numeric: dict[str, float] = field(default_factory=dict)
     hint: dict[str, Any] = field(default_factory=dict)
+    witness: dict[str, list[str]] = field(default_factory=dict)
+    implied: tuple[str, ...] = ()
 
 
 @dataclass
@@ -84,10 +91,21 @@ class Chain:
 
 
 @dataclass
+class FollowUp:
+    """The middle of an ask-for-missing-argument sample: the request left ``missing`` out,
+    the assistant asks ``question``, the user answers ``reply``; the calls follow."""
+
+    missing: tuple[str, ...]
+    question: str
+    reply: str
+
+
+@dataclass
 class Draw:
     """What a family's ``make`` returns: slot values and the calls (or reply) they imply.
 
-    ``calls`` are the target calls (for chained: the call made after the tool result);
+    ``calls`` are the target calls (for chained: the call made after the tool result;
+    for ask_missing: the call made after the user's reply in ``followup``);
     ``answer`` is the plain-text reply for no_tool families.
     """
 
@@ -95,6 +113,7 @@ class Draw:
     calls: list[Call] = field(default_factory=list)
     answer: str = ""
     chain: Chain | None = None
+    followup: FollowUp | None = None
 
 
 Maker = Callable[[random.Random, str], Draw]

@@ -21,11 +21,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from toolschool.datagen.family import Family, Maker
-from toolschool.datagen.makers import answer_maker, build_maker, combine, pair_maker
+from toolschool.datagen.makers import answer_maker, ask_maker, build_maker, combine, pair_maker
 from toolschool.datagen.resources import read_path, validate
 from toolschool.errors import ConfigError
 
-Category = Literal["single", "parallel", "chained", "no_tool"]
+Category = Literal["single", "parallel", "chained", "no_tool", "ask_missing"]
 _NAME = r"^[A-Za-z0-9_+\-]+$"
 _LANG = r"^[a-z]{2}$"
 
@@ -63,7 +63,8 @@ class Defaults(BaseModel):
 
 
 class FamilySpec(BaseModel):
-    """One family entry. Exactly one of ``maker``, ``answers`` or ``pairs``."""
+    """One family entry. Exactly one of ``maker``, ``answers`` or ``pairs``; ask_missing
+    families also take ``missing``, ``questions`` and ``replies``."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -78,6 +79,9 @@ class FamilySpec(BaseModel):
     answers: list[str] | None = Field(None, min_length=1)
     pairs: list[Pair] | None = Field(None, min_length=1)
     pools: dict[str, str | list[str]] | None = None
+    missing: list[str] | None = Field(None, min_length=1)
+    questions: list[str] | None = Field(None, min_length=1)
+    replies: list[str] | None = Field(None, min_length=1)
 
     @model_validator(mode="after")
     def _one_source(self) -> FamilySpec:
@@ -90,6 +94,9 @@ class FamilySpec(BaseModel):
             raise ValueError("templates: required (at least one)")
         if self.pools is not None and self.answers is None:
             raise ValueError("pools: only families with answers take pools")
+        asks = [k for k in ("missing", "questions", "replies") if getattr(self, k) is not None]
+        if asks and (len(asks) < 3 or self.maker is None):
+            raise ValueError("missing, questions and replies go together, with a maker (ask_missing)")
         return self
 
 
@@ -140,9 +147,10 @@ class FamilyFile(BaseModel):
 
 def default_name(category: str, tool: str, pattern: str, lang: str) -> str:
     """The family name when a file gives none: ``<prefix>.<pattern>``, plus ``.<lang>``
-    outside English; the prefix is the tool (single), ``parallel.<tool>``, ``chained`` or
-    ``no_tool``."""
-    prefixes = {"single": tool, "parallel": f"parallel.{tool}", "chained": "chained", "no_tool": "no_tool"}
+    outside English; the prefix is the tool (single), ``parallel.<tool>``, ``chained``,
+    ``no_tool`` or ``ask.<tool>`` (ask_missing)."""
+    prefixes = {"single": tool, "parallel": f"parallel.{tool}", "chained": "chained", "no_tool": "no_tool",
+                "ask_missing": f"ask.{tool}"}
     prefix = prefixes[category]
     return f"{prefix}.{pattern}" + ("" if lang == "en" else f".{lang}")
 
@@ -202,6 +210,9 @@ def build_families(data: Any, source: str, pools: dict[str, list[str]] | None = 
                               "(in the entry or in defaults)")
         group = entry.group or d.group or tool
         name = entry.name or default_name(category, tool, entry.pattern, lang)
+        if (category == "ask_missing") != (entry.missing is not None):
+            raise ConfigError(f"{source}: {_label(i, name)}: ask_missing families, and only they, take "
+                              "missing, questions and replies")
         try:
             make = _make(entry, pools)
         except ConfigError as exc:
@@ -231,7 +242,11 @@ def _plain(spec: MakerSpec) -> Any:
 
 def _make(entry: FamilySpec, pools: dict[str, list[str]]) -> Maker:
     if entry.maker is not None:
-        return build_maker(_plain(entry.maker))
+        make = build_maker(_plain(entry.maker))
+        if entry.missing is not None:
+            assert entry.questions is not None and entry.replies is not None
+            return ask_maker(make, entry.missing, entry.questions, entry.replies)
+        return make
     if entry.pairs is not None:
         return pair_maker([(p.q, p.a) for p in entry.pairs])
     resolved: dict[str, list[str]] = {}

@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from toolschool.datagen.family import Draw, Maker, Slot
+from toolschool.datagen.family import Draw, FollowUp, Maker, Slot
 from toolschool.errors import ConfigError, RegistryError
 from toolschool.registry import Registry
 
@@ -146,6 +146,22 @@ def answer_maker(answers: Sequence[str], pools: Mapping[str, Sequence[str]] | No
         return Draw(dict(values), answer=answer.format(**_cap_values(values)) if pools else answer)
 
     return make
+
+
+def ask_maker(make: Maker, missing: Sequence[str], questions: Sequence[str], replies: Sequence[str]) -> Maker:
+    """Maker of an ask-for-missing-argument family: ``make``'s draw plus a :class:`FollowUp`
+    whose question and reply are drawn from ``questions``/``replies`` and filled from the
+    draw's slots (the reply names the value the request left out)."""
+
+    def wrapped(rng: random.Random, lang: str) -> Draw:
+        draw = make(rng, lang)
+        values = {k: v.text if isinstance(v, Slot) else v for k, v in draw.slots.items()}
+        question = rng.choice(questions).format(**values)
+        reply = rng.choice(replies).format(**values)
+        draw.followup = FollowUp(tuple(missing), question, reply)
+        return draw
+
+    return wrapped
 
 
 def pair_maker(pairs: Sequence[tuple[str, str]]) -> Maker:

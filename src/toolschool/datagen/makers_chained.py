@@ -40,7 +40,7 @@ _CITY_BY_NAME = {c.name: c for c in CITIES}
 
 
 def _dt(arguments: dict) -> Call:
-    return Call("datetime", arguments)
+    return Call("datetime", arguments, implied=("action",))
 
 
 def _result_url(rng: random.Random, text: str) -> str:
@@ -160,6 +160,7 @@ def _exchange(rng: random.Random, lang: str) -> Draw:
     content = search_content(query, [(f"{src}/{dst} rate", _result_url(rng, query), snippet)])
     first = search_call(query, [src, dst], {"kind": "price"})
     slots = {"amount": exact(amount), "src": ci(rng.choice([src, src_word])), "dst": ci(rng.choice([dst, dst_word]))}
+    first.witness = {"query": [slots["src"].text, slots["dst"].text]}  # the currencies as the user names them
     return Draw(slots, [calculator_call(f"{amount} * {rate}")], chain=Chain([first], [content], rate))
 
 

@@ -28,8 +28,8 @@ def _distinct_cities(count: int, tool: str) -> Maker:
         if tool == "weather":
             calls = [weather_call(c.local_name(lang), c) for c in cities]
         else:
-            calls = [Call("datetime", {"action": "now", "timezone": c.tz}, hint={"place": c.local_name(lang)})
-                     for c in cities]
+            calls = [Call("datetime", {"action": "now", "timezone": c.tz}, hint={"place": c.local_name(lang)},
+                          witness={"timezone": [c.local_name(lang)]}, implied=("action",)) for c in cities]
         return Draw(slots, calls)
 
     return make

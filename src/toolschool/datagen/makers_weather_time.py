@@ -66,8 +66,12 @@ def _place(rng: random.Random, lang: str) -> Draw:
 # ------------------------------------------------------------------ datetime
 
 
-def _dt_call(arguments: dict, hint: dict | None = None) -> Call:
-    return Call("datetime", arguments, hint=hint or {})
+def _dt_call(arguments: dict, hint: dict | None = None, witness: dict | None = None) -> Call:
+    """A datetime call: its ``action`` is implied by the phrasing; a timezone's witness is the
+    place in the hint."""
+    if witness is None and hint and "place" in hint and "timezone" in arguments:
+        witness = {"timezone": [hint["place"]]}
+    return Call("datetime", arguments, hint=hint or {}, witness=witness or {}, implied=("action",))
 
 
 @register_maker("city_time")
@@ -104,7 +108,8 @@ def _holiday(action: str) -> Maker:
         name = rng.choice(sorted(HOLIDAYS))
         year = rng.randint(2025, 2030)
         month, day = HOLIDAYS[name]
-        call = _dt_call({"action": action, "date": dt.date(year, month, day).isoformat()})
+        call = _dt_call({"action": action, "date": dt.date(year, month, day).isoformat()},
+                        witness={"date": [name]})
         return Draw({"holiday": ci(name), "year": exact(str(year))}, [call])
 
     return make
@@ -122,7 +127,7 @@ def _add_days(with_date: bool, weeks: bool = False) -> Maker:
             args["date"] = day.isoformat()
             slots["date"] = exact(spell_date(day, lang, rng))
         args["days"] = days
-        return Draw(slots, [_dt_call(args)])
+        return Draw(slots, [_dt_call(args, witness={"days": [count]} if weeks else None)])
 
     return make
 

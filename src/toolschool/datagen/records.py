@@ -2,10 +2,13 @@
 
 * :func:`draw_sample` renders one request of a family (slots, then optional noise).
 * :func:`to_conversation` builds a training :class:`~toolschool.types.Conversation`:
-  user → assistant calls → (tool results → next calls) → optionally results and a
-  short final answer. No system message: the prompt builder adds it.
+  user → (assistant asks for a missing argument → user answers) → assistant calls →
+  (tool results → next calls) → optionally results and a short final answer. No system
+  message: the prompt builder adds it.
 * :func:`to_test_item` builds an evaluation item: the conversation up to the target
-  assistant turn, and the ``expected`` calls with acceptable values per argument.
+  assistant turn, and the ``expected`` calls with acceptable values per argument. An
+  ask_missing item stops after the incomplete request and expects no call (the right
+  answer is the question; ``asks_for`` names the missing arguments).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import Any
 
 from toolschool.datagen.family import Call, Draw, Family, protected_values, render
 from toolschool.datagen.noise import add_noise, join_segments
-from toolschool.datagen.simulators import final_answer, simulate
+from toolschool.datagen.simulators import Outcome, final_answer, simulate
 from toolschool.types import Conversation, Message, ToolCall, ToolSchema
 
 
@@ -33,6 +36,9 @@ class GeneratedRequest:
             as rendered before noise (mode ``"exact"`` or ``"ci"``).
         draw: slot values and calls.
         noisy: whether surface noise was applied.
+        outcomes: the target calls' results and answer sentences when the toolkit supplies
+            them (a user tool run, or its example result); None: simulated
+            (:func:`toolschool.datagen.simulators.simulate`).
     """
 
     family: Family
@@ -41,6 +47,16 @@ class GeneratedRequest:
     protected: list[tuple[str, str]]
     draw: Draw
     noisy: bool
+    outcomes: list[Outcome | None] | None = None
+
+    def dedup_key(self, split: str) -> tuple[str, str]:
+        """``(text, noise-free text)`` duplicates are judged on: the request; in train and val an
+        ask-for-missing-argument sample adds the user's reply (it varies what is learnt), while
+        a test item is its request alone."""
+        followup = self.draw.followup
+        if followup is None or split == "test":
+            return self.text, self.base
+        return f"{self.text}\n{followup.reply}", f"{self.base}\n{followup.reply}"
 
     @property
     def calls(self) -> list[Call]:
@@ -84,27 +100,33 @@ def to_conversation(sample: GeneratedRequest, index: int, record_id: str, tools:
     """
     family, draw = sample.family, sample.draw
     messages = [Message(role="user", content=sample.text)]
+    if draw.followup is not None:
+        messages += [Message(role="assistant", content=draw.followup.question),
+                     Message(role="user", content=draw.followup.reply)]
     if family.category == "no_tool":
         messages.append(Message(role="assistant", content=draw.answer))
     else:
         next_id = 0
         if draw.chain:
             ids = _ids(index, 0, len(draw.chain.calls))
-            messages.append(Message(role="assistant", tool_calls=[_tool_call(c, i)
-                                                                 for c, i in zip(draw.chain.calls, ids, strict=True)]))
+            first = [_tool_call(c, i) for c, i in zip(draw.chain.calls, ids, strict=True)]
+            messages.append(Message(role="assistant", tool_calls=first))
             for call, call_id, content in zip(draw.chain.calls, ids, draw.chain.results, strict=True):
                 messages.append(Message(role="tool", tool_call_id=call_id, name=call.name, content=content))
             next_id = len(ids)
         ids = _ids(index, next_id, len(draw.calls))
-        messages.append(Message(role="assistant", tool_calls=[_tool_call(c, i) for c, i in zip(draw.calls, ids,
-                                                                                                strict=True)]))
+        target = [_tool_call(c, i) for c, i in zip(draw.calls, ids, strict=True)]
+        messages.append(Message(role="assistant", tool_calls=target))
         if with_final:
             today = dt.date(2026, 1, 1) + dt.timedelta(days=rng.randrange(365))
-            outcomes = [simulate(c, rng, family.lang, today) for c in draw.calls]
-            answer = final_answer(outcomes)
+            outcomes = sample.outcomes if sample.outcomes is not None else [
+                simulate(c, rng, family.lang, today) for c in draw.calls]
+            known = [o for o in outcomes if o is not None]
+            answer = final_answer(known) if len(known) == len(outcomes) else None
             if answer is not None:
-                for call, call_id, outcome in zip(draw.calls, ids, outcomes, strict=True):
-                    messages.append(Message(role="tool", tool_call_id=call_id, name=call.name, content=outcome.content))
+                for call, call_id, outcome in zip(draw.calls, ids, known, strict=True):
+                    messages.append(Message(role="tool", tool_call_id=call_id, name=call.name,
+                                            content=outcome.content))
                 messages.append(Message(role="assistant", content=answer))
     names = list(dict.fromkeys(c.name for c in sample.calls))
     meta = {"id": record_id, "category": family.category, "family": family.name, "tools": names,
@@ -131,10 +153,16 @@ def expected_call(call: Call) -> dict[str, Any]:
     return entry
 
 
-def to_test_item(sample: GeneratedRequest, index: int, record_id: str) -> dict[str, Any]:
-    """An evaluation item: messages up to the target assistant turn and the expected calls."""
+def to_test_item(sample: GeneratedRequest, index: int, record_id: str,
+                 tools: list[ToolSchema] | None = None) -> dict[str, Any]:
+    """An evaluation item: messages up to the target assistant turn and the expected calls;
+    ``tools``, when given, are stored with it (items of user toolkits carry their tools)."""
     family, draw = sample.family, sample.draw
     messages: list[dict[str, Any]] = [{"role": "user", "content": sample.text}]
+    extra = {"tools": [t.to_openai() for t in tools]} if tools is not None else {}
+    if draw.followup is not None:
+        return {"id": record_id, "category": family.category, "tool": family.tool, "family": family.name,
+                "messages": messages, "expected": [], "asks_for": list(draw.followup.missing), **extra}
     if draw.chain:
         ids = _ids(index, 0, len(draw.chain.calls))
         messages.append({"role": "assistant", "content": "",
@@ -149,4 +177,5 @@ def to_test_item(sample: GeneratedRequest, index: int, record_id: str) -> dict[s
         "family": family.name,
         "messages": messages,
         "expected": [expected_call(c) for c in draw.calls],
+        **extra,
     }

@@ -6,7 +6,9 @@
 * :class:`RequestDeduplicator` admits a request only if its normalised text is new across
   all splits; the generator fills test first, so test wins ties.
 * :func:`leakage_report` measures, for each test request, the highest word-trigram
-  Jaccard similarity to any train request.
+  Jaccard similarity to any train request (and which one it is); :func:`check_leakage`
+  raises :class:`~toolschool.errors.LeakageError` listing every test request above the
+  threshold.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from toolschool.datagen.family import Family
+from toolschool.errors import LeakageError
 
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 
@@ -98,14 +101,24 @@ class RequestDeduplicator:
     def admit(self, text: str, split: str, base: str | None = None) -> bool:
         """True (and remembered) if ``text`` is new and its ``base`` is under the limit;
         False (counted for ``split``) otherwise."""
+        if not self.is_new(text, split, base):
+            return False
+        self.add(text, base)
+        return True
+
+    def is_new(self, text: str, split: str, base: str | None = None) -> bool:
+        """Whether ``text`` would be admitted; a refusal is counted for ``split``, nothing is remembered."""
         key = normalise_request(text)
         base_key = normalise_request(base if base is not None else text)
         if key in self.seen or self.bases[base_key] >= self.base_limit:
             self.dropped[split] += 1
             return False
-        self.seen.add(key)
-        self.bases[base_key] += 1
         return True
+
+    def add(self, text: str, base: str | None = None) -> None:
+        """Remember ``text`` (and count its ``base``) as admitted."""
+        self.seen.add(normalise_request(text))
+        self.bases[normalise_request(base if base is not None else text)] += 1
 
 
 def trigrams(text: str) -> frozenset[tuple[str, str, str]]:
@@ -124,12 +137,21 @@ class LeakageReport:
         threshold: the similarity counted as leakage.
         share_above: share of test requests whose max similarity is above ``threshold``.
         mean: mean of ``max_similarity``.
+        nearest: for each test request, the index of its most similar train request (-1 when
+            none shares a trigram).
     """
 
     max_similarity: list[float]
     threshold: float
     share_above: float
     mean: float
+    nearest: list[int] = field(default_factory=list)
+
+    def pairs_above(self) -> list[tuple[int, int, float]]:
+        """``(test_index, train_index, similarity)`` of every test request above the threshold,
+        most similar first."""
+        pairs = [(i, self.nearest[i], s) for i, s in enumerate(self.max_similarity) if s > self.threshold]
+        return sorted(pairs, key=lambda p: (-p[2], p[0]))
 
     def summary(self) -> dict[str, float]:
         """The scalar fields, rounded, for data cards."""
@@ -151,19 +173,46 @@ def leakage_report(train: Sequence[str], test: Sequence[str], threshold: float =
         for gram in grams:
             index[gram].append(i)
     scores: list[float] = []
+    nearest: list[int] = []
     for text in test:
         grams = trigrams(text)
         shared: Counter = Counter()
         for gram in grams:
             shared.update(index.get(gram, ()))
-        best = 0.0
+        best, best_i = 0.0, -1
         for i, inter in shared.items():
-            best = max(best, inter / (len(grams) + len(train_grams[i]) - inter))
+            score = inter / (len(grams) + len(train_grams[i]) - inter)
+            if score > best or (score == best and best_i >= 0 and i < best_i):
+                best, best_i = score, i
         scores.append(best)
+        nearest.append(best_i)
     above = sum(s > threshold for s in scores)
     return LeakageReport(
         max_similarity=scores,
         threshold=threshold,
         share_above=above / len(scores) if scores else 0.0,
         mean=sum(scores) / len(scores) if scores else 0.0,
+        nearest=nearest,
     )
+
+
+def check_leakage(train: Sequence[str], test: Sequence[str], threshold: float = 0.8,
+                  show: int = 10) -> LeakageReport:
+    """:func:`leakage_report`, failing when any test request is above ``threshold``.
+
+    Returns:
+        The report, when no test request is above the threshold.
+
+    Raises:
+        LeakageError: the message gives the count and the ``show`` most similar pairs (test and
+            train index, similarity, both texts); ``.pairs`` holds all of them.
+    """
+    report = leakage_report(train, test, threshold)
+    pairs = report.pairs_above()
+    if pairs:
+        lines = [f"  test[{t}] ~ train[{r}] (trigram Jaccard {s:.2f}): {test[t][:80]!r} ~ {train[r][:80]!r}"
+                 for t, r, s in pairs[:show]]
+        more = f"\n  ... and {len(pairs) - show} more" if len(pairs) > show else ""
+        raise LeakageError(f"{len(pairs)} of {len(test)} test requests are closer than {threshold} to a "
+                           f"training request:\n" + "\n".join(lines) + more, pairs)
+    return report

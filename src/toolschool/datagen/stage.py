@@ -1,7 +1,7 @@
 """The data stage: ``run(config, progress) -> DataResult``.
 
 Writes ``train.jsonl``, ``val.jsonl``, ``test.jsonl``, ``data_card.json`` and the resolved
-``config.yaml`` into ``config.out_dir``; ``toolschool data -c <out_dir>/config.yaml``
+``config.yaml`` into ``config.out_dir``; ``toolschool data generate -c <out_dir>/config.yaml``
 writes the same files again, byte for byte.
 """
 

@@ -23,8 +23,14 @@ class EvalConfig(StageConfig):
 
     data: str | None = Field(None, description="eval items JSONL (required when run alone)")
     model: TrainedModelName | None = Field(
-        None, description="run directory, bundled name, tiny[:seed], local dir, .gguf or hub id (required)"
+        None,
+        description="run dir, bundled name, tiny[:seed], local dir, .gguf, hub id or http(s) URL (required)",
     )
+    api_model: str | None = Field(None, description="model name the http(s) endpoint serves (required there)")
+    api_mode: Literal["tools", "prompt", "completions"] = Field(
+        "tools", description="endpoint: native tools/tool_calls, or text parsed by `format`"
+    )
+    api_key_env: str = Field("OPENAI_API_KEY", description="environment variable with the endpoint's API key")
     out_dir: str | None = Field(
         None, description="default: <run>/eval/<data stem>, else runs/eval-<stem>-<model>"
     )
@@ -91,4 +97,13 @@ class EvalConfig(StageConfig):
                 f"eval config: {', '.join(missing)} required (e.g. -d items.jsonl -m smollm2-135m, "
                 "or --bfcl BFCL_v4_simple_python.json -m smollm2-135m)"
             )
+        if self.endpoint and not self.api_model:
+            raise ConfigError(
+                f"eval config: model {self.model} is an endpoint: set api_model (the name it serves)"
+            )
         return self
+
+    @property
+    def endpoint(self) -> bool:
+        """Whether ``model`` is an OpenAI-compatible endpoint."""
+        return str(self.model or "").startswith(("http://", "https://"))

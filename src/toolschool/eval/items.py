@@ -30,15 +30,17 @@ from __future__ import annotations
 import json
 import math
 import os
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from toolschool.errors import DataError
-from toolschool.types import Message, ToolCall, ToolSchema, iter_json_objects
+from toolschool.types import Message, ToolCall, ToolSchema, parse_json_line
 
-#: Categories of the dev set (``shared/eval/README.md``); other strings are allowed too.
-KNOWN_CATEGORIES = ("single", "parallel", "chained", "no_tool")
+#: Categories in report order: the dev set's (``shared/eval/README.md``), then the data stage's
+#: ``ask_missing`` (the right move is a follow-up question: no call); other strings are allowed too.
+KNOWN_CATEGORIES = ("single", "parallel", "chained", "no_tool", "ask_missing")
 
 
 class ExpectedCall(BaseModel):
@@ -210,20 +212,31 @@ def _problems(exc: ValidationError) -> str:
 
 
 def _load(path: str | os.PathLike[str], model: type[EvalItem] | type[Prediction]) -> list[Any]:
+    path = Path(path)
+    try:
+        handle = path.open(encoding="utf-8")
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read {model.__name__} file: {exc.strerror or exc}") from None
     out: list[Any] = []
     seen: dict[str, int] = {}
-    for lineno, data in iter_json_objects(path, model.__name__):
-        try:
-            obj = model.model_validate(data)
-        except ValidationError as exc:
-            where = f" (id {data['id']!r})" if isinstance(data.get("id"), str) else ""
-            raise DataError(
-                f"{path}:{lineno}{where}: not a valid {model.__name__}: {_problems(exc)}"
-            ) from None
-        if obj.id in seen:
-            raise DataError(f"{path}:{lineno}: duplicate id {obj.id!r} (first on line {seen[obj.id]})")
-        seen[obj.id] = lineno
-        out.append(obj)
+    with handle:
+        for lineno, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            data = parse_json_line(path, lineno, line)
+            if not isinstance(data, dict):
+                raise DataError(f"{path}:{lineno}: expected a JSON object, got {type(data).__name__}")
+            try:
+                obj = model.model_validate(data)
+            except ValidationError as exc:
+                where = f" (id {data['id']!r})" if isinstance(data.get("id"), str) else ""
+                raise DataError(
+                    f"{path}:{lineno}{where}: not a valid {model.__name__}: {_problems(exc)}"
+                ) from None
+            if obj.id in seen:
+                raise DataError(f"{path}:{lineno}: duplicate id {obj.id!r} (first on line {seen[obj.id]})")
+            seen[obj.id] = lineno
+            out.append(obj)
     return out
 
 

@@ -1,4 +1,5 @@
-"""PNG plots for run directories: training loss, per-tool accuracy, confusion matrix.
+"""PNG plots for run directories: training loss, LoRA update spectra, per-tool accuracy,
+confusion matrix.
 
 matplotlib is imported inside each function (``import toolschool`` stays light) and only
 its object-oriented API with the Agg canvas is used: no pyplot, no global figure state, no
@@ -159,4 +160,42 @@ def plot_confusion(metrics: Metrics, path: str | os.PathLike[str], title: str = 
     bar = fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
     bar.locator = MaxNLocator(integer=True)
     bar.update_ticks()
+    return _save(fig, path)
+
+
+def plot_spectrum(
+    rows: Sequence[Mapping[str, Any]],
+    path: str | os.PathLike[str],
+    *,
+    title: str = "LoRA update spectra (mean per layer kind)",
+) -> Path:
+    """Effective rank and top singular value of the LoRA updates against step, one line per
+    layer kind (``q_proj``…), from the lines of ``spectrum.jsonl``
+    (:class:`toolschool.train.spectrum.SpectrumMonitor`: ``step`` and ``by_type``).
+
+    Args:
+        rows: the spectrum lines, in step order.
+        path: the PNG to write.
+        title: the figure title.
+    """
+    fig = _figure(8, 6)
+    rank_ax, top_ax = fig.subplots(2, 1, sharex=True)
+    kinds: dict[str, None] = {}
+    for row in rows:
+        kinds.update(dict.fromkeys(row["by_type"]))
+    for kind in kinds:
+        points = [(row["step"], row["by_type"][kind]) for row in rows if kind in row["by_type"]]
+        steps = [s for s, _ in points]
+        rank_ax.plot(steps, [v["effective_rank"] for _, v in points], marker=".", linewidth=1.2, label=kind)
+        top_ax.plot(steps, [v["top"] for _, v in points], marker=".", linewidth=1.2, label=kind)
+    if not kinds:
+        rank_ax.text(0.5, 0.5, "no data", ha="center", va="center", transform=rank_ax.transAxes)
+    rank_ax.set_ylabel("effective rank")
+    top_ax.set_ylabel("top singular value")
+    top_ax.set_xlabel("step")
+    rank_ax.set_title(title)
+    for ax in (rank_ax, top_ax):
+        ax.grid(alpha=0.3)
+    if kinds:
+        rank_ax.legend(fontsize=7, ncol=min(4, len(kinds)))
     return _save(fig, path)

@@ -3,9 +3,12 @@
 The model is a run directory (its training ``config.yaml`` supplies the format, layout and
 system prompt it was trained with, and its adapter is merged), a model name accepted by
 :func:`toolschool.models.load_model` (then ``format`` defaults to ``tool_use``), or a model
-already in memory (``loaded``, as the pipeline passes it). Output directory:
+already in memory (``loaded``, as the pipeline passes it), or an OpenAI-compatible endpoint
+(``http(s)://…``, model name ``api_model``) asked in ``api_mode``: native ``tools``, or
+``prompt``/``completions`` whose text is parsed with ``format`` in ``layout`` (default ChatML;
+:class:`~toolschool.backends.openai_http.OpenAIBackend`). Output directory:
 ``predictions.jsonl``, ``metrics.json``, ``config.yaml``, ``report.md``, ``confusion.png``,
-``per_tool.png``.
+``per_tool.png``; with ``bfcl`` files, :mod:`toolschool.eval.bfcl.stage` writes BFCL's scores.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from toolschool.config import dump_config
 from toolschool.eval.config import EvalConfig
@@ -21,7 +24,6 @@ from toolschool.files import atomic_write_text
 from toolschool.progress import NullProgress, Progress
 
 if TYPE_CHECKING:
-    from toolschool.backends.local import LocalBackend
     from toolschool.chat.prompt import Layout
     from toolschool.eval.bfcl.scores import BfclScores
     from toolschool.eval.items import Prediction
@@ -65,7 +67,8 @@ def _default_out(config: EvalConfig, trained: bool) -> Path:
     stem = "bfcl" if config.bfcl else Path(str(config.data)).stem
     if trained:
         return Path(str(config.model)) / "eval" / stem
-    return Path("runs") / f"eval-{stem}-{Path(str(config.model)).name.replace(':', '-')}"
+    name = str(config.api_model) if config.endpoint else Path(str(config.model)).name
+    return Path("runs") / f"eval-{stem}-{name.replace(':', '-').replace('/', '-')}"
 
 
 @dataclass
@@ -75,7 +78,7 @@ class EvalSetup:
     Attributes:
         out: the output directory (``config.yaml`` already written there).
         format, system_prompt, layout: the resolved prompt settings (layout None = the model's own).
-        loaded: the model, None when there was nothing to evaluate.
+        loaded: the model, None for an endpoint or when there was nothing to evaluate.
     """
 
     out: Path
@@ -88,18 +91,18 @@ class EvalSetup:
 def prepare(
     config: EvalConfig, has_items: bool, progress: Progress, loaded: LoadedModel | None = None
 ) -> EvalSetup:
-    """Load the model (unless ``loaded`` or there is nothing to evaluate), resolve the format,
-    system prompt and layout (a run directory's own, else the config's), pick the output
-    directory and write the resolved ``config.yaml`` there.
+    """Load the model (unless ``loaded``, an endpoint, or nothing to evaluate), resolve the
+    format, system prompt and layout (a run directory's own, else the config's), pick the
+    output directory and write the resolved ``config.yaml`` there.
 
     Raises:
         ModelLoadError: the model cannot be loaded.
     """
     from toolschool.models.loading import is_run_dir, load_for_prompting, prompt_settings
 
-    trained = loaded is None and is_run_dir(str(config.model))
+    trained = loaded is None and not config.endpoint and is_run_dir(str(config.model))
     settings = prompt_settings(config.format, config.system_prompt, config.layout)
-    if has_items and loaded is None:
+    if has_items and loaded is None and not config.endpoint:
         progress.start("load model", None)
         loaded, settings = load_for_prompting(
             str(config.model), config.format, config.system_prompt, config.layout
@@ -113,27 +116,40 @@ def prepare(
     return EvalSetup(out, settings.format, settings.system_prompt, settings.layout, loaded)
 
 
-def local_backend(config: EvalConfig, setup: EvalSetup) -> tuple[LocalBackend, ToolFormat, Layout]:
-    """The batched local backend for ``setup.loaded`` (merged and cast for generation in place),
-    with the wire format that parses its answers and the layout that renders its prompts."""
+def make_backend(config: EvalConfig, setup: EvalSetup) -> tuple[Any, ToolFormat, Layout, str]:
+    """The backend that answers (an endpoint's :class:`~toolschool.backends.openai_http.OpenAIBackend`,
+    else the batched local backend over ``setup.loaded``, merged and cast for generation in
+    place), the wire format that parses its answers, the layout of its prompts and its label."""
     from toolschool.backends.local import LocalBackend, prepare_for_inference
     from toolschool.formats import get_format
 
+    fmt = get_format(setup.format, lenient=config.lenient)
+    if config.endpoint:
+        from toolschool.backends.openai_http import OpenAIBackend
+        from toolschool.chat.resolve import resolve_layout
+
+        layout = resolve_layout(None, setup.layout or "chatml")
+        backend: Any = OpenAIBackend(
+            str(config.model), str(config.api_model), api_key_env=config.api_key_env,
+            max_tokens=config.max_new_tokens, mode=config.api_mode, fmt=fmt, layout=layout,
+            system=setup.system_prompt,
+        )
+        return backend, fmt, layout, str(config.api_model)
     assert setup.loaded is not None
     layout = setup.loaded.layout(setup.layout, setup.format, native=True)
     model = prepare_for_inference(setup.loaded.model, config.dtype)
-    fmt = get_format(setup.format, lenient=config.lenient)
     backend = LocalBackend(
         model, setup.loaded.tokenizer, fmt, setup.system_prompt, config.batch_size, config.max_new_tokens,
         call_window=config.call_window, layout=layout, constrained=config.constrained,
     )
-    return backend, fmt, layout
+    return backend, fmt, layout, Path(str(config.model)).name
 
 
-def note_constraint_stats(
-    config: EvalConfig, backend: LocalBackend, out: Path, context: dict[str, str]
-) -> None:
-    """With constrained decoding: write ``constraint.json`` and add its summary to the report context."""
+def note_backend(config: EvalConfig, backend: Any, out: Path, context: dict[str, str]) -> None:
+    """Add the endpoint to the report context; with constrained decoding write
+    ``constraint.json`` and add its summary."""
+    if config.endpoint:
+        context["endpoint"] = f"{config.model} ({config.api_mode})"
     if config.constrained:
         stats = backend.constraint_stats
         atomic_write_text(out / "constraint.json", json.dumps(stats.as_dict(), indent=2) + "\n")
@@ -178,9 +194,8 @@ def run(
         return EvalResult(None, [], out, out / "predictions.jsonl", None, 0.0, setup.format,
                           setup.layout or "", setup.system_prompt, str(config.model), warnings)
 
-    backend, fmt, layout = local_backend(config, setup)
+    backend, fmt, layout, label = make_backend(config, setup)
     fmt_name, system = setup.format, setup.system_prompt
-    label = Path(str(config.model)).name
     progress.start("eval", len(items))
     outcome = evaluate(
         items, backend, fmt, get_toolkit(config.toolkit), out, label,
@@ -190,7 +205,7 @@ def run(
     atomic_write_text(out / "metrics.json", outcome.metrics.model_dump_json(indent=2) + "\n")
     context = {"format": fmt_name, "layout": layout.name, "items": str(len(items)),
                "wall time": f"{outcome.seconds:.0f}s"}
-    note_constraint_stats(config, backend, out, context)
+    note_backend(config, backend, out, context)
     stem = Path(str(config.data)).stem
     plots = [
         plot_confusion(outcome.metrics, out / "confusion.png", title=f"{label} on {stem}"),

@@ -8,6 +8,8 @@ One function, :func:`load_model`, serves every source:
 * ``tiny`` or ``tiny:<seed>``: a randomly initialised Llama-style model with a real BPE
   tokenizer, built in-process (tests, smoke runs); ``tiny-gemma3`` / ``tiny-gemma3:<seed>``:
   the same with Gemma 3's architecture, special tokens and turns (:mod:`toolschool.models.tiny`);
+* ``scratch:<size>[:<tokenizer>[:<seed>]]``: a named size of a standard architecture
+  (Llama-style dense or Mixtral-style MoE), randomly initialised (:mod:`toolschool.models.scratch`);
 * a local directory with ``config.json`` (a merged model, a saved run);
 * anything else is passed to ``from_pretrained`` as a hub id (needs network, which this
   workplace does not have; the code path is the standard one all the same).
@@ -232,14 +234,18 @@ def _finish_tokenizer(tokenizer: Any) -> Any:
     return tokenizer
 
 
-def load_model(source: str, dtype: str = "float32") -> LoadedModel:
+def load_model(source: str, dtype: str = "float32", **from_pretrained: Any) -> LoadedModel:
     """Load a causal LM and tokenizer.
 
     Args:
         source: a bundled name (``smollm2-135m``, ``gemma3-270m``, ``qwen2.5-coder-0.5b``),
-            ``tiny``/``tiny:<seed>``, ``tiny-gemma3``/``tiny-gemma3:<seed>``, a local model
-            directory, a ``.gguf`` file, or a hub id.
+            ``tiny``/``tiny:<seed>``, ``tiny-gemma3``/``tiny-gemma3:<seed>``,
+            ``scratch:<size>[:<tokenizer>[:<seed>]]``, a local model directory, a ``.gguf``
+            file, or a hub id.
         dtype: ``float32`` (training), ``bfloat16`` (fast CPU generation) or ``float16``.
+        from_pretrained: more keyword arguments of transformers' ``from_pretrained``
+            (``quantization_config``, ``device_map``: :mod:`toolschool.train.quant`); not for
+            ``tiny``/``scratch:`` models.
 
     Raises:
         ModelLoadError: the source cannot be found or read; the message says which and why.
@@ -253,6 +259,16 @@ def load_model(source: str, dtype: str = "float32") -> LoadedModel:
         model, tokenizer = tiny_model(seed=seed, arch="gemma3" if name == "tiny-gemma3" else "llama")
         model = model.to(_torch_dtype(dtype)).eval()
         return LoadedModel(model, _finish_tokenizer(tokenizer), source, None, time.perf_counter() - start)
+    if name == "scratch":
+        from toolschool.models.scratch import scratch_model
+
+        try:
+            model, tokenizer = scratch_model(source)
+        except ValueError as exc:
+            raise ModelLoadError(str(exc)) from None
+        model = model.to(_torch_dtype(dtype)).eval()
+        return LoadedModel(model, _finish_tokenizer(tokenizer), source, None, time.perf_counter() - start,
+                           info={"parameters": sum(p.numel() for p in model.parameters())})
 
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -263,7 +279,7 @@ def load_model(source: str, dtype: str = "float32") -> LoadedModel:
         check_hub(source)
     try:
         tokenizer = AutoTokenizer.from_pretrained(where)
-        model = AutoModelForCausalLM.from_pretrained(where, dtype=torch_dtype)
+        model = AutoModelForCausalLM.from_pretrained(where, dtype=torch_dtype, **from_pretrained)
     except OSError as exc:
         raise ModelLoadError(
             f"cannot load model {source!r} from {where}: {exc}. Hub ids need network access; "

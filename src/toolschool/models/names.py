@@ -1,9 +1,10 @@
 """What a model name in a config may be, checked before any work starts.
 
 A model is named by one of: a bundled name (:data:`~toolschool.models.bundled.BUNDLED`),
-``tiny`` / ``tiny-gemma3`` (random test models; ``:<seed>`` optional), an existing local model directory
-(``config.json``), an existing ``.gguf`` file, a toolschool run directory (where a
-trained model is accepted), or a hub id ``owner/name``. Nothing here loads weights.
+``tiny`` / ``tiny-gemma3`` (random test models; ``:<seed>`` optional), a random model of a
+named size ``scratch:<size>[:<tokenizer>[:<seed>]]`` (:mod:`toolschool.models.scratch`), an
+existing local model directory (``config.json``), an existing ``.gguf`` file, a toolschool run
+directory (where a trained model is accepted), or a hub id ``owner/name``. Nothing here loads weights.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
 def model_choices() -> str:
     """One line naming every accepted kind of model name."""
     from toolschool.models.bundled import BUNDLED
+    from toolschool.models.scratch import SIZES
 
     return (f"bundled models: {', '.join(BUNDLED)}; {' or '.join(TINY)} (optionally :<seed>); "
+            f"scratch:<size>[:smollm2|tiny[:<seed>]] with a size of {', '.join(SIZES)}; "
             "a local model directory; a .gguf file; a run directory (evaluation); a hub id 'owner/name'")
 
 
@@ -36,7 +39,11 @@ def check_model_name(name: str, trained: bool = False) -> str:
     """
     from toolschool.models.bundled import BUNDLED
     from toolschool.models.loading import is_run_dir
+    from toolschool.models.scratch import is_scratch_name, parse_scratch_name
 
+    if is_scratch_name(name):
+        parse_scratch_name(name)  # raises ValueError naming the bad part
+        return name
     base, colon, seed = name.partition(":")
     if name in BUNDLED or base in TINY:
         if colon and not seed.isdigit():

@@ -12,7 +12,8 @@ from typing import Any
 def model_skeleton(source: str) -> Any:
     """The causal LM of ``source`` built on the ``meta`` device: module names and config, no weights.
 
-    ``tiny`` models are built for real (they are smaller than their skeleton's bookkeeping).
+    ``tiny`` models are built for real (they are smaller than their skeleton's bookkeeping);
+    ``scratch:`` models are built from their named size on the ``meta`` device.
     A bundled GGUF is converted into the cache first (once; later loads reuse it).
 
     Raises:
@@ -24,6 +25,16 @@ def model_skeleton(source: str) -> Any:
         from toolschool.models.loading import load_model
 
         return load_model(source).model
+    from toolschool.models.scratch import is_scratch_name
+
+    if is_scratch_name(source):
+        from toolschool.errors import ModelLoadError
+        from toolschool.models.scratch import scratch_model
+
+        try:
+            return scratch_model(source, device="meta")[0]
+        except ValueError as exc:
+            raise ModelLoadError(str(exc)) from None
     import torch
     from transformers import AutoConfig, AutoModelForCausalLM
 

@@ -127,6 +127,15 @@ def function_schema(fn: Callable[..., Any], name: str | None = None, description
     return ToolSchema(function=FunctionSpec(name=fname, description=text, parameters=parameters))
 
 
+def arguments_validator(schema: ToolSchema) -> jsonschema.Draft202012Validator:
+    """A JSON Schema (draft 2020-12) validator of the tool's arguments, closed to unknown
+    arguments unless the schema says ``additionalProperties: true``; build it once per tool
+    when checking many calls (:func:`argument_problems`)."""
+    params = dict(schema.function.parameters)
+    params.setdefault("additionalProperties", False)
+    return jsonschema.Draft202012Validator(params)
+
+
 def validate_arguments(schema: ToolSchema, arguments: dict[str, Any]) -> list[str]:
     """Check ``arguments`` against the tool's parameter schema (JSON Schema draft 2020-12).
 
@@ -136,9 +145,12 @@ def validate_arguments(schema: ToolSchema, arguments: dict[str, Any]) -> list[st
     Returns:
         One line per problem, each naming the argument path; empty when valid.
     """
-    params = dict(schema.function.parameters)
-    params.setdefault("additionalProperties", False)
-    validator = jsonschema.Draft202012Validator(params)
+    return argument_problems(arguments_validator(schema), arguments)
+
+
+def argument_problems(validator: jsonschema.Draft202012Validator, arguments: dict[str, Any]) -> list[str]:
+    """The problems ``validator`` (:func:`arguments_validator`) finds in ``arguments``, one line
+    each naming the argument path; empty when valid."""
     problems = []
     for err in sorted(validator.iter_errors(arguments), key=lambda e: list(e.path)):
         path = ".".join(str(p) for p in err.absolute_path) or "(arguments)"

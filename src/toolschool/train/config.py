@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from toolschool.chat.prompt import DEFAULT_SYSTEM
 from toolschool.config import StageConfig
@@ -74,27 +74,62 @@ class TrainConfig(StageConfig):
         768, ge=32, description="tokens per sequence; longer ones are cut (tool schemas ~330)"
     )
     pad_to_multiple_of: int = Field(1, ge=1, description="round each batch's width up to a multiple of this")
-    precision: Literal["auto", "fp32", "bf16"] = Field(
-        "auto", description="bf16 autocast; auto = bf16 only where the CPU has bf16 kernels"
+    precision: Literal["auto", "fp32", "bf16", "fp16"] = Field(
+        "auto",
+        description="autocast; auto = bf16 where the CPU has bf16 kernels; fp16 only where it has fp16 ones",
     )
-    max_grad_norm: float = Field(1.0, description="gradient clipping norm; must be > 0")
+    force_unsafe_grad_norm: bool = Field(
+        False, description="allow max_grad_norm <= 0, which turns clipping off (with a loud warning)"
+    )
+    max_grad_norm: float = Field(
+        1.0, description="gradient clipping norm; must be > 0 (see force_unsafe_grad_norm)"
+    )
+    template_check: Literal["error", "warn", "off"] = Field(
+        "error", description="before training, compare the model's chat template with toolschool's rendering"
+    )
+    spectrum_every: int = Field(
+        10, ge=0, description="LoRA update spectra every N optimizer steps, to spectrum.jsonl; 0 = off"
+    )
+    frozen_checks: int = Field(
+        3, ge=1, description="stop after this many consecutive spectrum checks that saw no change"
+    )
+    frozen_rtol: float = Field(
+        1e-6, gt=0, description="'no change': spectra moved by less than this share of the base weight's norm"
+    )
+    save_every: int = Field(50, ge=0, description="checkpoint every N optimizer steps, for resume; 0 = off")
+    keep_checkpoints: int = Field(1, ge=1, description="how many of the newest checkpoints are kept")
+    resume: bool = Field(
+        False, description="continue from the newest checkpoint in out_dir (none there: start from scratch)"
+    )
     min_shared_prefix: int = Field(
         32, ge=0,
         description="run a batch's shared prefix (system + tools) once if at least this long; 0 = off",
     )
     prefix_gradient: bool = Field(False, description="backpropagate through the shared prefix too")
+    quantization: Literal["none", "qlora"] = Field(
+        "none", description="qlora: 4-bit NF4 base weights via bitsandbytes (CUDA GPU only; extra 'qlora')"
+    )
+    gradient_checkpointing: bool = Field(
+        False, description="recompute activations in the backward pass: less memory, ~1/3 more compute"
+    )
+    torch_compile: bool = Field(False, description="torch.compile the model before training")
+    report_to: list[Literal["tensorboard", "wandb"]] = Field(
+        default_factory=list, description="also log scalars to TensorBoard (out_dir/tensorboard) and/or W&B"
+    )
     seed: int = Field(0, description="seeds LoRA initialisation and batch order")
     log_every: int = Field(5, ge=1, description="log the mean loss every N optimizer steps")
     num_threads: int | None = Field(None, ge=1, description="torch threads (None = all cores)")
 
     @field_validator("max_grad_norm")
     @classmethod
-    def _clipping_on(cls, value: float) -> float:
+    def _clipping_on(cls, value: float, info: ValidationInfo) -> float:
         # a field validator (not a model validator) so that this is reported together with
-        # every other problem of the config, e.g. unknown keys
-        if value <= 0:
+        # every other problem of the config, e.g. unknown keys; force_unsafe_grad_norm is
+        # declared before max_grad_norm, so it is in info.data already
+        if value <= 0 and not info.data.get("force_unsafe_grad_norm"):
             raise ValueError(
                 "max_grad_norm must be > 0: 0 disables clipping in some trainers and is known to "
-                "collapse LoRA training (loss -> 0, frozen weights)"
+                "collapse LoRA training (loss -> 0, frozen weights); set force_unsafe_grad_norm=true "
+                "to train without clipping anyway"
             )
         return value

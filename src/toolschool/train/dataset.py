@@ -116,9 +116,19 @@ def collate(examples: list[Tokenised], pad_id: int, pad_to_multiple_of: int = 1)
 
 
 def iterate_batches(
-    encoded: EncodedSet, batch_size: int, seed: int, epochs: float, pad_id: int, pad_to_multiple_of: int = 1
+    encoded: EncodedSet,
+    batch_size: int,
+    seed: int,
+    epochs: float,
+    pad_id: int,
+    pad_to_multiple_of: int = 1,
+    skip: int = 0,
 ) -> Iterator[dict[str, Any]]:
-    """Yield collated batches for ``epochs`` passes (a fractional last pass is cut short)."""
+    """Yield collated batches for ``epochs`` passes (a fractional last pass is cut short).
+
+    ``skip``: the first ``skip`` batches of that order are passed over without being collated
+    (where a resumed run continues; the order depends only on ``seed``).
+    """
     lengths = [len(e.input_ids) for e in encoded.examples]
     per_epoch = -(-len(lengths) // batch_size)
     total = max(1, round(per_epoch * epochs))
@@ -127,7 +137,8 @@ def iterate_batches(
         for batch in length_grouped_batches(lengths, batch_size, seed + epoch):
             if produced >= total:
                 return
-            yield collate([encoded.examples[i] for i in batch], pad_id, pad_to_multiple_of)
+            if produced >= skip:
+                yield collate([encoded.examples[i] for i in batch], pad_id, pad_to_multiple_of)
             produced += 1
         epoch += 1
 

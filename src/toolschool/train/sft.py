@@ -9,12 +9,16 @@ gradient clipping, bf16 autocast where the CPU has bf16 kernels (``precision: au
 AVX-512 CPU ~340 vs ~190 tokens/s fp32, on an AVX2-only CPU 13x *slower* than fp32).
 
 Output in ``out_dir``: ``adapter/`` (peft ``save_pretrained``), ``train_log.jsonl`` (one
-line per logged step, appended and flushed as training goes), ``train_result.json``.
+line per logged step, appended and flushed as training goes; a ``stopped`` line when the
+spectrum monitor ends training), ``spectrum.jsonl`` (:mod:`toolschool.train.spectrum`),
+``checkpoints/`` (:mod:`toolschool.train.checkpoint`), ``train_result.json``. The checks made
+before training are in :mod:`toolschool.train.guards`.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import math
 import time
 from collections.abc import Callable
@@ -25,12 +29,24 @@ from typing import TYPE_CHECKING, Any
 from toolschool.chat.masks import IGNORE_INDEX
 from toolschool.chat.prompt import ChatMLLayout, Layout
 from toolschool.chat.resolve import layout_name
-from toolschool.errors import ConfigError, DataError
+from toolschool.errors import DataError
 from toolschool.files import atomic_write_text
 from toolschool.formats import get_format
 from toolschool.models.precision import resolve_train_precision
-from toolschool.train.config import LoraConfig, TrainConfig
+from toolschool.train.checkpoint import (
+    LoopState,
+    latest_checkpoint,
+    remove_checkpoints,
+    restore_checkpoint,
+    run_fingerprint,
+    save_checkpoint,
+)
+from toolschool.train.config import TrainConfig
 from toolschool.train.dataset import count_batches, encode_conversations, iterate_batches
+from toolschool.train.guards import check_chat_template, setting_warnings
+from toolschool.train.lora import attach_lora, enable_gradient_checkpointing, fp32_master_weights
+from toolschool.train.report import Reporters
+from toolschool.train.spectrum import SpectrumMonitor
 from toolschool.types import Conversation, append_jsonl
 
 if TYPE_CHECKING:
@@ -38,6 +54,7 @@ if TYPE_CHECKING:
     from peft import PeftModel
 
 StepCallback = Callable[[int, int, float], None]
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -53,7 +70,18 @@ class TrainResult:
             (``computed_tokens``) than trained on.
         trainable_parameters / total_parameters: LoRA vs whole model.
         planned_steps: steps the data and ``epochs``/``max_steps`` asked for; fewer were
-            taken when ``stopped_by_time_budget``.
+            taken when training stopped early (``stop_reason``).
+        seconds / tokens_per_second: over the whole run; a resumed run counts its earlier
+            sessions up to the checkpoint.
+        precision: the autocast precision that ran (``fp32``, ``bf16``, ``fp16``).
+        stop_reason: why training ended before ``planned_steps``: ``""`` (it did not),
+            ``time_budget`` (also ``stopped_by_time_budget``), ``frozen`` or ``collapse``
+            (:class:`~toolschool.train.spectrum.SpectrumMonitor`); ``stop_message`` says it
+            in words.
+        warnings: what the guards warned about (:func:`~toolschool.train.guards.setting_warnings`,
+            a chat template that differs under ``template_check: warn``).
+        template_check: the outcome of the chat-template check, in words.
+        resumed_from_step: the checkpoint's step when the run was resumed (0: not resumed).
         model: the trained peft-wrapped model (adapter not merged), in eval mode.
         optimizer: the AdamW optimizer with its final learning rates.
     """
@@ -75,6 +103,12 @@ class TrainResult:
     planned_steps: int = 0
     stopped_by_time_budget: bool = False
     layout: str = "chatml"
+    precision: str = "fp32"
+    stop_reason: str = ""
+    stop_message: str = ""
+    warnings: list[str] = field(default_factory=list)
+    template_check: str = ""
+    resumed_from_step: int = 0
     model: PeftModel | None = field(default=None, repr=False, compare=False)
     optimizer: torch.optim.Optimizer | None = field(default=None, repr=False, compare=False)
 
@@ -187,7 +221,8 @@ def forward_loss(
         if parts is None:
             return model(**batch).loss, int(batch["attention_mask"].sum())
         decoder, head, cap = parts
-        hidden = decoder(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).last_hidden_state
+        ids, mask = batch["input_ids"], batch["attention_mask"]
+        hidden = decoder(input_ids=ids, attention_mask=mask).last_hidden_state
         return labelled_loss(head, hidden, batch["labels"], cap), int(batch["attention_mask"].sum())
     run = parts[0] if parts is not None else model
     with torch.set_grad_enabled(prefix_gradient and torch.is_grad_enabled()):
@@ -270,57 +305,6 @@ def build_optimizer(model: Any, config: TrainConfig) -> Any:
     return torch.optim.AdamW(groups, lr=config.learning_rate, weight_decay=config.weight_decay)
 
 
-def lora_targets(model: Any, lora: LoraConfig) -> tuple[list[str], list[int] | None]:
-    """``(target module suffixes present in model, decoder layers to adapt or None)``.
-
-    ``model`` may be a weightless skeleton (:func:`toolschool.models.skeleton.model_skeleton`),
-    so a run checks its LoRA settings before loading weights or generating data.
-
-    Raises:
-        ConfigError: none of ``lora.target_modules`` exists in the model (the message lists
-            the linear layers it has), or ``lora.last_layers`` exceeds its decoder depth.
-    """
-    names = {n.rsplit(".", 1)[-1] for n, _ in model.named_modules()}
-    targets = [t for t in lora.target_modules if t in names]
-    if not targets:
-        raise ConfigError(
-            f"lora.target_modules {lora.target_modules} match no module of this model; "
-            f"linear layers seen: {sorted(n for n in names if n.endswith('proj'))}"
-        )
-    if lora.last_layers is None:
-        return targets, None
-    text_config = getattr(model.config, "get_text_config", lambda: model.config)()
-    depth = int(text_config.num_hidden_layers)
-    if lora.last_layers > depth:
-        raise ConfigError(f"lora.last_layers={lora.last_layers} but the model has only {depth} decoder layers")
-    return targets, list(range(depth - lora.last_layers, depth))
-
-
-def attach_lora(model: Any, config: TrainConfig) -> Any:
-    """Wrap ``model`` with a fresh LoRA adapter (peft); only adapter weights train.
-
-    With ``config.lora.last_layers = N`` only the last ``N`` decoder layers get adapters
-    (peft ``layers_to_transform``); nothing below them needs a gradient, so autograd does not
-    run the backward pass through the lower layers.
-
-    Raises:
-        ConfigError: see :func:`lora_targets`.
-    """
-    from peft import LoraConfig as PeftLoraConfig
-    from peft import get_peft_model
-
-    targets, layers = lora_targets(model, config.lora)
-    peft_config = PeftLoraConfig(
-        r=config.lora.r,
-        layers_to_transform=layers,
-        lora_alpha=config.lora.alpha,
-        lora_dropout=config.lora.dropout,
-        target_modules=targets,
-        task_type="CAUSAL_LM",
-    )
-    return get_peft_model(model, peft_config)
-
-
 def train(
     config: TrainConfig,
     conversations: list[Conversation],
@@ -333,10 +317,25 @@ def train(
 ) -> TrainResult:
     """Fine-tune ``model`` (a float32 causal LM) with LoRA on ``conversations``.
 
+    Before the first step: :func:`~toolschool.train.guards.setting_warnings` are logged, and
+    :func:`~toolschool.train.guards.check_chat_template` compares the model's own chat template
+    with the format and layout trained in (``config.template_check``). During training the
+    LoRA update spectra are checked every ``config.spectrum_every`` steps
+    (:class:`~toolschool.train.spectrum.SpectrumMonitor`, ``spectrum.jsonl``): frozen or
+    collapsed training stops early (``stop_reason``, ``stop_message``, a ``stopped`` line in
+    ``train_log.jsonl``). Every ``config.save_every`` steps a checkpoint is written
+    (:mod:`toolschool.train.checkpoint`); ``config.resume`` continues from the newest one
+    (none there: from the start, with a warning), else old checkpoints and logs are removed.
+
+    Precision (:func:`~toolschool.models.precision.resolve_train_precision`): fp32, bf16
+    autocast, or fp16 autocast with a gradient scaler (scaled loss, ``unscale_`` before
+    clipping, steps with inf/nan gradients skipped) where the CPU has fp16 kernels. The
+    adapter's weights are fp32 in every case (:func:`fp32_master_weights`).
+
     Args:
         config: the resolved training config.
         conversations: training conversations (assistant turns are the targets).
-        out_dir: where the adapter, log and result go (created).
+        out_dir: where the adapter, logs, checkpoints and result go (created).
         model, tokenizer: from :func:`toolschool.models.load_model`; the model is wrapped
             with peft in place and returned inside the result's side effects.
         on_step: called as ``on_step(step, total_steps, loss)`` after every optimizer step.
@@ -344,7 +343,10 @@ def train(
             ``config.max_seconds``): training stops after the first step that reaches it, and
             the learning-rate schedule runs by elapsed time when that is further along than
             the step count, so a cut-short run still ends with a decayed learning rate.
-            With a budget, how many steps run depends on the machine's speed.
+            With a budget, how many steps run depends on the machine's speed. A resumed run
+            counts the time of its earlier sessions up to the checkpoint (the budget is the
+            run's, not the session's; time after the last checkpoint of a killed session is
+            lost and not counted).
         layout: the turn layout the conversations are rendered in
             (:func:`toolschool.chat.resolve.resolve_layout`); None: ChatML. Its name is
             recorded as ``TrainResult.layout`` (``train_result.json``).
@@ -354,7 +356,10 @@ def train(
 
     Raises:
         DataError: no conversation has a trainable token left within ``max_length``.
-        ConfigError: the LoRA settings do not fit the model (see :func:`lora_targets`).
+        ConfigError: the LoRA settings do not fit the model
+            (:func:`~toolschool.train.lora.lora_targets`); the chat template renders
+            differently (``template_check: error``); the checkpoint to resume from belongs to
+            another config or data.
     """
     import torch
 
@@ -364,10 +369,17 @@ def train(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     log_path = out_dir / "train_log.jsonl"
-    log_path.unlink(missing_ok=True)
+    ckpt_root = out_dir / "checkpoints"
 
+    warnings = setting_warnings(config)
+    for warning in warnings:
+        log.warning(warning)
     fmt = get_format(config.format)
     layout = ChatMLLayout() if layout is None else layout
+    guard = check_chat_template(tokenizer, layout, config.format, config.template_check)
+    log.info(guard.message)
+    if guard.status == "differs":
+        warnings.append(guard.message)
     encoded = encode_conversations(
         conversations, tokenizer, fmt, config.system_prompt, config.max_length, layout=layout
     )
@@ -377,9 +389,24 @@ def train(
             f"max_length={config.max_length} tokens ({encoded.n_truncated} were longer and cut before "
             f"their first assistant token): raise max_length (this tokenizer needs more tokens per text)"
         )
+    fingerprint = run_fingerprint(config, encoded.examples)
+    resume_from = latest_checkpoint(ckpt_root) if config.resume else None
+    if config.resume and resume_from is None:
+        log.warning("resume: no checkpoint in %s; training from the start", ckpt_root)
+    if resume_from is None:
+        for name in ("train_log.jsonl", "spectrum.jsonl"):
+            (out_dir / name).unlink(missing_ok=True)
+        remove_checkpoints(ckpt_root)
 
     model = attach_lora(model, config)
+    fp32_master_weights(model)
+    if config.gradient_checkpointing:
+        enable_gradient_checkpointing(model)
+    if config.torch_compile:
+        parts = decoder_and_head(model)
+        (parts[0] if parts is not None else model).compile()
     model.train()
+    device = next(model.parameters()).device
     params = [p for p in model.parameters() if p.requires_grad]
     trainable = sum(p.numel() for p in params)
     total_params = sum(p.numel() for p in model.parameters())
@@ -394,34 +421,69 @@ def train(
     budget = max_seconds if max_seconds is not None else config.max_seconds
     for group in optimizer.param_groups:
         group["lr"] = group["peak_lr"] * lr_factor(config.lr_scheduler, 0, warmup, 0.0)
-    autocast = resolve_train_precision(config.precision) == "bf16"
+    precision = resolve_train_precision(config.precision) if device.type == "cpu" else (
+        "bf16" if config.precision == "auto" and torch.cuda.is_bf16_supported() else config.precision
+    )
+    precision = "fp16" if precision == "auto" else precision  # a CUDA GPU without bf16
+    autocast_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
+    scaler = torch.amp.GradScaler(device.type, enabled=precision == "fp16")
+    # transformers turns the key/value cache off under gradient checkpointing, and the
+    # shared-prefix path runs on that cache
+    min_prefix = 0 if config.gradient_checkpointing else config.min_shared_prefix
+    reporters = Reporters(config.report_to, out_dir, config.model_dump(mode="json"))
     neftune = NEFTune(model, config.neftune_noise_alpha) if config.neftune_noise_alpha else None
+    monitor = (
+        SpectrumMonitor(model, out_dir / "spectrum.jsonl", config.frozen_checks, config.frozen_rtol)
+        if config.spectrum_every
+        else None
+    )
     pad_id = tokenizer.pad_token_id
 
-    losses: list[tuple[int, float]] = []
-    window: list[float] = []
-    step, tokens, computed_tokens, first_loss = 0, 0, 0, float("nan")
-    start = time.perf_counter()
-    stopped_by_budget = False
+    state = LoopState()
+    if resume_from is not None:
+        state, saved = restore_checkpoint(resume_from, model, out_dir, fingerprint)
+        optimizer.load_state_dict(saved["optimizer"])
+        scaler.load_state_dict(saved["scaler"])
+        if monitor is not None and saved.get("monitor") is not None:
+            monitor.load_state_dict(saved["monitor"])
+        torch.set_rng_state(saved["rng"])  # last: nothing may draw from it before the loop
+        log.warning("resuming from %s (step %d of %d)", resume_from, state.step, total_steps)
+    elif monitor is not None:
+        monitor.check(0, None)  # the fresh adapter: B = 0, a zero update
+    resumed_from = state.step
+
+    stop_reason, stop_message = "", ""
+    start = time.perf_counter() - state.elapsed
     optimizer.zero_grad(set_to_none=True)
-    batches = iterate_batches(encoded, config.batch_size, config.seed, epochs, pad_id, config.pad_to_multiple_of)
-    for micro, batch in enumerate(batches, 1):
+    batches = iterate_batches(
+        encoded, config.batch_size, config.seed, epochs, pad_id, config.pad_to_multiple_of, skip=state.micro
+    )
+    for batch in batches:
+        state.micro += 1
         if neftune:
             neftune.length = int(batch["input_ids"].shape[1])
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
-            loss, computed = forward_loss(model, batch, config.min_shared_prefix, config.prefix_gradient)
+        if device.type != "cpu":
+            batch = {k: v.to(device) for k, v in batch.items()}
+        cast = autocast_dtype or torch.bfloat16
+        with torch.autocast(device.type, dtype=cast, enabled=bool(autocast_dtype)):
+            loss, computed = forward_loss(model, batch, min_prefix, config.prefix_gradient)
         loss = loss.float()
-        (loss / config.gradient_accumulation).backward()
-        tokens += int(batch["attention_mask"].sum())
-        computed_tokens += computed
-        window.append(float(loss.detach()))
-        if micro % config.gradient_accumulation:
+        scaler.scale(loss / config.gradient_accumulation).backward()
+        state.tokens += int(batch["attention_mask"].sum())
+        state.computed_tokens += computed
+        state.window.append(float(loss.detach()))
+        if state.micro % config.gradient_accumulation:
             continue
-        torch.nn.utils.clip_grad_norm_(params, config.max_grad_norm)
-        optimizer.step()
+        scaler.unscale_(optimizer)  # no-op without fp16: clipping sees the true gradients
+        grad_norm = None
+        if config.max_grad_norm > 0:
+            grad_norm = float(torch.nn.utils.clip_grad_norm_(params, config.max_grad_norm))
+        scaler.step(optimizer)
+        scaler.update()
         optimizer.zero_grad(set_to_none=True)
         lr = optimizer.param_groups[0]["lr"]
-        step += 1
+        state.step += 1
+        step = state.step
         elapsed = time.perf_counter() - start
         # the schedule follows whichever runs out first, steps or the time budget, so a
         # budget-limited run still decays its learning rate to the end instead of being cut
@@ -431,34 +493,41 @@ def train(
             progress = max(progress, elapsed / budget)
         for group in optimizer.param_groups:
             group["lr"] = group["peak_lr"] * lr_factor(config.lr_scheduler, step, warmup, progress)
-        mean = sum(window) / len(window)
+        mean = sum(state.window) / len(state.window)
         if step == 1:
-            first_loss = mean
-        if step % config.log_every == 0 or step == total_steps:
-            losses.append((step, mean))
-            append_jsonl(
-                log_path,
-                {
-                    "step": step,
-                    "loss": mean,
-                    "lr": lr,
-                    "tokens": tokens,
-                    "seconds": round(time.perf_counter() - start, 3),
-                },
-            )
-            window = []
+            state.first_loss = mean
+        last = step >= total_steps or bool(budget and elapsed >= budget)
+        logged = step % config.log_every == 0 or step == total_steps
+        if logged:
+            _log_step(log_path, state, step, mean, lr, elapsed)
+        reporters.scalars(step, {"train/loss": mean, "train/learning_rate": lr,
+                                 "train/grad_norm": grad_norm})
+        verdict = None
+        if monitor is not None and (step % config.spectrum_every == 0 or last):
+            quiet = lr < 0.01 * optimizer.param_groups[0]["peak_lr"]  # the end of a decay
+            verdict = monitor.check(step, mean, quiet)
+            reporters.spectrum(step, monitor.last_by_type)
+        if not (last or verdict) and config.save_every and step % config.save_every == 0:
+            state.elapsed = time.perf_counter() - start
+            trainer = {"optimizer": optimizer.state_dict(), "scaler": scaler.state_dict(),
+                       "rng": torch.get_rng_state(), "monitor": monitor.state_dict() if monitor else None}
+            save_checkpoint(ckpt_root, state, model, trainer, out_dir, fingerprint, config.keep_checkpoints)
         if on_step:
             on_step(step, total_steps, mean)
-        if step >= total_steps:
-            break
-        if budget and elapsed >= budget:
-            stopped_by_budget = True
-            if step % config.log_every:  # log the last step of a cut-short run
-                losses.append((step, mean))
-                append_jsonl(log_path, {"step": step, "loss": mean, "lr": lr, "tokens": tokens,
-                                        "seconds": round(elapsed, 3)})
+        if verdict is not None or (last and step < total_steps):
+            if not logged:  # log the last step of a cut-short run
+                _log_step(log_path, state, step, mean, lr, elapsed)
+            if verdict is not None:
+                stop_reason, stop_message = verdict.kind, verdict.message
+                log.warning(stop_message)
+                append_jsonl(log_path, {"step": step, "event": "stopped", "reason": stop_reason,
+                                        "message": stop_message})
+            else:
+                stop_reason = "time_budget"
+        if last or verdict is not None:
             break
     seconds = time.perf_counter() - start
+    reporters.close()
     if neftune:
         neftune.remove()
     model.eval()
@@ -466,24 +535,39 @@ def train(
     model.save_pretrained(adapter_dir)
     result = TrainResult(
         adapter_dir=str(adapter_dir),
-        steps=step,
-        losses=losses,
+        steps=state.step,
+        losses=state.losses,
         seconds=seconds,
-        tokens_per_second=tokens / seconds if seconds else 0.0,
+        tokens_per_second=state.tokens / seconds if seconds else 0.0,
         n_examples=len(encoded.examples),
         n_tokens=encoded.n_tokens,
         n_trainable_tokens=encoded.n_trainable,
         n_truncated=encoded.n_truncated,
         trainable_parameters=trainable,
         total_parameters=total_params,
-        first_loss=first_loss,
-        final_loss=losses[-1][1] if losses else float("nan"),
-        computed_tokens=computed_tokens,
+        first_loss=state.first_loss,
+        final_loss=state.losses[-1][1] if state.losses else float("nan"),
+        computed_tokens=state.computed_tokens,
         planned_steps=total_steps,
-        stopped_by_time_budget=stopped_by_budget,
+        stopped_by_time_budget=stop_reason == "time_budget",
         layout=layout_name(layout),
+        precision=precision,
+        stop_reason=stop_reason,
+        stop_message=stop_message,
+        warnings=warnings,
+        template_check=guard.message,
+        resumed_from_step=resumed_from,
     )
     atomic_write_text(out_dir / "train_result.json", json.dumps(result.to_json(), indent=2) + "\n")
     result.model = model
     result.optimizer = optimizer
     return result
+
+
+def _log_step(path: Path, state: LoopState, step: int, mean: float, lr: float, elapsed: float) -> None:
+    """Record a logged step: ``(step, mean)`` into ``state.losses``, a line into ``train_log.jsonl``,
+    and a fresh loss window."""
+    state.losses.append((step, mean))
+    line = {"step": step, "loss": mean, "lr": lr, "tokens": state.tokens, "seconds": round(elapsed, 3)}
+    append_jsonl(path, line)
+    state.window = []

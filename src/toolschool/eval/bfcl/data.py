@@ -4,7 +4,8 @@ Source: ``shared/bfcl/BFCL_SEMANTICS.md`` §1–§3 and §7 (read from ``Shishir
 commit ``6ea5797``: ``bfcl_eval/utils.py`` for the category of an id and the language hint,
 ``bfcl_eval/model_handler/utils.py::convert_to_tool`` for the tool schemas FC models get).
 
-* A question file (``BFCL_v4_<category>.json``) is JSON Lines despite its extension: ``{"id",
+* A question file (``BFCL_v4_<category>.json``) is JSON Lines despite its extension (read with
+  :func:`toolschool.interop.source.iter_source`, shared with ``data import bfcl``): ``{"id",
   "question": [[{role, content}, ...]], "function": [doc, ...]}``. Single-turn categories are
   asked with the first turn only, as BFCL's handlers do.
 * Its ground truth is ``possible_answer/<same file name>`` beside it, aligned by line order
@@ -13,9 +14,11 @@ commit ``6ea5797``: ``bfcl_eval/utils.py`` for the category of an id and the lan
   ``live_simple``), as BFCL's ``extract_test_category_from_id``.
 * :func:`to_tool_schema` is BFCL's FC conversion: the Python language hint appended to the
   description, ``dict``→``object``, ``float``→``number`` (with ``format: float`` and " This is a
-  float type value." appended to its description), ``tuple``→``array``, ``any``→``string``,
-  unknown→``string``, and dots in the name replaced by ``_`` (the OpenAI/OSS-model styles;
-  the checker then compares with ``underscore_to_dot``). Keys other than ``name``,
+  float type value." appended to its description), ``tuple``→``array``, ``any``→``string``
+  (the type table is :data:`toolschool.interop.bfcl_schema.BFCL_TO_JSON`; BFCL's walk: top-level
+  parameters, ``properties`` recursively, ``items`` two levels deep), unknown→``string``, and
+  dots in the name replaced by ``_`` (the OpenAI/OSS-model styles; the checker then compares
+  with ``underscore_to_dot``). Keys other than ``name``,
   ``description`` and ``parameters`` (``response``…) are dropped: toolschool formats render
   only those three.
 
@@ -34,7 +37,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from toolschool.errors import DataError
-from toolschool.types import FunctionSpec, Message, ToolSchema, iter_json_objects
+from toolschool.interop.bfcl import answers_path
+from toolschool.interop.bfcl_schema import BFCL_TO_JSON
+from toolschool.interop.source import iter_source
+from toolschool.types import FunctionSpec, Message, ToolSchema
 
 CheckerKind = Literal["simple", "multiple", "parallel", "irrelevance", "relevance"]
 
@@ -113,22 +119,6 @@ PYTHON_TYPES: dict[str, type] = {
 #: Types whose elements get one level of type checking (``PYTHON_NESTED_TYPE_CHECK_LIST``).
 NESTED_TYPES = ("array", "tuple")
 
-#: BFCL type names → JSON Schema types for FC tools (``GORILLA_TO_OPENAPI``, Python part).
-OPENAPI_TYPES: dict[str, str] = {
-    "integer": "integer",
-    "number": "number",
-    "float": "number",
-    "string": "string",
-    "boolean": "boolean",
-    "bool": "boolean",
-    "array": "array",
-    "list": "array",
-    "dict": "object",
-    "object": "object",
-    "tuple": "array",
-    "any": "string",
-}
-
 
 def category_of(item_id: str) -> str:
     """The category of a BFCL id: ``"live_simple_30-8-0"`` → ``"live_simple"`` (V3 names mapped)."""
@@ -161,18 +151,11 @@ class BfclEntry:
         return CATEGORIES[self.category]
 
 
-def answers_path(questions: str | os.PathLike[str]) -> Path:
-    """Where BFCL keeps the ground truth of a question file: ``possible_answer/<name>`` beside it."""
-    path = Path(questions)
-    return path.parent / "possible_answer" / path.name
-
-
-def _read_lines(path: Path, what: str) -> list[tuple[int, dict[str, Any]]]:
-    rows = []
-    for lineno, data in iter_json_objects(path, f"BFCL {what}"):
+def _read_lines(path: Path) -> list[tuple[str, dict[str, Any]]]:
+    rows = list(iter_source(path))
+    for where, data in rows:
         if not isinstance(data.get("id"), str) or not data["id"]:
-            raise DataError(f"{path}:{lineno}: missing string field 'id'")
-        rows.append((lineno, data))
+            raise DataError(f"{where}: missing string field 'id'")
     return rows
 
 
@@ -207,8 +190,8 @@ def _check_function(where: str, doc: Any, typed: bool) -> None:
             _check_param(where, name, schema)
 
 
-def _entry(path: Path, lineno: int, data: dict[str, Any], category: str) -> BfclEntry:
-    where = f"{path}:{lineno} (id {data['id']!r})"
+def _entry(at: str, data: dict[str, Any], category: str) -> BfclEntry:
+    where = f"{at} (id {data['id']!r})"
     question = data.get("question")
     if not isinstance(question, list) or not question or not isinstance(question[0], list):
         raise DataError(f"{where}: 'question' must be a non-empty list of turns (lists of messages)")
@@ -228,13 +211,13 @@ def _entry(path: Path, lineno: int, data: dict[str, Any], category: str) -> Bfcl
     return BfclEntry(data["id"], category, messages, functions, None, where)
 
 
-def _attach_answers(entries: list[BfclEntry], path: Path, rows: list[tuple[int, dict[str, Any]]]) -> None:
+def _attach_answers(entries: list[BfclEntry], path: Path, rows: list[tuple[str, dict[str, Any]]]) -> None:
     if len(rows) != len(entries):
         raise DataError(
             f"{path}: {len(rows)} answers for {len(entries)} questions (BFCL aligns them line by line)"
         )
-    for entry, (lineno, row) in zip(entries, rows):
-        where = f"{path}:{lineno} (id {row['id']!r})"
+    for entry, (at, row) in zip(entries, rows):
+        where = f"{at} (id {row['id']!r})"
         truth = row.get("ground_truth")
         if not isinstance(truth, list) or not truth:
             raise DataError(f"{where}: 'ground_truth' must be a non-empty list of calls")
@@ -273,40 +256,37 @@ def load_bfcl(
             an AST category, or answers that do not line up with the questions.
     """
     path = Path(path)
-    rows = _read_lines(path, "question")
+    rows = _read_lines(path)
     if limit is not None:
         rows = rows[:limit]
     entries: list[BfclEntry] = []
-    seen: dict[str, int] = {}
-    for lineno, data in rows:
+    seen: dict[str, str] = {}
+    for at, data in rows:
         category = category_of(data["id"])
         if category in UNSUPPORTED:
             raise DataError(
-                f"{path}:{lineno}: BFCL category {category!r} is not supported here: {UNSUPPORTED[category]}"
+                f"{at}: BFCL category {category!r} is not supported here: {UNSUPPORTED[category]}"
             )
         if category not in CATEGORIES:
             raise DataError(
-                f"{path}:{lineno}: id {data['id']!r} is not of a known BFCL category "
-                f"({', '.join(CATEGORIES)})"
+                f"{at}: id {data['id']!r} is not of a known BFCL category ({', '.join(CATEGORIES)})"
             )
         if entries and category != entries[0].category:
             raise DataError(
-                f"{path}:{lineno}: id {data['id']!r} is {category!r}, but the file began "
+                f"{at}: id {data['id']!r} is {category!r}, but the file began "
                 f"with {entries[0].category!r} (one category per file, as BFCL's)"
             )
         if data["id"] in seen:
-            raise DataError(
-                f"{path}:{lineno}: duplicate id {data['id']!r} (first on line {seen[data['id']]})"
-            )
-        seen[data["id"]] = lineno
-        entries.append(_entry(path, lineno, data, category))
+            raise DataError(f"{at}: duplicate id {data['id']!r} (first at {seen[data['id']]})")
+        seen[data["id"]] = at
+        entries.append(_entry(at, data, category))
     if entries and entries[0].info.has_answers:
         answer_file = Path(answers) if answers is not None else answers_path(path)
         if not answer_file.is_file():
             raise DataError(
                 f"{path}: {entries[0].category} needs its possible answers; {answer_file} does not exist"
             )
-        answer_rows = _read_lines(answer_file, "possible-answer")
+        answer_rows = _read_lines(answer_file)
         _attach_answers(
             entries, answer_file, answer_rows[: len(entries)] if limit is not None else answer_rows
         )
@@ -323,15 +303,15 @@ def _cast_types(properties: dict[str, Any]) -> dict[str, Any]:
             if kind == "float":
                 schema["format"] = "float"
                 schema["description"] = schema.get("description", "") + " This is a float type value."
-            schema["type"] = OPENAPI_TYPES.get(kind, "string")
+            schema["type"] = BFCL_TO_JSON.get(kind, "string")
         if schema["type"] in ("array", "object"):
             if "properties" in schema:
                 _cast_types(schema["properties"])
             elif "items" in schema:
                 items = schema["items"]
-                items["type"] = OPENAPI_TYPES.get(items.get("type"), "string")
+                items["type"] = BFCL_TO_JSON.get(items.get("type"), "string")
                 if items["type"] == "array" and "items" in items:
-                    items["items"]["type"] = OPENAPI_TYPES.get(items["items"].get("type"), "string")
+                    items["items"]["type"] = BFCL_TO_JSON.get(items["items"].get("type"), "string")
                 elif items["type"] == "object" and "properties" in items:
                     _cast_types(items["properties"])
     return properties

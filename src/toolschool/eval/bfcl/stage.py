@@ -2,7 +2,7 @@
 
 Called by :func:`toolschool.eval.stage.run` when ``config.bfcl`` is set; it shares the stage's
 model loading, backend and prediction writing (:func:`toolschool.eval.stage.prepare`,
-:func:`~toolschool.eval.stage.local_backend`, :func:`toolschool.eval.runner.predict`).
+:func:`~toolschool.eval.stage.make_backend`, :func:`toolschool.eval.runner.predict`).
 
 Prompting: each item's first turn, with its functions as the declared tools
 (:func:`toolschool.eval.bfcl.data.to_tool_schema`), rendered in the model's own wire format and
@@ -15,7 +15,6 @@ item). Output directory: ``predictions.jsonl`` (written as answers arrive),
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from toolschool.errors import DataError
@@ -111,7 +110,7 @@ def run_bfcl(config: EvalConfig, progress: Progress, loaded: LoadedModel | None 
     from toolschool.backends.local import ChatRequest
     from toolschool.eval.bfcl.report import plot_bfcl, render_bfcl_report
     from toolschool.eval.runner import predict
-    from toolschool.eval.stage import EvalResult, local_backend, note_constraint_stats, prepare
+    from toolschool.eval.stage import EvalResult, make_backend, note_backend, prepare
 
     assert config.bfcl
     entries = load_entries(config.bfcl, config.limit)
@@ -132,7 +131,7 @@ def run_bfcl(config: EvalConfig, progress: Progress, loaded: LoadedModel | None 
             str(config.model),
             warnings,
         )
-    backend, fmt, layout = local_backend(config, setup)
+    backend, fmt, layout, label = make_backend(config, setup)
     underscore = config.bfcl_names == "underscore"
     requests = [ChatRequest(messages=e.messages, tools=entry_tools(e, underscore)) for e in entries]
     progress.start("eval", len(entries))
@@ -148,7 +147,6 @@ def run_bfcl(config: EvalConfig, progress: Progress, loaded: LoadedModel | None 
     verdicts, scores = score_predictions(entries, predictions, config.bfcl_decoder, underscore)
     atomic_write_text(out / "bfcl_verdicts.jsonl", "".join(v.model_dump_json() + "\n" for v in verdicts))
     atomic_write_text(out / "bfcl_scores.json", scores.model_dump_json(indent=2) + "\n")
-    label = Path(str(config.model)).name
     context = {
         "model": str(config.model),
         "format": setup.format,
@@ -157,7 +155,7 @@ def run_bfcl(config: EvalConfig, progress: Progress, loaded: LoadedModel | None 
         "items": str(len(entries)),
         "wall time": f"{seconds:.0f}s",
     }
-    note_constraint_stats(config, backend, out, context)
+    note_backend(config, backend, out, context)
     plot = plot_bfcl(scores, out / "bfcl.png", title=f"{label} on BFCL")
     report = render_bfcl_report(
         scores,
