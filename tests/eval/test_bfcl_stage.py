@@ -7,6 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from tests.openai_server import OpenAIServer, reply
 from tests.shared_data import shared_file
 from toolschool.cli.app import app
 from toolschool.eval.bfcl.scores import BfclScores, BfclVerdict
@@ -93,3 +94,36 @@ def test_cli_refuses_data_and_bfcl_together(tmp_path):
         app, ["eval", "-d", str(items), "--bfcl", str(SAMPLES / "BFCL_v4_multiple.json"), "-m", "tiny"]
     )
     assert result.exit_code == 2 and "give data or bfcl, not both" in result.stderr
+
+
+def test_bfcl_through_an_openai_compatible_endpoint(tmp_path):
+    """The real ``openai`` client against a recorded server on 127.0.0.1: the request carries
+    BFCL's FC tools, the structured call that comes back is checked with BFCL's rules."""
+    call = reply(
+        {
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": "call_1",
+                    "type": "function",
+                    "function": {"name": "geometry_circle_area", "arguments": '{"radius": 3}'},
+                }
+            ],
+        },
+        "tool_calls",
+    )
+    with OpenAIServer([(200, call)]) as server:
+        config = EvalConfig(
+            model=server.url,
+            api_model="m",
+            bfcl=[str(SAMPLES / "BFCL_v4_multiple.json")],
+            limit=1,
+            out_dir=str(tmp_path / "endpoint"),
+        )
+        result = run(config)
+    tools = {t["function"]["name"]: t["function"] for t in server.bodies[0]["tools"]}
+    assert set(tools) == {"weather_get", "geometry_circle_area"}
+    radius = tools["geometry_circle_area"]["parameters"]["properties"]["radius"]
+    assert radius["type"] == "number" and radius["description"].endswith(" This is a float type value.")
+    assert result.bfcl.categories["multiple"].correct == 1  # int 3 for a float parameter: promoted
+    assert "endpoint" in result.report_path.read_text()
