@@ -10,6 +10,7 @@ from typing import Optional
 
 import typer
 
+from toolschool.cli import ablate as ablate_cmd
 from toolschool.cli import chat as chat_cmd
 from toolschool.cli import config as config_cmd
 from toolschool.cli import data as data_cmd
@@ -48,6 +49,7 @@ def _main(
 
 
 app.command("run")(run_cmd.run)
+app.command("ablate")(ablate_cmd.ablate)
 app.command("data")(data_cmd.data)
 app.command("train")(train_cmd.train)
 app.command("eval")(eval_cmd.eval_)
