@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from toolschool.compare import SEED_KEY
 from toolschool.errors import ConfigError, ToolschoolError
 from toolschool.files import atomic_write_text
 from toolschool.progress import NullProgress, Progress
@@ -44,8 +45,6 @@ if TYPE_CHECKING:
 
 #: Keys the sweep sets itself for every run.
 SWEEP_SET = ("name", "out_dir")
-#: The key ``--seeds`` varies (the data seed stays: every run is tested on the same items).
-SEED_KEY = "train.seed"
 #: File a finished run has (``pipeline.run`` writes it last).
 FINISHED_MARKER = "manifest.json"
 LOCK_NAME = ".ablate.lock"
@@ -190,7 +189,8 @@ def plan(
         overrides: ``key=value`` overrides shared by every run (the base config).
         out_dir: the sweep's directory (default ``runs/ablate-<knob>``).
         config_path: a RunConfig YAML the overrides apply to (default: built-in defaults).
-        seeds: training seeds per value; above 1, ``train.seed`` = 0…seeds-1 and ``-seed<k>``
+        seeds: training seeds per value; above 1, ``train.seed`` (:data:`SEED_KEY`; the data
+            seed stays, so every run answers the same items) = 0…seeds-1 and ``-seed<k>``
             ends each directory name.
 
     Raises:
@@ -207,7 +207,7 @@ def plan(
     overrides = list(overrides or [])
     problems = _check_knob(knob, overrides, seeds)
     if problems:
-        raise ConfigError(f"ablate {spec}: {len(problems)} problem(s)\n" + "\n".join(f"  {p}" for p in problems))
+        raise _problems(spec, problems)
     out = Path(out_dir if out_dir is not None else Path("runs") / f"ablate-{knob}").absolute()
     base_lines: set[str] = set()
     try:
@@ -232,8 +232,12 @@ def plan(
     problems += _check_models(runs)
     problems += _check_finished(runs)
     if problems:
-        raise ConfigError(f"ablate {spec}: {len(problems)} problem(s)\n" + "\n".join(f"  {p}" for p in problems))
+        raise _problems(spec, problems)
     return AblationPlan(knob, values, seeds, out, runs)
+
+
+def _problems(spec: str, problems: list[str]) -> ConfigError:
+    return ConfigError(f"ablate {spec}: {len(problems)} problem(s)\n" + "\n".join(f"  {p}" for p in problems))
 
 
 def _run_config_class() -> type[RunConfig]:

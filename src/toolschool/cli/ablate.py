@@ -14,10 +14,10 @@ from toolschool.cli.render import RichProgress, console
 def ablate(
     sweep: str = typer.Argument(..., help="KNOB=V1,V2,… e.g. format=tool_use,hermes or train.lora.r=4,16"),
     overrides: Optional[list[str]] = typer.Argument(None, help="key=value overrides shared by every run"),
-    config: Optional[Path] = typer.Option(None, "--config", "-c", help="base RunConfig YAML (default: built-in)"),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="sweep directory (default runs/ablate-KNOB)"),
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help="base RunConfig YAML"),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="default runs/ablate-KNOB"),
     seeds: int = typer.Option(1, "--seeds", help="training seeds per value (train.seed = 0…N-1)"),
-    force: bool = typer.Option(False, "--force", help="compare even if the runs were tested on different items"),
+    force: bool = typer.Option(False, "--force", help="compare runs tested on other items"),
 ) -> None:
     """Run `toolschool run` once per value (and seed) of one knob, resumably; then `toolschool compare`."""
     from toolschool import ablate as sweep_mod

@@ -12,6 +12,7 @@ import typer
 
 from toolschool.cli import ablate as ablate_cmd
 from toolschool.cli import chat as chat_cmd
+from toolschool.cli import compare as compare_cmd
 from toolschool.cli import config as config_cmd
 from toolschool.cli import data as data_cmd
 from toolschool.cli import eval as eval_cmd
@@ -50,6 +51,7 @@ def _main(
 
 app.command("run")(run_cmd.run)
 app.command("ablate")(ablate_cmd.ablate)
+app.command("compare")(compare_cmd.compare)
 app.command("data")(data_cmd.data)
 app.command("train")(train_cmd.train)
 app.command("eval")(eval_cmd.eval_)
