@@ -419,6 +419,10 @@ def _training_rows(columns: list[Column]) -> list[list[str]]:
             for name, key, pattern in rows]
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def _rel(path: Path, start: Path) -> str:
     try:
         return os.path.relpath(path, start)
@@ -434,7 +438,7 @@ def _render(comparison: Comparison, records: list[RunRecord]) -> str:
     first = records[0]
     seeds = max(len(c.runs) for c in columns)
     out = [f"# Comparison: {', '.join(knobs) if knobs else 'runs'}", ""]
-    out += [f"- **runs**: {len(records)} in {len(columns)} columns"
+    out += [f"- **runs**: {_count(len(records), 'run')} in {_count(len(columns), 'column')}"
             + (f" (up to {seeds} seeds of `{SEED_KEY}` per column, averaged)" if seeds > 1 else ""),
             f"- **knobs** (config keys that differ): {', '.join(f'`{k}`' for k in knobs) or 'none'}",
             f"- **model / test items**: {first.info.get('model', first.config.get('model'))} / "

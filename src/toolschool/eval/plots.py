@@ -79,6 +79,13 @@ def plot_loss(
     return _save(fig, path)
 
 
+def _check_lengths(series: Mapping[str, Sequence[float | None]],
+                   errors: Mapping[str, Sequence[float | None]] | None, n: int, what: str) -> None:
+    for label, values in [*series.items(), *(errors or {}).items()]:
+        if len(values) != n:
+            raise ValueError(f"series {label!r} has {len(values)} values for {n} {what}")
+
+
 def plot_grouped_bars(
     groups: Sequence[str],
     series: Mapping[str, Sequence[float | None]],
@@ -104,9 +111,7 @@ def plot_grouped_bars(
     """
     if not series:
         raise ValueError("plot_grouped_bars needs at least one series")
-    for label, values in [*series.items(), *(errors or {}).items()]:
-        if len(values) != len(groups):
-            raise ValueError(f"series {label!r} has {len(values)} values for {len(groups)} groups")
+    _check_lengths(series, errors, len(groups), "groups")
     labels = list(series)
     fig = _figure(max(6.0, 0.9 * len(groups) * max(1, len(labels)) ** 0.5 + 2), 4.5)
     ax = fig.add_subplot()
@@ -189,9 +194,7 @@ def plot_curves(
     Raises:
         ValueError: a series (or its errors) whose length is not ``len(xs)``.
     """
-    for label, values in [*series.items(), *(errors or {}).items()]:
-        if len(values) != len(xs):
-            raise ValueError(f"series {label!r} has {len(values)} values for {len(xs)} x values")
+    _check_lengths(series, errors, len(xs), "x values")
     order = sorted(range(len(xs)), key=lambda i: xs[i])
     fig = _figure(7, 4.5)
     ax = fig.add_subplot()
