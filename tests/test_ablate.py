@@ -80,13 +80,26 @@ def test_bad_knobs_and_values_are_all_reported_before_any_run(tmp_path):
     assert not out.exists()
 
 
+def test_the_preflight_refuses_a_value_whose_prompts_do_not_fit(tmp_path):
+    out = tmp_path / "sweep"
+    fast = [o for o in FAST if not o.startswith("train.max_length=")]
+    # the tiny tokenizer spends ~1,250 tokens on the system prompt and the tool declarations
+    result = CliRunner().invoke(app, ["ablate", "train.max_length=32,8192", *fast, "-o", str(out)])
+    assert result.exit_code == 2 and "1 problem(s)" in result.output
+    assert "train.max_length=32: none of the 8 training conversations has an assistant token" in result.output
+    assert not out.exists()
+    swept = plan("train.max_length=1500,8192", fast, out)  # 1500 fits the first turns but cuts some
+    assert len(swept.warnings) == 1 and swept.warnings[0].startswith("train.max_length=1500: ")
+    assert "of 8 training conversations are longer than train.max_length=1500 tokens" in swept.warnings[0]
+
+
 def test_a_finished_run_with_another_config_is_refused(tmp_path):
-    first = plan("train.lora.r=2", FAST, tmp_path)
+    first = plan("train.lora.r=2", FAST, tmp_path, preflight=False)
     run_dir = first.runs[0].run_dir
     run_dir.mkdir(parents=True)
     (run_dir / "manifest.json").write_text("{}")
     dump_config(first.runs[0].config, run_dir / "config.yaml")  # as `toolschool run` records it
-    plan("train.lora.r=2", FAST, tmp_path)  # the same config: fine
+    plan("train.lora.r=2", FAST, tmp_path, preflight=False)  # the same config: fine
     with pytest.raises(ConfigError, match=r"was run with a different config \(train\.learning_rate\)"):
         plan("train.lora.r=2", [*FAST, "train.learning_rate=0.1"], tmp_path)
 
@@ -99,7 +112,7 @@ def test_a_sweep_in_use_is_refused(tmp_path):
 
 
 def test_seeds_and_names():
-    swept = plan("train.learning_rate=1e-3,3e-3", FAST, "/tmp/never-written", seeds=2)
+    swept = plan("train.learning_rate=1e-3,3e-3", FAST, "/tmp/never-written", seeds=2, preflight=False)
     assert [r.name for r in swept.runs] == [f"train.learning_rate={lr}-seed{k}"
                                             for lr in ("1e-3", "3e-3") for k in (0, 1)]
     assert [(r.config.train.learning_rate, r.config.train.seed) for r in swept.runs] == [

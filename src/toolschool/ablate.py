@@ -67,13 +67,15 @@ class PlannedRun:
 
 @dataclass(frozen=True)
 class AblationPlan:
-    """A checked sweep: the knob, its values and one :class:`PlannedRun` per value and seed."""
+    """A checked sweep: the knob, its values, one :class:`PlannedRun` per value and seed, and
+    warnings of the preflight (conversations ``train.max_length`` cuts)."""
 
     knob: str
     values: list[str]
     seeds: int
     out_dir: Path
     runs: list[PlannedRun]
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -181,6 +183,7 @@ def plan(
     *,
     config_path: str | os.PathLike[str] | None = None,
     seeds: int = 1,
+    preflight: bool = True,
 ) -> AblationPlan:
     """Check a sweep and resolve every run's config, before anything runs.
 
@@ -189,6 +192,10 @@ def plan(
         overrides: ``key=value`` overrides shared by every run (the base config).
         out_dir: the sweep's directory (default ``runs/ablate-<knob>``).
         config_path: a RunConfig YAML the overrides apply to (default: built-in defaults).
+        preflight: when everything else is right, also generate each distinct data set (in a
+            temporary directory; seconds) and tokenise its training split as each run will,
+            with the model's tokenizer, so a value whose prompts do not fit
+            ``train.max_length`` (a verbose format) is refused now rather than after hours.
         seeds: training seeds per value; above 1, ``train.seed`` (:data:`SEED_KEY`; the data
             seed stays, so every run answers the same items) = 0…seeds-1 and ``-seed<k>``
             ends each directory name.
@@ -196,8 +203,9 @@ def plan(
     Raises:
         ConfigError: every problem at once: the sweep spec, an unknown knob (with "did you
             mean"), a knob also given as an override, each value whose config is invalid or
-            whose LoRA targets do not fit the model, and finished runs in ``out_dir`` that
-            were run with a different config.
+            whose LoRA targets do not fit the model, finished runs in ``out_dir`` that were
+            run with a different config, and (``preflight``) values whose training data has
+            no assistant token within ``train.max_length``.
     """
     from toolschool.config import load_config
 
@@ -231,9 +239,12 @@ def plan(
             runs.append(PlannedRun(name, value, seed, config))
     problems += _check_models(runs)
     problems += _check_finished(runs)
+    warnings: list[str] = []
+    if preflight and not problems:
+        problems, warnings = _check_data(runs)
     if problems:
         raise _problems(spec, problems)
-    return AblationPlan(knob, values, seeds, out, runs)
+    return AblationPlan(knob, values, seeds, out, runs, warnings)
 
 
 def _problems(spec: str, problems: list[str]) -> ConfigError:
@@ -266,6 +277,45 @@ def _check_models(runs: list[PlannedRun]) -> list[str]:
         except ToolschoolError as exc:
             problems.append(f"{run.name}: {exc}")
     return problems
+
+
+def _check_data(runs: list[PlannedRun]) -> tuple[list[str], list[str]]:
+    """Each run's training split, generated and tokenised as its run will train on it.
+
+    A data set is generated once per distinct data config, a model loaded once per name.
+    Returns ``(problems, warnings)``: runs whose data has nothing to train on within
+    ``max_length``, and runs some of whose conversations are cut by it.
+    """
+    import tempfile
+
+    from toolschool.datagen import stage as data_stage
+    from toolschool.models import load_model
+    from toolschool.train import stage as train_stage
+
+    problems: list[str] = []
+    warnings: list[str] = []
+    data: dict[str, Path] = {}
+    models: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="toolschool-ablate-") as tmp:
+        for run in runs:
+            stages = run.config.stages(Path(tmp) / run.name)
+            key = json.dumps(stages.data.card_config(), sort_keys=True)
+            if key not in data:
+                where = stages.data.model_copy(update={"out_dir": str(Path(tmp) / f"data-{len(data)}")})
+                data[key] = data_stage.run(where).train_path
+            if run.config.model not in models:
+                models[run.config.model] = load_model(run.config.model, dtype="float32")
+            train = stages.train.model_copy(update={"data": str(data[key])})
+            try:
+                encoded = train_stage.check_data(train, models[run.config.model])
+            except ToolschoolError as exc:
+                problems.append(f"{run.name}: {exc}")
+            else:
+                if encoded.n_truncated:
+                    warnings.append(f"{run.name}: {encoded.n_truncated} of {stages.data.n_train} training "
+                                    f"conversations are longer than train.max_length={train.max_length} "
+                                    "tokens and are cut")
+    return problems, warnings
 
 
 def _recorded(config: RunConfig) -> dict[str, Any]:

@@ -204,7 +204,8 @@ def run(config: RunConfig, progress: Progress | None = None) -> RunResult:
 
     Raises:
         ConfigError: the LoRA settings do not fit the model (checked before any work);
-        ModelLoadError: the model cannot be loaded; DataError from the stages.
+        ModelLoadError: the model cannot be loaded; DataError from the stages (no training
+        conversation fits ``train.max_length``: checked before the base evaluation).
     """
     import torch
 
@@ -231,6 +232,8 @@ def run(config: RunConfig, progress: Progress | None = None) -> RunResult:
         progress.start("load model", None)
         loaded = load_model(config.model, dtype="float32")
         progress.finish("load model")
+    # a format whose prompts do not fit max_length fails now, not after the base eval
+    train_stage.check_data(stages.train, loaded)
     base = None
     if config.evaluate_base:
         with _timed(timings, "eval_base"):

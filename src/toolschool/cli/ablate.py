@@ -28,6 +28,8 @@ def ablate(
         console.print(f"[bold]toolschool ablate[/] {planned.knob} over {', '.join(planned.values)}"
                       + (f" × {seeds} seeds" if seeds > 1 else "")
                       + f": {len(planned.runs)} runs in {planned.out_dir} ({len(todo)} to run)")
+        for warning in planned.warnings:
+            console.print(f"[bold yellow]warning:[/] {warning}")
         with RichProgress() as progress:
             result = sweep_mod.run(planned, progress, report=console.print, force=force)
     if result.comparison is not None:

@@ -30,7 +30,7 @@ from toolschool.files import atomic_write_text
 from toolschool.formats import get_format
 from toolschool.models.precision import resolve_train_precision
 from toolschool.train.config import LoraConfig, TrainConfig
-from toolschool.train.dataset import count_batches, encode_conversations, iterate_batches
+from toolschool.train.dataset import EncodedSet, count_batches, encode_conversations, iterate_batches
 from toolschool.types import Conversation, append_jsonl
 
 if TYPE_CHECKING:
@@ -321,6 +321,30 @@ def attach_lora(model: Any, config: TrainConfig) -> Any:
     return get_peft_model(model, peft_config)
 
 
+def encode_training_set(
+    config: TrainConfig, conversations: list[Conversation], tokenizer: Any, layout: Layout
+) -> EncodedSet:
+    """The conversations tokenised as :func:`train` trains on them (``config``'s format, system
+    prompt and ``max_length``; assistant-only labels), so a run can check them before any long work.
+
+    Raises:
+        DataError: no conversation has an assistant token within ``max_length`` (e.g. a format
+            whose tool declarations alone are longer).
+    """
+    encoded = encode_conversations(
+        conversations, tokenizer, get_format(config.format), config.system_prompt, config.max_length,
+        layout=layout,
+    )
+    if not encoded.examples:
+        raise DataError(
+            f"none of the {len(conversations)} training conversations has an assistant token within "
+            f"max_length={config.max_length} tokens ({encoded.n_truncated} were longer and cut before "
+            f"their first assistant token): raise max_length (the system prompt with the tools declared in "
+            f"this format, or this tokenizer, needs more tokens)"
+        )
+    return encoded
+
+
 def train(
     config: TrainConfig,
     conversations: list[Conversation],
@@ -366,17 +390,8 @@ def train(
     log_path = out_dir / "train_log.jsonl"
     log_path.unlink(missing_ok=True)
 
-    fmt = get_format(config.format)
     layout = ChatMLLayout() if layout is None else layout
-    encoded = encode_conversations(
-        conversations, tokenizer, fmt, config.system_prompt, config.max_length, layout=layout
-    )
-    if not encoded.examples:
-        raise DataError(
-            f"none of the {len(conversations)} training conversations has an assistant token within "
-            f"max_length={config.max_length} tokens ({encoded.n_truncated} were longer and cut before "
-            f"their first assistant token): raise max_length (this tokenizer needs more tokens per text)"
-        )
+    encoded = encode_training_set(config, conversations, tokenizer, layout)
 
     model = attach_lora(model, config)
     model.train()
