@@ -127,6 +127,14 @@ def test_bad_config_is_a_clear_error_without_traceback(tmp_path):
     assert not any(tmp_path.iterdir())  # refused before any work
 
 
+def test_prompts_longer_than_max_length_fail_before_the_base_eval(tmp_path):
+    result = CliRunner().invoke(app, ["run", *TINY, "train.max_length=32", f"out_dir={tmp_path}",
+                                      "name=long"])
+    assert result.exit_code == 2 and "raise max_length" in result.output and "Traceback" not in result.output
+    assert (tmp_path / "long" / "data" / "train.jsonl").is_file()
+    assert not (tmp_path / "long" / "eval").exists()  # refused before the base model was evaluated
+
+
 def test_the_run_sets_stage_paths_and_refuses_them_in_sections():
     from toolschool.config import validate_config
     from toolschool.errors import ConfigError

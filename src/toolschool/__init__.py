@@ -33,6 +33,7 @@ _LAZY = {
     "ToolSchema": "toolschool.types",
     "ToolschoolError": "toolschool.errors",
     "TrainConfig": "toolschool.train",
+    "compare_runs": ("toolschool.compare", "compare"),
     "compute_metrics": "toolschool.eval.metrics",
     "format_names": "toolschool.formats",
     "generate_data": ("toolschool.datagen", "generate"),

@@ -213,7 +213,8 @@ def run(config: RunConfig, progress: Progress | None = None) -> RunResult:
         ConfigError: the LoRA settings do not fit the model (checked before any work), or
             its chat template renders differently from the trained format and layout
             (checked once the model is loaded, see :func:`toolschool.train.guards.check_chat_template`);
-        ModelLoadError: the model cannot be loaded; DataError from the stages.
+        ModelLoadError: the model cannot be loaded; DataError from the stages (no training
+        conversation fits ``train.max_length``: checked before the base evaluation).
     """
     import torch
 
@@ -244,6 +245,8 @@ def run(config: RunConfig, progress: Progress | None = None) -> RunResult:
     # the chat-template guard of training, before the base evaluation rather than after it
     check_chat_template(loaded.tokenizer, loaded.layout(config.layout, config.format), config.format,
                         stages.train.template_check)
+    # a format whose prompts do not fit max_length fails now, not after the base eval
+    train_stage.check_data(stages.train, loaded)
     base = None
     if config.evaluate_base:
         with _timed(timings, "eval_base"):

@@ -145,3 +145,26 @@ def test_importing_eval_does_not_import_matplotlib():
 
     code = "import sys, toolschool.eval; assert 'matplotlib' not in sys.modules, 'imported eagerly'"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_plot_grouped_bars_with_error_bars(tmp_path):
+    from toolschool.eval.plots import plot_grouped_bars
+
+    series = {"tool_use": [0.8, None, 0.5], "hermes": [0.7, 0.2, 0.0]}
+    errors = {"tool_use": [0.02, None, 0.05], "hermes": [0.03, 0.02, 0.01]}
+    assert_png(plot_grouped_bars(["a", "b", "c"], series, tmp_path / "bars.png", errors=errors, title="t"))
+    with pytest.raises(ValueError, match="'hermes' has 2 values for 3 groups"):
+        plot_grouped_bars(["a", "b", "c"], {"hermes": [0.1, 0.2]}, tmp_path / "bad.png")
+    with pytest.raises(ValueError, match="at least one series"):
+        plot_grouped_bars(["a"], {}, tmp_path / "none.png")
+
+
+def test_plot_curves_log_axis_for_a_wide_knob(tmp_path):
+    from toolschool.eval.plots import plot_curves
+
+    xs = [1e-3, 1e-4, 3e-3]  # any order
+    series = {"accuracy": [0.7, 0.4, None], "tool selection": [0.8, 0.5, 0.6]}
+    path = plot_curves(xs, series, tmp_path / "lr.png", errors={"accuracy": [0.02, 0.03, None]}, xlabel="lr")
+    assert_png(path)
+    with pytest.raises(ValueError, match="3 x values"):
+        plot_curves(xs, {"accuracy": [0.7]}, tmp_path / "bad.png")

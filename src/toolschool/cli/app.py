@@ -10,7 +10,9 @@ from typing import Optional
 
 import typer
 
+from toolschool.cli import ablate as ablate_cmd
 from toolschool.cli import chat as chat_cmd
+from toolschool.cli import compare as compare_cmd
 from toolschool.cli import config as config_cmd
 from toolschool.cli import data as data_cmd
 from toolschool.cli import eval as eval_cmd
@@ -48,6 +50,8 @@ def _main(
 
 
 app.command("run")(run_cmd.run)
+app.command("ablate")(ablate_cmd.ablate)
+app.command("compare")(compare_cmd.compare)
 app.command("train")(train_cmd.train)
 app.command("eval")(eval_cmd.eval_)
 app.command("chat")(chat_cmd.chat)

@@ -1,5 +1,5 @@
-"""PNG plots for run directories: training loss, LoRA update spectra, per-tool accuracy,
-confusion matrix.
+"""PNG plots for run directories: training loss, LoRA update spectra, grouped bars (per tool,
+per metric), curves, confusion matrix.
 
 matplotlib is imported inside each function (``import toolschool`` stays light) and only
 its object-oriented API with the Agg canvas is used: no pyplot, no global figure state, no
@@ -80,6 +80,68 @@ def plot_loss(
     return _save(fig, path)
 
 
+def _check_lengths(series: Mapping[str, Sequence[float | None]],
+                   errors: Mapping[str, Sequence[float | None]] | None, n: int, what: str) -> None:
+    for label, values in [*series.items(), *(errors or {}).items()]:
+        if len(values) != n:
+            raise ValueError(f"series {label!r} has {len(values)} values for {n} {what}")
+
+
+def plot_grouped_bars(
+    groups: Sequence[str],
+    series: Mapping[str, Sequence[float | None]],
+    path: str | os.PathLike[str],
+    *,
+    errors: Mapping[str, Sequence[float | None]] | None = None,
+    title: str = "",
+    ylabel: str = "%",
+    empty: str = "no data",
+) -> Path:
+    """Grouped bars of ratios (0-1, drawn as percent): one group per ``groups`` entry, one bar per series.
+
+    Args:
+        groups: x tick labels, in order.
+        series: label → one value per group; ``None`` draws an empty bar marked ``n/a``.
+        path: the PNG to write.
+        errors: label → one error-bar half-length per group (same units as the values, e.g.
+            a standard error); ``None`` entries draw no bar.
+        title, ylabel: axis texts; ``empty``: the text drawn when there are no groups.
+
+    Raises:
+        ValueError: no series, or a series (or its errors) whose length is not ``len(groups)``.
+    """
+    if not series:
+        raise ValueError("plot_grouped_bars needs at least one series")
+    _check_lengths(series, errors, len(groups), "groups")
+    labels = list(series)
+    fig = _figure(max(6.0, 0.9 * len(groups) * max(1, len(labels)) ** 0.5 + 2), 4.5)
+    ax = fig.add_subplot()
+    width = 0.8 / len(labels)
+    for k, label in enumerate(labels):
+        xs = [i - 0.4 + width * (k + 0.5) for i in range(len(groups))]
+        values = list(series[label])
+        spread = (errors or {}).get(label)
+        yerr = ([100 * e if e is not None and v is not None else 0 for v, e in zip(values, spread)]
+                if spread else None)
+        bars = ax.bar(xs, [100 * v if v is not None else 0 for v in values], width, label=label, yerr=yerr,
+                      capsize=2 if yerr else 0, error_kw={"elinewidth": 0.8})
+        for bar, value, err in zip(bars, values, yerr or [0] * len(values)):
+            text = "n/a" if value is None else f"{100 * value:.0f}"
+            ax.annotate(text, (bar.get_x() + bar.get_width() / 2, bar.get_height() + err), ha="center",
+                        va="bottom", fontsize=7, xytext=(0, 2), textcoords="offset points")
+    ax.set_xticks(range(len(groups)))
+    ax.set_xticklabels(list(groups), rotation=30, ha="right", fontsize=8)
+    ax.set_ylim(0, 110)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(axis="y", alpha=0.3)
+    if not groups:
+        ax.text(0.5, 0.5, empty, ha="center", va="center", transform=ax.transAxes)
+    else:
+        ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
 def plot_per_tool(
     metrics_by_label: Mapping[str, Metrics],
     path: str | os.PathLike[str],
@@ -96,35 +158,66 @@ def plot_per_tool(
     """
     if not metrics_by_label:
         raise ValueError("plot_per_tool needs at least one labelled Metrics")
-    labels = list(metrics_by_label)
     tools: dict[str, None] = {}
     for metrics in metrics_by_label.values():
         tools.update(dict.fromkeys(metrics.per_tool))
     names = sorted(tools, key=lambda t: (t == NO_TOOL, t))
-    fig = _figure(max(6.0, 0.9 * len(names) * max(1, len(labels)) ** 0.5 + 2), 4.5)
-    ax = fig.add_subplot()
-    width = 0.8 / len(labels)
-    for k, label in enumerate(labels):
-        rows = metrics_by_label[label].per_tool
-        xs = [i - 0.4 + width * (k + 0.5) for i in range(len(names))]
-        values = [rows[t].accuracy if t in rows else None for t in names]
-        bars = ax.bar(xs, [100 * v if v is not None else 0 for v in values], width, label=label)
-        for bar, value in zip(bars, values):
-            text = "n/a" if value is None else f"{100 * value:.0f}"
-            ax.annotate(text, (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center",
-                        va="bottom", fontsize=7, xytext=(0, 2), textcoords="offset points")
     counts = {
         t: next((m.per_tool[t].n for m in metrics_by_label.values() if t in m.per_tool), 0) for t in names
     }
-    ax.set_xticks(range(len(names)))
-    ax.set_xticklabels([f"{t}\n(n={counts[t]})" for t in names], rotation=30, ha="right", fontsize=8)
-    ax.set_ylim(0, 110)
-    ax.set_ylabel("accuracy (%)")
+    series = {
+        label: [m.per_tool[t].accuracy if t in m.per_tool else None for t in names]
+        for label, m in metrics_by_label.items()
+    }
+    return plot_grouped_bars([f"{t}\n(n={counts[t]})" for t in names], series, path, title=title,
+                             ylabel="accuracy (%)", empty="no tools")
+
+
+def plot_curves(
+    xs: Sequence[float],
+    series: Mapping[str, Sequence[float | None]],
+    path: str | os.PathLike[str],
+    *,
+    errors: Mapping[str, Sequence[float | None]] | None = None,
+    xlabel: str = "",
+    title: str = "",
+    log_x: bool | None = None,
+) -> Path:
+    """Ratios (0-1, drawn as percent) against a numeric knob: one line per series, error bars optional.
+
+    Args:
+        xs: the knob values (any order; the points are drawn sorted by x).
+        series: label → one value per x; ``None`` leaves a gap.
+        errors: label → one error-bar half-length per x (e.g. a standard error).
+        log_x: a log-scaled x axis; ``None`` = when all xs are positive and span 10× or more
+            (learning rates, ranks).
+
+    Raises:
+        ValueError: a series (or its errors) whose length is not ``len(xs)``.
+    """
+    _check_lengths(series, errors, len(xs), "x values")
+    order = sorted(range(len(xs)), key=lambda i: xs[i])
+    fig = _figure(7, 4.5)
+    ax = fig.add_subplot()
+    for label, values in series.items():
+        points = [(xs[i], values[i], (errors or {}).get(label, [None] * len(xs))[i]) for i in order]
+        shown = [(x, 100 * v, 100 * e if e is not None else 0) for x, v, e in points if v is not None]
+        if shown:
+            px, py, pe = zip(*shown)
+            ax.errorbar(px, py, yerr=pe, marker="o", markersize=4, capsize=3, linewidth=1.2, label=label)
+    if log_x is None:
+        log_x = bool(xs) and min(xs) > 0 and max(xs) >= 10 * min(xs)
+    if log_x:
+        ax.set_xscale("log")
+    ax.set_xticks(sorted(set(xs)))
+    ax.set_xticklabels([f"{x:g}" for x in sorted(set(xs))], fontsize=8)
+    ax.minorticks_off()
+    ax.set_ylim(0, 105)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("%")
     ax.set_title(title)
-    ax.grid(axis="y", alpha=0.3)
-    if not names:
-        ax.text(0.5, 0.5, "no tools", ha="center", va="center", transform=ax.transAxes)
-    else:
+    ax.grid(alpha=0.3)
+    if series:
         ax.legend(fontsize=8)
     return _save(fig, path)
 

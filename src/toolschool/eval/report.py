@@ -19,8 +19,8 @@ from toolschool.eval.metrics import NO_TOOL, Metrics
 
 Kind = Literal["pct", "int", "ms"]
 
-#: Headline rows: (label, how to read it from Metrics, kind).
-_HEADLINE: list[tuple[str, str, Kind]] = [
+#: Headline rows: (label, dotted path read from Metrics by :func:`read_metric`, kind).
+HEADLINE: list[tuple[str, str, Kind]] = [
     ("Items", "n", "int"),
     ("Accuracy", "accuracy", "pct"),
     ("Tool selection", "tool_selection_accuracy", "pct"),
@@ -37,14 +37,16 @@ _HEADLINE: list[tuple[str, str, Kind]] = [
 ]
 
 
-def _read(metrics: Metrics, path: str) -> float | None:
+def read_metric(metrics: Metrics, path: str) -> float | None:
+    """The value at a dotted attribute path of ``metrics`` (``"accuracy"``, ``"latency.p50"``)."""
     value: object = metrics
     for part in path.split("."):
         value = getattr(value, part)
     return value  # type: ignore[return-value]
 
 
-def _fmt(value: float | None, kind: Kind, missing: str = "—") -> str:
+def format_value(value: float | None, kind: Kind, missing: str = "—") -> str:
+    """``0.712`` as ``71.2%`` (pct), ``12.3`` as ``12 ms`` (ms), else ``%g``; ``None`` as ``missing``."""
     if value is None:
         return missing
     if kind == "pct":
@@ -69,7 +71,8 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+def markdown_table(header: list[str], rows: list[list[str]]) -> list[str]:
+    """A Markdown table as lines: first column left-aligned, the others right; ``|`` escaped."""
     lines = ["| " + " | ".join(_cell(h) for h in header) + " |"]
     lines.append("|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|")
     lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
@@ -102,13 +105,15 @@ def _side_by_side(
         row = [key, str(n)]
         for _, field in columns:
             values = {label: (getattr(r, field) if r is not None else None) for label, r in rows_of.items()}
-            row += [_fmt(values[label], "pct") for label in labels]
+            row += [format_value(values[label], "pct") for label in labels]
             row += [_delta(values[label], values[labels[0]], "pct") for label in labels[1:]]
         rows.append(row)
-    return _table(header, rows)
+    return markdown_table(header, rows)
 
 
-def _ordered_keys(labelled: Mapping[str, Metrics], attr: str) -> list[str]:
+def ordered_keys(labelled: Mapping[str, Metrics], attr: str) -> list[str]:
+    """The union of the keys of ``per_category`` or ``per_tool`` (``attr``) over the metric sets,
+    in first-seen order (tools sorted, ``no_tool`` last)."""
     keys: dict[str, None] = {}
     for metrics in labelled.values():
         keys.update(dict.fromkeys(getattr(metrics, attr)))
@@ -171,17 +176,17 @@ def render_report(
     out += ["## Headline", ""]
     header = ["metric", *labels, *[f"Δ {label}" for label in labels[1:]]]
     rows = []
-    for name, path, kind in _HEADLINE:
-        values = {label: _read(m, path) for label, m in labelled.items()}
-        row = [name, *[_fmt(values[label], kind) for label in labels]]
+    for name, path, kind in HEADLINE:
+        values = {label: read_metric(m, path) for label, m in labelled.items()}
+        row = [name, *[format_value(values[label], kind) for label in labels]]
         row += [_delta(values[label], values[base], kind) for label in labels[1:]]
         rows.append(row)
-    out += _table(header, rows) + [""]
+    out += markdown_table(header, rows) + [""]
 
     out += ["## Per category", ""]
     out += _side_by_side(
         labelled,
-        _ordered_keys(labelled, "per_category"),
+        ordered_keys(labelled, "per_category"),
         "per_category",
         [("accuracy", "accuracy"), ("tool sel.", "tool_selection_accuracy")],
         "category",
@@ -194,7 +199,7 @@ def render_report(
     ]
     out += _side_by_side(
         labelled,
-        _ordered_keys(labelled, "per_tool"),
+        ordered_keys(labelled, "per_tool"),
         "per_tool",
         [("accuracy", "accuracy"), ("arguments", "argument_accuracy")],
         "tool",
@@ -242,9 +247,9 @@ def summary_rows(metrics: Metrics) -> list[tuple[str, str]]:
     Ratios carry their counts, e.g. ``("Accuracy", "71.2% (37/52)")``.
     """
     rows: list[tuple[str, str]] = []
-    for name, path, kind in _HEADLINE:
-        value = _read(metrics, path)
-        text = _fmt(value, kind, missing="n/a")
+    for name, path, kind in HEADLINE:
+        value = read_metric(metrics, path)
+        text = format_value(value, kind, missing="n/a")
         if path == "accuracy" and value is not None:
             text += f" ({metrics.n_correct}/{metrics.n})"
         elif path == "argument_accuracy" and value is not None:

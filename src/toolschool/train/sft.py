@@ -42,7 +42,7 @@ from toolschool.train.checkpoint import (
     save_checkpoint,
 )
 from toolschool.train.config import TrainConfig
-from toolschool.train.dataset import count_batches, encode_conversations, iterate_batches
+from toolschool.train.dataset import EncodedSet, count_batches, encode_conversations, iterate_batches
 from toolschool.train.guards import check_chat_template, setting_warnings
 from toolschool.train.lora import attach_lora, enable_gradient_checkpointing, fp32_master_weights
 from toolschool.train.report import Reporters
@@ -305,6 +305,30 @@ def build_optimizer(model: Any, config: TrainConfig) -> Any:
     return torch.optim.AdamW(groups, lr=config.learning_rate, weight_decay=config.weight_decay)
 
 
+def encode_training_set(
+    config: TrainConfig, conversations: list[Conversation], tokenizer: Any, layout: Layout
+) -> EncodedSet:
+    """The conversations tokenised as :func:`train` trains on them (``config``'s format, system
+    prompt and ``max_length``; assistant-only labels), so a run can check them before any long work.
+
+    Raises:
+        DataError: no conversation has an assistant token within ``max_length`` (e.g. a format
+            whose tool declarations alone are longer).
+    """
+    encoded = encode_conversations(
+        conversations, tokenizer, get_format(config.format), config.system_prompt, config.max_length,
+        layout=layout,
+    )
+    if not encoded.examples:
+        raise DataError(
+            f"none of the {len(conversations)} training conversations has an assistant token within "
+            f"max_length={config.max_length} tokens ({encoded.n_truncated} were longer and cut before "
+            f"their first assistant token): raise max_length (the system prompt with the tools declared in "
+            f"this format, or this tokenizer, needs more tokens)"
+        )
+    return encoded
+
+
 def train(
     config: TrainConfig,
     conversations: list[Conversation],
@@ -374,21 +398,12 @@ def train(
     warnings = setting_warnings(config)
     for warning in warnings:
         log.warning(warning)
-    fmt = get_format(config.format)
     layout = ChatMLLayout() if layout is None else layout
     guard = check_chat_template(tokenizer, layout, config.format, config.template_check)
     log.info(guard.message)
     if guard.status == "differs":
         warnings.append(guard.message)
-    encoded = encode_conversations(
-        conversations, tokenizer, fmt, config.system_prompt, config.max_length, layout=layout
-    )
-    if not encoded.examples:
-        raise DataError(
-            f"none of the {len(conversations)} training conversations has an assistant token within "
-            f"max_length={config.max_length} tokens ({encoded.n_truncated} were longer and cut before "
-            f"their first assistant token): raise max_length (this tokenizer needs more tokens per text)"
-        )
+    encoded = encode_training_set(config, conversations, tokenizer, layout)
     fingerprint = run_fingerprint(config, encoded.examples)
     resume_from = latest_checkpoint(ckpt_root) if config.resume else None
     if config.resume and resume_from is None:

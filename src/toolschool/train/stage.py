@@ -19,10 +19,11 @@ from toolschool.config import dump_config
 from toolschool.errors import ConfigError, DataError
 from toolschool.progress import NullProgress, Progress
 from toolschool.train.config import TrainConfig
-from toolschool.train.sft import TrainResult, train
+from toolschool.train.sft import TrainResult, encode_training_set, train
 
 if TYPE_CHECKING:
     from toolschool.models import LoadedModel
+    from toolschool.train.dataset import EncodedSet
     from toolschool.types import Conversation
 
 
@@ -43,6 +44,18 @@ def check(config: TrainConfig) -> None:
     check_quantization(config)
     check_reporters(config.report_to)
     lora_targets(model_skeleton(config.model), config.lora)
+
+
+def check_data(config: TrainConfig, loaded: LoadedModel) -> EncodedSet:
+    """Tokenise ``config.data`` as training will (the loaded model's layout, the format, the
+    system prompt, ``max_length``): the check that needs the data and the tokenizer, for a
+    caller with long work before training (the run's base evaluation, a sweep of runs).
+
+    Raises:
+        DataError: the data file is missing, malformed or empty, or nothing fits ``max_length``.
+    """
+    layout = loaded.layout(config.layout, config.format)
+    return encode_training_set(config, read_conversations(config.data), loaded.tokenizer, layout)
 
 
 def read_conversations(path: str | Path) -> list[Conversation]:
