@@ -8,7 +8,7 @@ from pathlib import Path
 
 from toolschool.eval.bfcl.scores import BfclScores, BfclVerdict, ColumnScore
 from toolschool.eval.items import Prediction
-from toolschool.eval.report import _fence, _table
+from toolschool.eval.report import _fence, markdown_table
 
 #: Failed items shown per category, and characters of raw output per item.
 EXAMPLES = 3
@@ -63,7 +63,7 @@ def render_bfcl_report(
             "(BFCL's --partial-eval)"
         )
     lines += ["", "## Per category (BFCL AST checker)", ""]
-    lines += _table(
+    lines += markdown_table(
         ["category", "leaderboard column", "correct", "accuracy", "most common errors"], category_rows(scores)
     )
     credited = {c: s.credited_unparsed for c, s in scores.categories.items() if s.credited_unparsed}
@@ -84,7 +84,7 @@ def render_bfcl_report(
         "N/A: a category the column needs was not run (BFCL counts it as 0 in the means).",
         "",
     ]
-    lines += _table(
+    lines += markdown_table(
         ["column", "accuracy", "missing categories as 0", "items"],
         [[name, _display(c), _pct(c.accuracy), str(c.total_count)] for name, c in scores.leaderboard.items()],
     )
