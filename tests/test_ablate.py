@@ -6,6 +6,7 @@ import json
 import os
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from tests.test_compare import FAST
@@ -102,6 +103,21 @@ def test_a_finished_run_with_another_config_is_refused(tmp_path):
     plan("train.lora.r=2", FAST, tmp_path, preflight=False)  # the same config: fine
     with pytest.raises(ConfigError, match=r"was run with a different config \(train\.learning_rate\)"):
         plan("train.lora.r=2", [*FAST, "train.learning_rate=0.1"], tmp_path)
+
+
+def test_a_finished_run_recorded_before_a_knob_existed_counts_it_as_its_default(tmp_path):
+    first = plan("train.lora.r=2", FAST, tmp_path, preflight=False)
+    run_dir = first.runs[0].run_dir
+    run_dir.mkdir(parents=True)
+    (run_dir / "manifest.json").write_text("{}")
+    dump_config(first.runs[0].config, run_dir / "config.yaml")
+    # an older toolschool wrote no `train.packing` and no `eval.api_mode`
+    recorded = yaml.safe_load((run_dir / "config.yaml").read_text())
+    del recorded["train"]["packing"], recorded["eval"]["api_mode"]
+    (run_dir / "config.yaml").write_text(yaml.safe_dump(recorded))
+    plan("train.lora.r=2", FAST, tmp_path, preflight=False)  # the defaults: the same run
+    with pytest.raises(ConfigError, match=r"was run with a different config \(train\.packing\)"):
+        plan("train.lora.r=2", [*FAST, "train.packing=true"], tmp_path, preflight=False)
 
 
 def test_a_sweep_in_use_is_refused(tmp_path):

@@ -326,10 +326,17 @@ def _recorded(config: RunConfig) -> dict[str, Any]:
 
 
 def _check_finished(runs: list[PlannedRun]) -> list[str]:
-    """Finished runs whose recorded ``config.yaml`` is not the planned config."""
+    """Finished runs whose recorded ``config.yaml`` is not the planned config.
+
+    A key the recorded file lacks (written by an older toolschool, before the knob existed)
+    counts as that knob's default, so a sweep resumed after an upgrade keeps its finished runs
+    unless a new knob is set away from its default.
+    """
     from toolschool.compare import differing_keys, flatten
     from toolschool.config import read_config_file
+    from toolschool.pipeline import RunConfig
 
+    defaults = flatten(_recorded(RunConfig()))
     problems = []
     for run in runs:
         if not is_finished(run.run_dir):
@@ -337,7 +344,10 @@ def _check_finished(runs: list[PlannedRun]) -> list[str]:
         recorded = read_config_file(run.run_dir / "config.yaml")
         for key in SWEEP_SET:
             recorded.pop(key, None)
-        differ = differing_keys([flatten(recorded), flatten(_recorded(run.config))])
+        planned = flatten(_recorded(run.config))
+        recorded = flatten(recorded)
+        recorded.update({k: defaults[k] for k in planned if k not in recorded and k in defaults})
+        differ = differing_keys([recorded, planned])
         if differ:
             problems.append(f"{run.run_dir} was run with a different config ({', '.join(differ)}); "
                             "sweep into another directory (-o) or remove it")

@@ -74,6 +74,9 @@ class TrainConfig(StageConfig):
         768, ge=32, description="tokens per sequence; longer ones are cut (tool schemas ~330)"
     )
     pad_to_multiple_of: int = Field(1, ge=1, description="round each batch's width up to a multiple of this")
+    packing: bool = Field(
+        False, description="pack conversations into rows of max_length, attention kept within each one"
+    )
     precision: Literal["auto", "fp32", "bf16", "fp16"] = Field(
         "auto",
         description="autocast; auto = bf16 where the CPU has bf16 kernels; fp16 only where it has fp16 ones",

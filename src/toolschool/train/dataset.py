@@ -4,10 +4,17 @@ Batches are *length-grouped*: examples are shuffled, cut into mega-batches of
 ``50 × batch_size``, sorted by length inside each mega-batch and sliced into batches whose
 order is shuffled again — the ``group_by_length`` sampler of ``transformers.Trainer``.
 Padding waste stays small without the cross-example attention leaks of naive packing.
+
+With ``packing`` (:func:`pack_examples`, :func:`collate_packed`) several conversations share
+a row of ``max_length`` tokens instead: best-fit decreasing bins, ``position_ids`` restarting
+at 0 for each conversation and no ``attention_mask``, from which transformers builds a
+block-diagonal causal mask (``masking_utils.find_packed_sequence_indices``; TRL's
+``padding_free`` packing works the same way), so no token attends across conversations.
 """
 
 from __future__ import annotations
 
+import bisect
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -115,6 +122,73 @@ def collate(examples: list[Tokenised], pad_id: int, pad_to_multiple_of: int = 1)
     return {"input_ids": ids, "attention_mask": mask, "labels": labels}
 
 
+def pack_examples(lengths: list[int], capacity: int) -> list[list[int]]:
+    """Best-fit decreasing bin packing of examples into rows of at most ``capacity`` tokens.
+
+    Examples are placed longest first (ties: lower index first), each into the open row with
+    the least room that still fits it, else into a new row — TRL's default ``bfd`` strategy.
+    Returns the rows as lists of example indices (each index exactly once, longest first
+    within a row); deterministic, independent of any seed. Raises ``ValueError`` if an
+    example is longer than ``capacity``.
+    """
+    rows: list[list[int]] = []
+    room: list[tuple[int, int]] = []  # (free tokens, row index), sorted
+    for i in sorted(range(len(lengths)), key=lambda k: (-lengths[k], k)):
+        n = lengths[i]
+        if n > capacity:
+            raise ValueError(f"example {i} has {n} tokens, more than the packing capacity {capacity}")
+        at = bisect.bisect_left(room, (n, -1))
+        if at < len(room):
+            free, row = room.pop(at)
+        else:
+            free, row = capacity, len(rows)
+            rows.append([])
+        rows[row].append(i)
+        bisect.insort(room, (free - n, row))
+    return rows
+
+
+def collate_packed(
+    rows: list[list[Tokenised]], pad_id: int, pad_to_multiple_of: int = 1
+) -> dict[str, Any]:
+    """Concatenate each row's examples: ``input_ids``, ``labels``, ``position_ids`` and
+    ``attention_mask`` (1 on real tokens; for counting only, not for the model) as
+    ``LongTensor[B, T]``.
+
+    ``position_ids`` restart at 0 at each example (and at the right padding, which thus forms
+    its own block), the cue transformers reads to keep attention within each example when no
+    ``attention_mask`` is passed. The first label of every example is -100, so no example's
+    first token is predicted from the one before it.
+    """
+    import torch
+
+    width = max(sum(len(e.input_ids) for e in row) for row in rows)
+    width = -(-width // pad_to_multiple_of) * pad_to_multiple_of
+    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+    labels = torch.full((len(rows), width), IGNORE_INDEX, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    positions = torch.zeros((len(rows), width), dtype=torch.long)
+    for r, row in enumerate(rows):
+        at = 0
+        for e in row:
+            n = len(e.input_ids)
+            ids[r, at : at + n] = torch.tensor(e.input_ids)
+            labels[r, at : at + n] = torch.tensor(e.labels)
+            labels[r, at] = IGNORE_INDEX
+            positions[r, at : at + n] = torch.arange(n)
+            at += n
+        mask[r, :at] = 1
+        positions[r, at:] = torch.arange(width - at)
+    return {"input_ids": ids, "attention_mask": mask, "labels": labels, "position_ids": positions}
+
+
+def batch_units(encoded: EncodedSet, pack_length: int | None = None) -> int:
+    """How many rows an epoch has: examples, or packed rows of ``pack_length`` tokens."""
+    if pack_length is None:
+        return len(encoded.examples)
+    return len(pack_examples([len(e.input_ids) for e in encoded.examples], pack_length))
+
+
 def iterate_batches(
     encoded: EncodedSet,
     batch_size: int,
@@ -123,22 +197,38 @@ def iterate_batches(
     pad_id: int,
     pad_to_multiple_of: int = 1,
     skip: int = 0,
+    pack_length: int | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Yield collated batches for ``epochs`` passes (a fractional last pass is cut short).
 
     ``skip``: the first ``skip`` batches of that order are passed over without being collated
-    (where a resumed run continues; the order depends only on ``seed``).
+    (where a resumed run continues; the order depends only on ``seed``). With ``pack_length``
+    each row is a packed row of :func:`pack_examples` (the same rows every epoch, shuffled
+    per epoch and cut into batches of ``batch_size`` rows; :func:`collate_packed`), else one
+    example (length-grouped batches, :func:`collate`).
     """
     lengths = [len(e.input_ids) for e in encoded.examples]
-    per_epoch = -(-len(lengths) // batch_size)
+    packs = pack_examples(lengths, pack_length) if pack_length is not None else None
+    units = len(packs) if packs is not None else len(lengths)
+    per_epoch = -(-units // batch_size)
     total = max(1, round(per_epoch * epochs))
     produced, epoch = 0, 0
     while produced < total:
-        for batch in length_grouped_batches(lengths, batch_size, seed + epoch):
+        if packs is not None:
+            order = list(range(len(packs)))
+            random.Random(seed + epoch).shuffle(order)
+            plan = [order[j : j + batch_size] for j in range(0, len(order), batch_size)]
+        else:
+            plan = length_grouped_batches(lengths, batch_size, seed + epoch)
+        for batch in plan:
             if produced >= total:
                 return
             if produced >= skip:
-                yield collate([encoded.examples[i] for i in batch], pad_id, pad_to_multiple_of)
+                if packs is not None:
+                    rows = [[encoded.examples[i] for i in packs[p]] for p in batch]
+                    yield collate_packed(rows, pad_id, pad_to_multiple_of)
+                else:
+                    yield collate([encoded.examples[i] for i in batch], pad_id, pad_to_multiple_of)
             produced += 1
         epoch += 1
 

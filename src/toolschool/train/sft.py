@@ -42,7 +42,13 @@ from toolschool.train.checkpoint import (
     save_checkpoint,
 )
 from toolschool.train.config import TrainConfig
-from toolschool.train.dataset import EncodedSet, count_batches, encode_conversations, iterate_batches
+from toolschool.train.dataset import (
+    EncodedSet,
+    batch_units,
+    count_batches,
+    encode_conversations,
+    iterate_batches,
+)
 from toolschool.train.guards import check_chat_template, setting_warnings
 from toolschool.train.lora import attach_lora, enable_gradient_checkpointing, fp32_master_weights
 from toolschool.train.report import Reporters
@@ -205,6 +211,10 @@ def forward_loss(
     where a label is (:func:`labelled_loss`); models without ``.model``/``.lm_head`` fall back
     to the full forward with ``labels``.
 
+    A packed batch (:func:`~toolschool.train.dataset.collate_packed`: it has ``position_ids``)
+    runs without an attention mask and without a cache, so transformers keeps attention within
+    each packed example; it has no shared prefix.
+
     With ``prefix_gradient=False`` the prefix runs under ``torch.no_grad()``: the forward and
     the loss are unchanged (the prefix still sees the current adapter), but the gradient keeps
     only the paths through the suffix tokens, so the backward pass skips the prefix — the
@@ -214,9 +224,16 @@ def forward_loss(
     """
     import torch
 
+    parts = decoder_and_head(model)
+    if "position_ids" in batch:  # packed rows: no attention mask, so attention stays per example
+        packed = {"input_ids": batch["input_ids"], "position_ids": batch["position_ids"], "use_cache": False}
+        tokens = int(batch["attention_mask"].sum())
+        if parts is None:
+            return model(**packed, labels=batch["labels"]).loss, tokens
+        decoder, head, cap = parts
+        return labelled_loss(head, decoder(**packed).last_hidden_state, batch["labels"], cap), tokens
     rows = batch["input_ids"].shape[0]
     prefix = shared_prefix_length(batch, min_shared_prefix) if min_shared_prefix else 0
-    parts = decoder_and_head(model)
     if not prefix:
         if parts is None:
             return model(**batch).loss, int(batch["attention_mask"].sum())
@@ -427,10 +444,12 @@ def train(
     total_params = sum(p.numel() for p in model.parameters())
     optimizer = build_optimizer(model, config)
     epochs = config.epochs
+    pack_length = config.max_length if config.packing else None
+    units = batch_units(encoded, pack_length)
     if config.max_steps:  # max_steps wins over epochs, in either direction
-        per_epoch = count_batches(len(encoded.examples), config.batch_size, 1.0)
+        per_epoch = count_batches(units, config.batch_size, 1.0)
         epochs = config.max_steps * config.gradient_accumulation / per_epoch
-    micro_batches = count_batches(len(encoded.examples), config.batch_size, epochs)
+    micro_batches = count_batches(units, config.batch_size, epochs)
     total_steps = max(1, micro_batches // config.gradient_accumulation)
     warmup = int(round(config.warmup_ratio * total_steps))
     budget = max_seconds if max_seconds is not None else config.max_seconds
@@ -443,8 +462,8 @@ def train(
     autocast_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
     scaler = torch.amp.GradScaler(device.type, enabled=precision == "fp16")
     # transformers turns the key/value cache off under gradient checkpointing, and the
-    # shared-prefix path runs on that cache
-    min_prefix = 0 if config.gradient_checkpointing else config.min_shared_prefix
+    # shared-prefix path runs on that cache; packed rows share no prefix
+    min_prefix = 0 if config.gradient_checkpointing or config.packing else config.min_shared_prefix
     reporters = Reporters(config.report_to, out_dir, config.model_dump(mode="json"))
     neftune = NEFTune(model, config.neftune_noise_alpha) if config.neftune_noise_alpha else None
     monitor = (
@@ -471,7 +490,8 @@ def train(
     start = time.perf_counter() - state.elapsed
     optimizer.zero_grad(set_to_none=True)
     batches = iterate_batches(
-        encoded, config.batch_size, config.seed, epochs, pad_id, config.pad_to_multiple_of, skip=state.micro
+        encoded, config.batch_size, config.seed, epochs, pad_id, config.pad_to_multiple_of, skip=state.micro,
+        pack_length=pack_length,
     )
     for batch in batches:
         state.micro += 1
