@@ -39,6 +39,10 @@ class EvalConfig(StageConfig):
     system_prompt: str | None = Field(None, description="None = the run's, else the built-in one")
     toolkit: ToolkitName = Field("assistant", description="tools for items that carry none")
     lenient: bool = Field(False, description="parse leniently, repairs counted as valid syntax")
+    also_parse: list[FormatName] = Field(
+        default_factory=list,
+        description="formats (lenient) to read an answer in when `format` finds no call, e.g. [llama3_json]",
+    )
     batch_size: int = Field(32, ge=1, description="prompts decoded together")
     max_new_tokens: int = Field(128, ge=1, description="cap on generated tokens per answer")
     call_window: int | None = Field(

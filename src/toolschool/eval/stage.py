@@ -14,6 +14,7 @@ already in memory (``loaded``, as the pipeline passes it), or an OpenAI-compatib
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -124,6 +125,10 @@ def make_backend(config: EvalConfig, setup: EvalSetup) -> tuple[Any, ToolFormat,
     from toolschool.formats import get_format
 
     fmt = get_format(setup.format, lenient=config.lenient)
+    if config.also_parse:
+        from toolschool.formats.fallback import FallbackParsing
+
+        fmt = FallbackParsing(fmt, [get_format(name, lenient=True) for name in config.also_parse])
     if config.endpoint:
         from toolschool.backends.openai_http import OpenAIBackend
         from toolschool.chat.resolve import resolve_layout
@@ -206,6 +211,12 @@ def run(
     context = {"format": fmt_name, "layout": layout.name, "items": str(len(items)),
                "wall time": f"{outcome.seconds:.0f}s"}
     note_backend(config, backend, out, context)
+    if config.also_parse:
+        fixes = [r.split(": ", 1)[-1] for p in outcome.predictions for r in p.repairs]
+        read = Counter(f.removeprefix("read as ") for f in fixes if f.startswith("read as "))
+        context["also parsed"] = ", ".join(
+            f"{name} ({read.get(name, 0)} answers)" for name in config.also_parse
+        ) + f" when {fmt_name} found no call"
     stem = Path(str(config.data)).stem
     plots = [
         plot_confusion(outcome.metrics, out / "confusion.png", title=f"{label} on {stem}"),
