@@ -28,13 +28,13 @@ def write_comparison(
     timings: dict[str, float],
     extra: dict[str, Any],
 ) -> tuple[dict[str, Any], Path, list[Path]]:
-    """Write the run's ``metrics.json``, ``report.md``, ``loss.png`` and ``per_tool.png``.
+    """Write the run's ``metrics.json``, ``report.md`` and plots (loss, per tool, failure kinds).
 
     Returns:
         ``(metrics, report path, plot paths)``; the confusion plots are the eval stages' own
         (``eval/base/confusion.png``, ``eval/finetuned/confusion.png``).
     """
-    from toolschool.eval.plots import plot_loss, plot_per_tool
+    from toolschool.eval.plots import plot_failure_kinds, plot_loss, plot_per_tool
     from toolschool.eval.report import render_report
 
     labelled = {"fine-tuned": tuned.metrics}
@@ -42,7 +42,8 @@ def write_comparison(
         labelled = {"base": base.metrics, "fine-tuned": tuned.metrics}
     steps = [s for s, _ in trained.losses]
     plots = [plot_loss(steps, [v for _, v in trained.losses], run_dir / "loss.png"),
-             plot_per_tool(labelled, run_dir / "per_tool.png")]
+             plot_per_tool(labelled, run_dir / "per_tool.png"),
+             plot_failure_kinds(labelled, run_dir / "failure_kinds.png")]
     plots += [r.out_dir / "confusion.png" for r in (base, tuned) if r is not None]
     metrics = {
         **extra,

@@ -26,6 +26,26 @@ of a run, ``Metrics.model_validate_json`` reads it back). Definitions, exactly a
 * ``confusion`` — items expecting at most one call: row = the expected tool or ``no_tool``;
   column = the first predicted call's name, ``no_tool`` (no call, no attempt), ``(invalid)``
   (a call attempted, none parsed) or ``(missing)`` (no prediction).
+* ``failure_kinds`` — failure kind → wrong items of that kind (only kinds that occur, in the
+  order of :data:`FAILURE_KINDS`). Every wrong item gets exactly one kind, the first that
+  applies in this precedence (:func:`classify_failure`):
+
+  1. ``missing_prediction`` — no prediction for the item.
+  2. ``bad_syntax`` — a call was attempted but none parsed (``ItemCheck.invalid_attempt``).
+     An output where some calls parsed and others did not is judged on the parsed calls.
+  3. ``extra_call`` — more calls parsed than expected; includes a call on a ``no_tool`` item
+     (the no-tool false positive).
+  4. ``missing_call`` — fewer calls parsed than expected; includes no call at all where one
+     was expected (a false abstention).
+  5. ``wrong_tool`` — as many calls as expected, but the multiset of names differs.
+  6. ``bad_arguments`` — the right tools, but an argument of some call failed.
+
+  Counts come before names, and names before arguments, so a wrong item is blamed on its
+  coarsest visible problem. ``argument_failures`` splits ``bad_arguments`` further: the
+  :class:`~toolschool.eval.checker.ArgFailure` kinds (``missing`` argument, ``unknown``
+  argument, ``bad_value`` — a wrong value or a value of the wrong type) → count, over the
+  calls of ``bad_arguments`` items. Each ``failures`` entry carries its ``kind``, the last
+  user message (``request``) and the expected calls, for per-kind examples.
 * ``latency`` — p50, p95 (linear interpolation between order statistics) and mean of
   ``latency_ms`` over the predictions of the set that have one.
 """
@@ -48,6 +68,10 @@ INVALID = "(invalid)"
 MISSING = "(missing)"
 #: Characters of raw model output kept per failure example.
 RAW_LIMIT = 1000
+#: Failure kinds of wrong items, in precedence order (module docstring).
+FAILURE_KINDS = (
+    "missing_prediction", "bad_syntax", "extra_call", "missing_call", "wrong_tool", "bad_arguments",
+)
 
 
 class CategoryRow(BaseModel):
@@ -95,12 +119,19 @@ class LatencyStats(BaseModel):
 
 
 class FailureExample(BaseModel):
-    """A wrong item, for reports: its reason, raw output (truncated) and parsed calls."""
+    """A wrong item, for reports: its kind, reason, request, expected and parsed calls, raw output.
+
+    ``kind`` is one of :data:`FAILURE_KINDS` (``""`` in ``metrics.json`` files written before
+    failure kinds existed); ``expected`` lists the expected calls with their acceptable values.
+    """
 
     id: str
     category: str
     reason: str
+    kind: str = ""
     missing_prediction: bool = False
+    request: str = ""
+    expected: list[str] = Field(default_factory=list)
     raw: str = ""
     calls: list[str] = Field(default_factory=list)
 
@@ -127,6 +158,8 @@ class Metrics(BaseModel):
     per_tool: dict[str, ToolRow] = Field(default_factory=dict)
     confusion: ConfusionMatrix = Field(default_factory=ConfusionMatrix)
     latency: LatencyStats = Field(default_factory=LatencyStats)
+    failure_kinds: dict[str, int] = Field(default_factory=dict)
+    argument_failures: dict[str, int] = Field(default_factory=dict)
     failures: list[FailureExample] = Field(default_factory=list)
 
 
@@ -251,6 +284,31 @@ def _confusion(
     return ConfusionMatrix(rows=rows, columns=columns, counts=counts)
 
 
+def classify_failure(check: ItemCheck) -> str | None:
+    """The failure kind of a checked item (precedence in the module docstring), ``None`` if correct.
+
+    Returns one of :data:`FAILURE_KINDS`.
+    """
+    if check.correct:
+        return None
+    if check.missing_prediction:
+        return "missing_prediction"
+    if check.invalid_attempt:
+        return "bad_syntax"
+    if check.n_predicted > check.n_expected:
+        return "extra_call"
+    if check.n_predicted < check.n_expected:
+        return "missing_call"
+    if not check.tool_selection_correct:
+        return "wrong_tool"
+    return "bad_arguments"
+
+
+def _request(item: EvalItem) -> str:
+    users = [m.content for m in item.messages if m.role == "user" and isinstance(m.content, str)]
+    return users[-1] if users else ""
+
+
 def _format_call(name: str, arguments: dict) -> str:
     return f"{name}({json.dumps(arguments, ensure_ascii=False, sort_keys=True, default=str)})"
 
@@ -331,16 +389,25 @@ def compute_metrics(
     )
 
     failures = []
-    for check in checks:
-        if check.correct:
+    kinds: Counter[str] = Counter()
+    arg_kinds: Counter[str] = Counter()
+    for item, check in zip(items, checks):
+        kind = classify_failure(check)
+        if kind is None:
             continue
+        kinds[kind] += 1
+        if kind == "bad_arguments":
+            arg_kinds.update(f.kind for call in check.calls for f in call.failures)
         pred = by_id.get(check.id)
         failures.append(
             FailureExample(
                 id=check.id,
                 category=check.category,
                 reason=check.reason or "wrong",
+                kind=kind,
                 missing_prediction=check.missing_prediction,
+                request=_request(item)[:RAW_LIMIT],
+                expected=[_format_call(e.name, e.arguments) for e in item.expected],
                 raw=(pred.raw[:RAW_LIMIT] + ("…" if len(pred.raw) > RAW_LIMIT else "")) if pred else "",
                 calls=[_format_call(c.name, c.arguments) for c in pred.calls] if pred else [],
             )
@@ -370,5 +437,7 @@ def compute_metrics(
         per_tool=per_tool,
         confusion=_confusion(items, checks, by_id),
         latency=latency,
+        failure_kinds={k: kinds[k] for k in FAILURE_KINDS if kinds[k]},
+        argument_failures=dict(arg_kinds.most_common()),
         failures=failures,
     )

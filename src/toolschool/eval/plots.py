@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from toolschool.eval.metrics import NO_TOOL, Metrics
+from toolschool.eval.metrics import FAILURE_KINDS, NO_TOOL, Metrics
 
 _DPI = 120
 
@@ -171,6 +171,31 @@ def plot_per_tool(
     }
     return plot_grouped_bars([f"{t}\n(n={counts[t]})" for t in names], series, path, title=title,
                              ylabel="accuracy (%)", empty="no tools")
+
+
+def plot_failure_kinds(
+    metrics_by_label: Mapping[str, Metrics],
+    path: str | os.PathLike[str],
+    *,
+    title: str = "Wrong items by failure kind",
+) -> Path:
+    """Grouped bars: share of all items per failure kind (``failure_kinds`` / ``n``), one bar per label.
+
+    Kinds are those occurring under any label, in :data:`~toolschool.eval.metrics.FAILURE_KINDS`
+    order; the bars of one label sum to its error rate (1 - accuracy).
+
+    Raises:
+        ValueError: ``metrics_by_label`` is empty.
+    """
+    if not metrics_by_label:
+        raise ValueError("plot_failure_kinds needs at least one labelled Metrics")
+    kinds = [k for k in FAILURE_KINDS if any(m.failure_kinds.get(k) for m in metrics_by_label.values())]
+    series = {
+        label: [m.failure_kinds.get(k, 0) / m.n if m.n else None for k in kinds]
+        for label, m in metrics_by_label.items()
+    }
+    return plot_grouped_bars(kinds, series, path, title=title, ylabel="share of all items (%)",
+                             empty="no failures")
 
 
 def plot_curves(

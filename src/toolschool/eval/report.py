@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
-from toolschool.eval.metrics import NO_TOOL, Metrics
+from toolschool.eval.metrics import FAILURE_KINDS, NO_TOOL, Metrics
 
 Kind = Literal["pct", "int", "ms"]
 
@@ -133,6 +133,54 @@ def _confusions(metrics: Metrics, top: int) -> list[tuple[str, str, int]]:
     return sorted(cells, key=lambda c: (-c[2], c[0], c[1]))[:top]
 
 
+def _code_list(calls: Sequence[str]) -> str:
+    """Formatted calls as comma-separated inline code (backticks inside become quotes)."""
+    return ", ".join("`" + call.replace("`", "'") + "`" for call in calls)
+
+
+def _failure_kinds(labelled: Mapping[str, Metrics], examples: int, raw_chars: int) -> list[str]:
+    """The "Failures by kind" section: a count table (share of wrong items) and examples per kind."""
+    kinds = [k for k in FAILURE_KINDS if any(m.failure_kinds.get(k) for m in labelled.values())]
+    out = ["## Failures by kind", ""]
+    if not any(m.n - m.n_correct for m in labelled.values()):
+        return out + ["No failures.", ""]
+    if not kinds:
+        return out + ["Not recorded (metrics written before failure kinds existed).", ""]
+    out += ["Each wrong item has one kind, the first that applies: missing prediction, bad syntax, "
+            "extra call, missing call, wrong tool, bad arguments (see `toolschool.eval.metrics`). "
+            "Cells: items (share of wrong items).", ""]
+    rows = []
+    for kind in kinds:
+        row = [kind]
+        for m in labelled.values():
+            count, wrong = m.failure_kinds.get(kind, 0), m.n - m.n_correct
+            row.append(f"{count} ({format_value(count / wrong, 'pct')})" if wrong else "0")
+        rows.append(row)
+    rows.append(["wrong items", *[str(m.n - m.n_correct) for m in labelled.values()]])
+    out += markdown_table(["kind", *labelled], rows) + [""]
+    for label, m in labelled.items():
+        if m.argument_failures:
+            split = ", ".join(f"{k} {v}" for k, v in m.argument_failures.items())
+            out += [f"- **{label}** argument failures in `bad_arguments` items: {split}"]
+    out.append("")
+    for label, m in labelled.items():
+        for kind in kinds:
+            shown = [f for f in m.failures if f.kind == kind][:examples]
+            if not shown:
+                continue
+            out += [f"### {label}: {kind} ({m.failure_kinds.get(kind, 0)})", ""]
+            for failure in shown:
+                request = failure.request.replace("\n", " ")
+                out.append(f"- `{failure.id}` ({failure.category}): {request[:200]}")
+                out += [f"  expected: {_code_list(failure.expected) or 'no call'}",
+                        f"  predicted: {_code_list(failure.calls) or 'no call'}"]
+                if not failure.missing_prediction:
+                    raw = failure.raw if len(failure.raw) <= raw_chars else failure.raw[:raw_chars] + "…"
+                    out += ["", *_fence(raw if raw.strip() else "(empty output)"), ""]
+            out.append("")
+    return out
+
+
 def render_report(
     metrics: Mapping[str, Metrics] | Metrics,
     *,
@@ -140,6 +188,7 @@ def render_report(
     examples_per_category: int = 2,
     raw_chars: int = 400,
     top_confusions: int = 5,
+    examples_per_kind: int = 2,
     context: Mapping[str, str] | None = None,
     plots: Sequence[str] | None = None,
 ) -> str:
@@ -152,6 +201,7 @@ def render_report(
         examples_per_category: failed items shown per category and label.
         raw_chars: raw output characters shown per failed item.
         top_confusions: off-diagonal confusion cells listed per label.
+        examples_per_kind: failed items shown per failure kind and label.
         context: ``{name: text}`` facts shown under the title (model, format, wall time…).
         plots: image paths relative to the report (e.g. ``["per_tool.png"]``), embedded in a
             "Plots" section.
@@ -213,6 +263,8 @@ def render_report(
         out.append(f"- **{label}**: {listed}")
     out.append("")
 
+    out += _failure_kinds(labelled, examples_per_kind, raw_chars)
+
     if plots:
         out += ["## Plots", ""]
         out += [f"![{Path(plot).stem}]({Path(plot).as_posix()})" for plot in plots] + [""]
@@ -231,8 +283,7 @@ def render_report(
             for failure in failures[:examples_per_category]:
                 out.append(f"- `{failure.id}`: {failure.reason}")
                 if failure.calls:
-                    parsed = ", ".join("`" + call.replace("`", "'") + "`" for call in failure.calls)
-                    out.append(f"  parsed: {parsed}")
+                    out.append(f"  parsed: {_code_list(failure.calls)}")
                 if failure.missing_prediction:
                     continue
                 raw = failure.raw if len(failure.raw) <= raw_chars else failure.raw[:raw_chars] + "…"

@@ -8,7 +8,8 @@ already in memory (``loaded``, as the pipeline passes it), or an OpenAI-compatib
 ``prompt``/``completions`` whose text is parsed with ``format`` in ``layout`` (default ChatML;
 :class:`~toolschool.backends.openai_http.OpenAIBackend`). Output directory:
 ``predictions.jsonl``, ``metrics.json``, ``config.yaml``, ``report.md``, ``confusion.png``,
-``per_tool.png``; with ``bfcl`` files, :mod:`toolschool.eval.bfcl.stage` writes BFCL's scores.
+``per_tool.png``, ``failure_kinds.png``; with ``bfcl`` files, :mod:`toolschool.eval.bfcl.stage`
+writes BFCL's scores.
 """
 
 from __future__ import annotations
@@ -178,7 +179,7 @@ def run(
         malformed; ModelLoadError: the model cannot be loaded.
     """
     from toolschool.eval.items import load_items
-    from toolschool.eval.plots import plot_confusion, plot_per_tool
+    from toolschool.eval.plots import plot_confusion, plot_failure_kinds, plot_per_tool
     from toolschool.eval.report import render_report
     from toolschool.eval.runner import evaluate
     from toolschool.tools import get_toolkit
@@ -221,6 +222,7 @@ def run(
     plots = [
         plot_confusion(outcome.metrics, out / "confusion.png", title=f"{label} on {stem}"),
         plot_per_tool({label: outcome.metrics}, out / "per_tool.png"),
+        plot_failure_kinds({label: outcome.metrics}, out / "failure_kinds.png"),
     ]
     report = render_report(
         {label: outcome.metrics},
