@@ -50,6 +50,13 @@ def test_compare_labels_columns_by_the_knob_and_writes_tables_and_plots(two_runs
     # the cells in the table are the same numbers
     cell = Stat.of([(data["columns"][0]["finetuned"]["accuracy"]["value"], 6)]).text()
     assert f"| Accuracy | {cell}" in text.replace("**", "")
+    # failure kinds: one row per kind any run has, each cell that run's share of the 6 items
+    runs = [json.loads((run / "metrics.json").read_text())["finetuned"] for run in two_runs]
+    kinds = {k for m in runs for k in m["failure_kinds"]}
+    assert kinds or all(m["n_correct"] == 6 for m in runs)
+    for kind in kinds:
+        cells = [Stat.of([(m["failure_kinds"].get(kind, 0) / 6, 6)]).text() for m in runs]
+        assert f"| {kind} | {' | '.join(cells)} |" in text
     plots = {"metrics.png", "per_tool.png", "per_category.png", "vs_train.lora.r.png"}
     assert set(data["plots"]) == plots
     for name in plots:

@@ -430,6 +430,25 @@ def _rel(path: Path, start: Path) -> str:
         return str(path)
 
 
+def _failure_rows(columns: list[Column]) -> list[str]:
+    """The "Failures by kind" table: per failure kind the share of all test items (± SE), fine-tuned.
+
+    Empty when no run recorded failure kinds (``metrics.json`` written before they existed).
+    """
+    from toolschool.eval.metrics import FAILURE_KINDS
+
+    runs = [r.finetuned for c in columns for r in c.runs]
+    kinds = [k for k in FAILURE_KINDS if any(m.failure_kinds.get(k) for m in runs)]
+    if not kinds:
+        return []
+    rows = [[kind, *[Stat.of([(r.finetuned.failure_kinds.get(kind, 0) / r.finetuned.n if r.finetuned.n
+                               else None, r.finetuned.n) for r in c.runs]).text() for c in columns]]
+            for kind in kinds]
+    return ["## Failures by kind (fine-tuned, % of all items)", "",
+            "Each wrong item has one kind, the first that applies (`toolschool.eval.metrics`).", "",
+            *markdown_table(["kind", *[c.label for c in columns]], rows), ""]
+
+
 def _render(comparison: Comparison, records: list[RunRecord]) -> str:
     from toolschool.eval.report import ordered_keys
 
@@ -458,6 +477,7 @@ def _render(comparison: Comparison, records: list[RunRecord]) -> str:
             stats = [c.row(attr, key) for c in columns]
             rows.append([key, str(next((s.n for s in stats if s.n), 0)), *_bold_best(stats)])
         out += [f"## Per {name} (fine-tuned accuracy)", "", *markdown_table([name, "n", *labels], rows), ""]
+    out += _failure_rows(columns)
     out += ["## Training", "", *markdown_table(["", *labels], _training_rows(columns)), ""]
     out += ["## Runs", ""]
     runs = [[c.label, _rel(r.path, out_dir), str(r.config.get(SEED_KEY)),
