@@ -23,6 +23,7 @@ def test_toolschool_run_end_to_end_on_the_tiny_model(tmp_path):
     assert result.exit_code == 0, result.output
     run = tmp_path / "t"
     for name in ("config.yaml", "manifest.json", "metrics.json", "report.md", "loss.png", "per_tool.png",
+                 "failure_kinds.png", "eval/finetuned/failure_kinds.png",
                  "data/config.yaml", "data/train.jsonl", "data/test.jsonl", "train/config.yaml",
                  "train/adapter/adapter_config.json", "train/train_log.jsonl", "eval/base/config.yaml",
                  "eval/base/predictions.jsonl", "eval/base/confusion.png", "eval/finetuned/predictions.jsonl",
