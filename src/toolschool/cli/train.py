@@ -29,6 +29,11 @@ def train(
     from toolschool.cli.staged import is_staged_or_causal_lm, train_staged_or_causal_lm
 
     if is_staged_or_causal_lm(config):
+        from toolschool.train.distributed import refuse_multi_process
+
+        with user_errors():
+            refuse_multi_process(f"train -c {config}", "staged recipes and causal_lm stages train in "
+                                 "one process; launch only LoRA SFT configs with more than one")
         return train_staged_or_causal_lm(config, overrides, data, out)
     from toolschool.config import load_config
     from toolschool.progress import NullProgress

@@ -21,6 +21,7 @@ puts the engine's forward around the real computation.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,8 @@ from toolschool.errors import ConfigError
 
 if TYPE_CHECKING:
     import torch
+
+log = logging.getLogger(__name__)
 
 
 def world_size() -> int:
@@ -95,11 +98,19 @@ class Parallel:
 
     def __init__(self, cpu: bool) -> None:
         from accelerate import Accelerator
+        from accelerate.utils import DistributedType
 
         self.accelerator = Accelerator(cpu=cpu, mixed_precision="no")
         self.rank = self.accelerator.process_index
         self.world = self.accelerator.num_processes
         self.is_main = self.accelerator.is_main_process
+        kind = self.accelerator.distributed_type
+        self.shards = kind in (DistributedType.FSDP, DistributedType.DEEPSPEED)
+        asked = [name for name in ("FSDP", "DEEPSPEED") if os.environ.get(f"ACCELERATE_USE_{name}") == "true"]
+        if asked and not self.shards and self.is_main:
+            # accelerate 1.15 enables FSDP/DeepSpeed only on accelerator devices, not for MULTI_CPU
+            log.warning("the launch config asks for %s, but accelerate runs %s here (on this device "
+                        "type it does not shard): training is plain data parallel", asked[0], kind.value)
 
     @property
     def device(self) -> torch.device:
@@ -154,14 +165,15 @@ class Parallel:
         """Barrier: return when every process got here."""
         self.accelerator.wait_for_everyone()
 
-    def unwrap(self, module: Any) -> Any:
-        """The peft model inside the engine's wrapper."""
-        return self.accelerator.unwrap_model(module).model
-
-    def end(self) -> None:
-        """Barrier, then tear the process group down."""
-        self.accelerator.wait_for_everyone()
-        self.accelerator.end_training()
+    def full_state_dict(self, engine: Any) -> dict[str, Any] | None:
+        """The peft model's whole state dict gathered from the shards of an FSDP/DeepSpeed
+        ``engine`` (accelerate's ``get_state_dict``; every process must call it), keyed as the
+        peft model's own ``state_dict``; None when parameters are not sharded (DDP: each
+        process holds them whole). Not run on this project's CPU machine."""
+        if not self.shards:
+            return None
+        state = self.accelerator.get_state_dict(engine)
+        return {k.removeprefix("model."): v for k, v in state.items()} if state is not None else None
 
 
 def start(device_type: str) -> Parallel | None:

@@ -625,8 +625,12 @@ def train(
         neftune.remove()
     model.eval()
     adapter_dir = out_dir / "adapter"
+    full = par.full_state_dict(engine) if par else None  # FSDP/DeepSpeed: gathered from the shards
     if main:
-        model.save_pretrained(adapter_dir)
+        if full is not None:
+            model.save_pretrained(adapter_dir, state_dict=full)
+        else:
+            model.save_pretrained(adapter_dir)
     if scratch is not None:
         scratch.cleanup()
     result = TrainResult(
