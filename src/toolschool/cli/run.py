@@ -22,8 +22,12 @@ def run(
     from toolschool.config import load_config
     from toolschool.pipeline import RunConfig
     from toolschool.pipeline import run as run_pipeline
+    from toolschool.train.distributed import refuse_multi_process
 
     with user_errors():
+        refuse_multi_process("run", "it also generates data and evaluates; run `toolschool run` once to "
+                             "make the data, `accelerate launch -m toolschool train -c CONFIG` to train, "
+                             "then `toolschool eval` on the adapter")
         cfg = load_config(RunConfig, config, overrides or [], {"tools": tools})
         taught = f"tools {cfg.tools}" if cfg.tools else f"toolkit {cfg.toolkit}"
         console.print(f"[bold]toolschool run[/]: {cfg.model}, format {cfg.format}, {taught}")

@@ -25,19 +25,29 @@ def train(
         False, "--resume", help="continue from the newest checkpoint in the output directory (resume: true)"
     ),
 ) -> None:
-    """Fine-tune a model with LoRA and assistant-only loss."""
+    """Fine-tune a model with LoRA and assistant-only loss (also under `accelerate launch`)."""
     from toolschool.cli.staged import is_staged_or_causal_lm, train_staged_or_causal_lm
 
     if is_staged_or_causal_lm(config):
+        from toolschool.train.distributed import refuse_multi_process
+
+        with user_errors():
+            refuse_multi_process(f"train -c {config}", "staged recipes and causal_lm stages train in "
+                                 "one process; launch only LoRA SFT configs with more than one")
         return train_staged_or_causal_lm(config, overrides, data, out)
     from toolschool.config import load_config
+    from toolschool.progress import NullProgress
     from toolschool.train.config import TrainConfig
+    from toolschool.train.distributed import is_main_process
     from toolschool.train.stage import run as run_training
 
     with user_errors():
         options = {"data": str(data) if data else None, "out_dir": str(out) if out else None,
                    "resume": True if resume else None}
         cfg = load_config(TrainConfig, config, overrides or [], options)
+        if not is_main_process():  # `accelerate launch`: the other ranks train quietly
+            run_training(cfg, NullProgress())
+            return
         with RichProgress() as progress:
             result = run_training(cfg, progress)
     for warning in result.warnings:

@@ -17,9 +17,12 @@ before training are in :mod:`toolschool.train.guards`.
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
 import logging
 import math
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
@@ -29,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from toolschool.chat.masks import IGNORE_INDEX
 from toolschool.chat.prompt import ChatMLLayout, Layout
 from toolschool.chat.resolve import layout_name
-from toolschool.errors import DataError
+from toolschool.errors import ConfigError, DataError
 from toolschool.files import atomic_write_text
 from toolschool.formats import get_format
 from toolschool.models.precision import resolve_train_precision
@@ -49,6 +52,7 @@ from toolschool.train.dataset import (
     encode_conversations,
     iterate_batches,
 )
+from toolschool.train.distributed import start as start_parallel
 from toolschool.train.guards import check_chat_template, setting_warnings
 from toolschool.train.lora import attach_lora, enable_gradient_checkpointing, fp32_master_weights
 from toolschool.train.report import Reporters
@@ -409,6 +413,8 @@ def train(
         torch.set_num_threads(config.num_threads)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    par = start_parallel(next(model.parameters()).device.type)  # None: one process, no launcher
+    world, rank, main = (par.world, par.rank, par.is_main) if par else (1, 0, True)
     log_path = out_dir / "train_log.jsonl"
     ckpt_root = out_dir / "checkpoints"
 
@@ -425,10 +431,12 @@ def train(
     resume_from = latest_checkpoint(ckpt_root) if config.resume else None
     if config.resume and resume_from is None:
         log.warning("resume: no checkpoint in %s; training from the start", ckpt_root)
-    if resume_from is None:
+    if resume_from is None and main:
         for name in ("train_log.jsonl", "spectrum.jsonl"):
             (out_dir / name).unlink(missing_ok=True)
         remove_checkpoints(ckpt_root)
+    if par:
+        par.wait()  # no rank reads the run directory while rank 0 clears it
 
     model = attach_lora(model, config)
     fp32_master_weights(model)
@@ -438,7 +446,7 @@ def train(
         parts = decoder_and_head(model)
         (parts[0] if parts is not None else model).compile()
     model.train()
-    device = next(model.parameters()).device
+    device = par.device if par else next(model.parameters()).device
     params = [p for p in model.parameters() if p.requires_grad]
     trainable = sum(p.numel() for p in params)
     total_params = sum(p.numel() for p in model.parameters())
@@ -446,11 +454,18 @@ def train(
     epochs = config.epochs
     pack_length = config.max_length if config.packing else None
     units = batch_units(encoded, pack_length)
+    per_step = config.gradient_accumulation * world  # micro-batches of one optimizer step, all ranks
     if config.max_steps:  # max_steps wins over epochs, in either direction
         per_epoch = count_batches(units, config.batch_size, 1.0)
-        epochs = config.max_steps * config.gradient_accumulation / per_epoch
+        epochs = config.max_steps * per_step / per_epoch
     micro_batches = count_batches(units, config.batch_size, epochs)
-    total_steps = max(1, micro_batches // config.gradient_accumulation)
+    if world > 1 and micro_batches < per_step:
+        raise ConfigError(
+            f"{micro_batches} micro-batches of batch_size={config.batch_size} cannot make one optimizer step "
+            f"over {world} processes × gradient_accumulation={config.gradient_accumulation}: use more data, "
+            f"more epochs, a smaller batch_size, or fewer processes"
+        )
+    total_steps = max(1, micro_batches // per_step)
     warmup = int(round(config.warmup_ratio * total_steps))
     budget = max_seconds if max_seconds is not None else config.max_seconds
     for group in optimizer.param_groups:
@@ -464,10 +479,13 @@ def train(
     # transformers turns the key/value cache off under gradient checkpointing, and the
     # shared-prefix path runs on that cache; packed rows share no prefix
     min_prefix = 0 if config.gradient_checkpointing or config.packing else config.min_shared_prefix
-    reporters = Reporters(config.report_to, out_dir, config.model_dump(mode="json"))
+    reporters = Reporters(config.report_to if main else [], out_dir, config.model_dump(mode="json"))
     neftune = NEFTune(model, config.neftune_noise_alpha) if config.neftune_noise_alpha else None
+    # every rank checks the (identical) adapter so that all stop together; rank 0 writes the lines
+    scratch = None if main else tempfile.TemporaryDirectory(prefix="toolschool-rank")
+    spectrum_path = out_dir / "spectrum.jsonl" if scratch is None else Path(scratch.name) / "spectrum.jsonl"
     monitor = (
-        SpectrumMonitor(model, out_dir / "spectrum.jsonl", config.frozen_checks, config.frozen_rtol)
+        SpectrumMonitor(model, spectrum_path, config.frozen_checks, config.frozen_rtol)
         if config.spectrum_every
         else None
     )
@@ -480,11 +498,21 @@ def train(
         scaler.load_state_dict(saved["scaler"])
         if monitor is not None and saved.get("monitor") is not None:
             monitor.load_state_dict(saved["monitor"])
+        if par:
+            if saved.get("world_size", 1) != world:
+                raise ConfigError(
+                    f"cannot resume from {resume_from}: it was written by {saved.get('world_size', 1)} "
+                    f"process(es), this launch has {world}; resume with the same number of processes"
+                )
+            saved["rng"] = saved["rng_ranks"][rank]
         torch.set_rng_state(saved["rng"])  # last: nothing may draw from it before the loop
         log.warning("resuming from %s (step %d of %d)", resume_from, state.step, total_steps)
     elif monitor is not None:
         monitor.check(0, None)  # the fresh adapter: B = 0, a zero update
     resumed_from = state.step
+    engine = None
+    if par:  # after the restore: FSDP/DeepSpeed re-shape the parameters they wrap
+        engine, optimizer = par.prepare(model, optimizer)
 
     stop_reason, stop_message = "", ""
     start = time.perf_counter() - state.elapsed
@@ -493,26 +521,47 @@ def train(
         encoded, config.batch_size, config.seed, epochs, pad_id, config.pad_to_multiple_of, skip=state.micro,
         pack_length=pack_length,
     )
-    for batch in batches:
-        state.micro += 1
+    # state.micro counts the micro-batches of all ranks; rank r takes every world-th of the one order
+    step_losses: list[float] = []
+    step_tokens = step_computed = 0
+    for batch in itertools.islice(batches, rank, None, world):
+        state.micro += world
+        ends_step = (state.micro // world) % config.gradient_accumulation == 0
         if neftune:
             neftune.length = int(batch["input_ids"].shape[1])
         if device.type != "cpu":
             batch = {k: v.to(device) for k, v in batch.items()}
         cast = autocast_dtype or torch.bfloat16
-        with torch.autocast(device.type, dtype=cast, enabled=bool(autocast_dtype)):
-            loss, computed = forward_loss(model, batch, min_prefix, config.prefix_gradient)
-        loss = loss.float()
-        scaler.scale(loss / config.gradient_accumulation).backward()
-        state.tokens += int(batch["attention_mask"].sum())
-        state.computed_tokens += computed
-        state.window.append(float(loss.detach()))
-        if state.micro % config.gradient_accumulation:
+        # within an accumulation window the all-reduce waits for the window's last backward
+        with par.no_sync(engine, skip=not ends_step) if par else contextlib.nullcontext():
+            with torch.autocast(device.type, dtype=cast, enabled=bool(autocast_dtype)):
+                if engine is None:
+                    loss, computed = forward_loss(model, batch, min_prefix, config.prefix_gradient)
+                else:  # the engine's own forward, so that its gradient reducer is prepared
+                    loss, computed = engine(batch, min_prefix, config.prefix_gradient)
+            loss = loss.float()
+            scaled = scaler.scale(loss / config.gradient_accumulation)
+            if par:
+                par.backward(scaled)
+            else:
+                scaled.backward()
+        step_tokens += int(batch["attention_mask"].sum())
+        step_computed += computed
+        step_losses.append(float(loss.detach()))
+        if not ends_step:
             continue
+        if par:  # every rank logs and decides on the same numbers: all ranks' losses and tokens
+            step_losses = par.gather_floats(step_losses)
+            step_tokens, step_computed = par.sum_ints(step_tokens, step_computed)
+        state.window.extend(step_losses)
+        state.tokens += step_tokens
+        state.computed_tokens += step_computed
+        step_losses, step_tokens, step_computed = [], 0, 0
         scaler.unscale_(optimizer)  # no-op without fp16: clipping sees the true gradients
         grad_norm = None
         if config.max_grad_norm > 0:
-            grad_norm = float(torch.nn.utils.clip_grad_norm_(params, config.max_grad_norm))
+            grad_norm = (par.clip(params, config.max_grad_norm) if par else
+                         float(torch.nn.utils.clip_grad_norm_(params, config.max_grad_norm)))
         scaler.step(optimizer)
         scaler.update()
         optimizer.zero_grad(set_to_none=True)
@@ -520,6 +569,8 @@ def train(
         state.step += 1
         step = state.step
         elapsed = time.perf_counter() - start
+        if par and budget:
+            elapsed = par.from_main(elapsed)  # one clock, so all ranks keep the same schedule and stop
         # the schedule follows whichever runs out first, steps or the time budget, so a
         # budget-limited run still decays its learning rate to the end instead of being cut
         # off at its peak
@@ -534,7 +585,7 @@ def train(
         last = step >= total_steps or bool(budget and elapsed >= budget)
         logged = step % config.log_every == 0 or step == total_steps
         if logged:
-            _log_step(log_path, state, step, mean, lr, elapsed)
+            _log_step(log_path, state, step, mean, lr, elapsed, main)
         reporters.scalars(step, {"train/loss": mean, "train/learning_rate": lr,
                                  "train/grad_norm": grad_norm})
         verdict = None
@@ -546,17 +597,24 @@ def train(
             state.elapsed = time.perf_counter() - start
             trainer = {"optimizer": optimizer.state_dict(), "scaler": scaler.state_dict(),
                        "rng": torch.get_rng_state(), "monitor": monitor.state_dict() if monitor else None}
-            save_checkpoint(ckpt_root, state, model, trainer, out_dir, fingerprint, config.keep_checkpoints)
+            if par:  # each rank's RNG (LoRA dropout, NEFTune), so a resumed launch draws the same
+                trainer.update(world_size=world, rng_ranks=par.gather_objects(trainer["rng"]))
+            if main:
+                save_checkpoint(ckpt_root, state, model, trainer, out_dir, fingerprint,
+                                config.keep_checkpoints)
+            if par:
+                par.wait()
         if on_step:
             on_step(step, total_steps, mean)
         if verdict is not None or (last and step < total_steps):
             if not logged:  # log the last step of a cut-short run
-                _log_step(log_path, state, step, mean, lr, elapsed)
+                _log_step(log_path, state, step, mean, lr, elapsed, main)
             if verdict is not None:
                 stop_reason, stop_message = verdict.kind, verdict.message
                 log.warning(stop_message)
-                append_jsonl(log_path, {"step": step, "event": "stopped", "reason": stop_reason,
-                                        "message": stop_message})
+                if main:
+                    append_jsonl(log_path, {"step": step, "event": "stopped", "reason": stop_reason,
+                                            "message": stop_message})
             else:
                 stop_reason = "time_budget"
         if last or verdict is not None:
@@ -567,7 +625,14 @@ def train(
         neftune.remove()
     model.eval()
     adapter_dir = out_dir / "adapter"
-    model.save_pretrained(adapter_dir)
+    full = par.full_state_dict(engine) if par else None  # FSDP/DeepSpeed: gathered from the shards
+    if main:
+        if full is not None:
+            model.save_pretrained(adapter_dir, state_dict=full)
+        else:
+            model.save_pretrained(adapter_dir)
+    if scratch is not None:
+        scratch.cleanup()
     result = TrainResult(
         adapter_dir=str(adapter_dir),
         steps=state.step,
@@ -593,16 +658,22 @@ def train(
         template_check=guard.message,
         resumed_from_step=resumed_from,
     )
-    atomic_write_text(out_dir / "train_result.json", json.dumps(result.to_json(), indent=2) + "\n")
+    if main:
+        atomic_write_text(out_dir / "train_result.json", json.dumps(result.to_json(), indent=2) + "\n")
+    if par:
+        par.wait()  # the adapter and result are on disk before any rank returns
     result.model = model
     result.optimizer = optimizer
     return result
 
 
-def _log_step(path: Path, state: LoopState, step: int, mean: float, lr: float, elapsed: float) -> None:
-    """Record a logged step: ``(step, mean)`` into ``state.losses``, a line into ``train_log.jsonl``,
-    and a fresh loss window."""
+def _log_step(
+    path: Path, state: LoopState, step: int, mean: float, lr: float, elapsed: float, write: bool = True
+) -> None:
+    """Record a logged step: ``(step, mean)`` into ``state.losses``, a line into ``train_log.jsonl``
+    (when ``write``: rank 0 of a multi-process launch), and a fresh loss window."""
     state.losses.append((step, mean))
     line = {"step": step, "loss": mean, "lr": lr, "tokens": state.tokens, "seconds": round(elapsed, 3)}
-    append_jsonl(path, line)
+    if write:
+        append_jsonl(path, line)
     state.window = []

@@ -19,6 +19,7 @@ from toolschool.config import dump_config
 from toolschool.errors import ConfigError, DataError
 from toolschool.progress import NullProgress, Progress
 from toolschool.train.config import TrainConfig
+from toolschool.train.distributed import is_main_process
 from toolschool.train.sft import TrainResult, encode_training_set, train
 
 if TYPE_CHECKING:
@@ -89,7 +90,8 @@ def start_stage(
     if loaded is None:
         check_config(config)
     out = Path(config.out_dir)
-    dump_config(config, out / "config.yaml")
+    if is_main_process():
+        dump_config(config, out / "config.yaml")
     if loaded is None:
         progress.start("load model", None)
         loaded = load_model(config.model, dtype="float32")
@@ -147,6 +149,8 @@ def run(
     if result.steps < result.planned_steps:  # stopped early: the bar ends at the steps taken
         progress.start("train", result.steps)
     progress.finish("train")
+    if not is_main_process():  # under a multi-process launch rank 0 draws the plots
+        return result
     plot_loss([s for s, _ in result.losses], [v for _, v in result.losses], out / "loss.png")
     spectra = read_spectrum(out / "spectrum.jsonl")
     if spectra:
