@@ -8,7 +8,7 @@ import random
 import pytest
 import torch
 
-from tests.train.test_sft import _conversations
+from tests.train.test_sft import _adapter_and_examples, _conversations
 from toolschool.chat.masks import IGNORE_INDEX, Tokenised
 from toolschool.formats import get_format
 from toolschool.train import TrainConfig, train
@@ -21,7 +21,7 @@ from toolschool.train.dataset import (
     iterate_batches,
     pack_examples,
 )
-from toolschool.train.sft import attach_lora, forward_loss
+from toolschool.train.sft import forward_loss
 
 
 def test_best_fit_decreasing_places_each_example_once_in_the_tightest_row():
@@ -48,16 +48,6 @@ def test_packed_rows_restart_positions_and_never_label_an_examples_first_token()
     assert batch["attention_mask"].tolist() == [[1, 1, 1, 1, 1], [1, 1, 0, 0, 0]]
 
 
-def _model_and_examples(tiny_fresh):
-    model = attach_lora(tiny_fresh.model, TrainConfig(model="tiny", lora={"dropout": 0.0}))
-    torch.manual_seed(0)
-    for name, p in model.named_parameters():
-        if "lora_B" in name:  # B starts at zero; make the adapter matter
-            torch.nn.init.normal_(p, std=0.05)
-    enc = encode_conversations(_conversations(8), tiny_fresh.tokenizer, get_format("tool_use"), "sys", 512)
-    return model, enc.examples[:6]
-
-
 def _loss_and_grads(model, batch):
     model.zero_grad()
     loss, tokens = forward_loss(model, batch, 0)
@@ -68,7 +58,7 @@ def _loss_and_grads(model, batch):
 def test_a_packed_batch_gives_the_padded_batchs_loss_and_gradients(tiny_fresh):
     """Attention stays within each packed example: the same six conversations packed into two
     rows or padded into six give the same loss and LoRA gradients."""
-    model, examples = _model_and_examples(tiny_fresh)
+    model, examples = _adapter_and_examples(tiny_fresh)
     pad = tiny_fresh.tokenizer.pad_token_id
     padded, padded_tokens, padded_grads = _loss_and_grads(model, collate(examples, pad))
     packed_batch = collate_packed([examples[:3], examples[3:]], pad)

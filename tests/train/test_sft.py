@@ -125,10 +125,10 @@ def test_length_grouped_batches_cover_every_example_once_and_group_lengths():
     assert batches == length_grouped_batches(lengths, 8, seed=3)
 
 
-def _adapter_and_batch(tiny_fresh):
-    """A LoRA-wrapped tiny model whose adapter is non-zero, and a batch of six conversations."""
+def _adapter_and_examples(tiny_fresh):
+    """A LoRA-wrapped tiny model whose adapter is non-zero, and six encoded conversations."""
     from toolschool.formats import get_format
-    from toolschool.train.dataset import collate, encode_conversations
+    from toolschool.train.dataset import encode_conversations
     from toolschool.train.sft import attach_lora
 
     model = attach_lora(tiny_fresh.model, TrainConfig(model="tiny", lora={"dropout": 0.0}))
@@ -137,7 +137,15 @@ def _adapter_and_batch(tiny_fresh):
         if "lora_B" in name:  # B starts at zero; make the adapter matter
             torch.nn.init.normal_(p, std=0.05)
     enc = encode_conversations(_conversations(8), tiny_fresh.tokenizer, get_format("tool_use"), "sys", 512)
-    return model, collate(enc.examples[:6], tiny_fresh.tokenizer.pad_token_id)
+    return model, enc.examples[:6]
+
+
+def _adapter_and_batch(tiny_fresh):
+    """A LoRA-wrapped tiny model whose adapter is non-zero, and a batch of six conversations."""
+    from toolschool.train.dataset import collate
+
+    model, examples = _adapter_and_examples(tiny_fresh)
+    return model, collate(examples, tiny_fresh.tokenizer.pad_token_id)
 
 
 def test_shared_prefix_forward_gives_the_same_loss_and_gradients(tiny_fresh):
