@@ -10,7 +10,9 @@ from toolschool.errors import ConfigError
 from toolschool.train import TrainConfig
 
 REPO = Path(__file__).resolve().parents[1]
-PRESETS = sorted((REPO / "configs").glob("*/*.yaml"))
+#: toolschool's own presets; configs/accelerate/ holds `accelerate launch` configs (tested below)
+PRESETS = sorted(p for p in (REPO / "configs").glob("*/*.yaml") if p.parent.name != "accelerate")
+ACCELERATE = sorted((REPO / "configs" / "accelerate").glob("*.yaml"))
 
 
 def test_overrides_parse_yaml_values_and_nest():
@@ -97,6 +99,20 @@ def test_training_recipes_name_their_model_and_its_format(name):
 
 def test_there_are_presets_for_every_stage_folder():
     assert {p.parent.name for p in PRESETS} == {"data", "run", "train"}
+
+
+@pytest.mark.parametrize("path", ACCELERATE, ids=lambda p: p.name)
+def test_every_accelerate_config_loads_in_accelerate(path):
+    """The shipped launch configs are read by accelerate's own config loader (what `accelerate
+    launch --config_file` does), each for a multi-process launch."""
+    from accelerate.commands.config.config_args import load_config_from_file
+
+    config = load_config_from_file(str(path))
+    assert config.num_processes >= 2 and config.distributed_type.value != "NO"
+
+
+def test_the_accelerate_configs_cover_ddp_fsdp_and_deepspeed():
+    assert {p.stem for p in ACCELERATE} >= {"multi_gpu", "fsdp", "deepspeed_zero2"}
 
 
 @pytest.mark.parametrize("stage", sorted(STAGES))
