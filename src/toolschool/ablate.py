@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 from toolschool.compare import SEED_KEY
 from toolschool.errors import ConfigError, ToolschoolError
 from toolschool.files import atomic_write_text
-from toolschool.progress import NullProgress, Progress
+from toolschool.progress import NullProgress, PrefixedProgress, Progress
 
 if TYPE_CHECKING:
     from toolschool.compare import Comparison
@@ -359,23 +359,6 @@ def is_finished(run_dir: Path) -> bool:
     return (run_dir / FINISHED_MARKER).is_file() and (run_dir / "config.yaml").is_file()
 
 
-class _Prefixed:
-    """A :class:`Progress` that names every task after the run it belongs to."""
-
-    def __init__(self, inner: Progress, prefix: str) -> None:
-        self._inner = inner
-        self._prefix = prefix
-
-    def start(self, task: str, total: int | None = None) -> None:
-        self._inner.start(f"{self._prefix} {task}", total)
-
-    def advance(self, task: str, n: int = 1, **fields: object) -> None:
-        self._inner.advance(f"{self._prefix} {task}", n, **fields)
-
-    def finish(self, task: str) -> None:
-        self._inner.finish(f"{self._prefix} {task}")
-
-
 @contextmanager
 def _lock(out_dir: Path) -> Iterator[None]:
     """One sweep per directory: ``.ablate.lock`` holds the owner's pid; a dead owner's lock is taken over.
@@ -466,7 +449,7 @@ def run(
             say(f"{planned.name}: running")
             started = time.perf_counter()
             try:
-                run_pipeline(planned.config, _Prefixed(progress, planned.name))
+                run_pipeline(planned.config, PrefixedProgress(progress, f"{planned.name} "))
             except Exception as exc:  # one run's failure must not lose the sweep
                 message = f"{type(exc).__name__}: {exc}".splitlines()[0]
                 result.failed[planned.name] = message

@@ -102,3 +102,15 @@ def test_training_with_packing_takes_fewer_steps_per_epoch_and_learns(tiny_fresh
     assert rows < len(convs) // 2  # several conversations per row
     assert result.planned_steps == result.steps == 2 * -(-rows // 2)
     assert result.final_loss < result.first_loss
+
+
+def test_ranks_take_every_world_th_batch_of_the_one_order():
+    examples = [Tokenised([7] * n, [IGNORE_INDEX] + [7] * (n - 1)) for n in (30, 20, 50, 10, 40, 25, 5, 12)]
+    encoded = EncodedSet(examples, sum(len(e.input_ids) for e in examples), 0, 0)
+    for pack_length in (None, 64):
+        common = {"seed": 4, "epochs": 2.0, "pad_id": 0, "skip": 2, "pack_length": pack_length}
+        whole = list(iterate_batches(encoded, 2, **common))
+        ranks = [list(iterate_batches(encoded, 2, **common, rank=r, world=2)) for r in (0, 1)]
+        assert len(ranks[0]) + len(ranks[1]) == len(whole)
+        for i, batch in enumerate(whole):
+            assert torch.equal(ranks[i % 2][i // 2]["input_ids"], batch["input_ids"])

@@ -198,6 +198,8 @@ def iterate_batches(
     pad_to_multiple_of: int = 1,
     skip: int = 0,
     pack_length: int | None = None,
+    rank: int = 0,
+    world: int = 1,
 ) -> Iterator[dict[str, Any]]:
     """Yield collated batches for ``epochs`` passes (a fractional last pass is cut short).
 
@@ -205,7 +207,9 @@ def iterate_batches(
     (where a resumed run continues; the order depends only on ``seed``). With ``pack_length``
     each row is a packed row of :func:`pack_examples` (the same rows every epoch, shuffled
     per epoch and cut into batches of ``batch_size`` rows; :func:`collate_packed`), else one
-    example (length-grouped batches, :func:`collate`).
+    example (length-grouped batches, :func:`collate`). ``rank`` of ``world`` processes gets
+    every ``world``-th batch after the skipped ones, starting at its ``rank``; the others' are
+    not collated.
     """
     lengths = [len(e.input_ids) for e in encoded.examples]
     packs = pack_examples(lengths, pack_length) if pack_length is not None else None
@@ -223,7 +227,7 @@ def iterate_batches(
         for batch in plan:
             if produced >= total:
                 return
-            if produced >= skip:
+            if produced >= skip and (produced - skip) % world == rank:
                 if packs is not None:
                     rows = [[encoded.examples[i] for i in packs[p]] for p in batch]
                     yield collate_packed(rows, pad_id, pad_to_multiple_of)

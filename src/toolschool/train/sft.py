@@ -18,7 +18,6 @@ before training are in :mod:`toolschool.train.guards`.
 from __future__ import annotations
 
 import contextlib
-import itertools
 import json
 import logging
 import math
@@ -519,12 +518,12 @@ def train(
     optimizer.zero_grad(set_to_none=True)
     batches = iterate_batches(
         encoded, config.batch_size, config.seed, epochs, pad_id, config.pad_to_multiple_of, skip=state.micro,
-        pack_length=pack_length,
+        pack_length=pack_length, rank=rank, world=world,
     )
     # state.micro counts the micro-batches of all ranks; rank r takes every world-th of the one order
     step_losses: list[float] = []
     step_tokens = step_computed = 0
-    for batch in itertools.islice(batches, rank, None, world):
+    for batch in batches:
         state.micro += world
         ends_step = (state.micro // world) % config.gradient_accumulation == 0
         if neftune:
