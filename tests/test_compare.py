@@ -11,7 +11,8 @@ import yaml
 from typer.testing import CliRunner
 
 from toolschool.cli.app import app
-from toolschool.compare import Stat, binomial_se, compare, differing_keys, flatten
+from toolschool.compare import Stat, binomial_se, compare, differing_keys, flatten, load_run
+from toolschool.errors import DataError
 
 #: The smallest real run: 8 training conversations, 1 step, 6 test items, no base eval.
 FAST = ["model=tiny", "data.n_train=8", "data.n_val=2", "data.n_test=6", "train.max_steps=1",
@@ -89,6 +90,64 @@ def test_labels_name_columns_and_seeds_share_one(two_runs, tmp_path):
     named = compare(two_runs, tmp_path / "named", labels={two_runs[0]: "small", two_runs[1]: "big"})
     assert [c.label for c in named.columns] == ["small", "big"]
     assert "| metric | small | big |" in named.report_path.read_text()
+
+
+def _as_data_seed(run, dest, seed, share):
+    """A copy of ``run`` recorded as data seed ``seed`` with its own test split and tool selection."""
+    shutil.copytree(run, dest)
+    config = yaml.safe_load((dest / "config.yaml").read_text())
+    config["data"]["seed"] = config["train"]["seed"] = seed
+    (dest / "config.yaml").write_text(yaml.safe_dump(config))
+    test = dest / "data" / "test.jsonl"
+    test.write_text(test.read_text().replace('"id": "', f'"id": "s{seed}-').replace('"id":"', f'"id":"s{seed}-'))
+    metrics = json.loads((dest / "metrics.json").read_text())
+    metrics["finetuned"]["tool_selection_accuracy"] = share
+    (dest / "metrics.json").write_text(json.dumps(metrics))
+    return dest
+
+
+def test_data_seeds_share_a_column_and_their_test_noise_averages_out(two_runs, tmp_path):
+    seed1 = _as_data_seed(two_runs[1], tmp_path / "r4-data1", 1, 0.5)
+    seed2 = _as_data_seed(two_runs[1], tmp_path / "r4-data2", 2, 1.0)
+    assert (seed1 / "data" / "test.jsonl").read_bytes() != (two_runs[1] / "data" / "test.jsonl").read_bytes()
+    result = compare([two_runs[1], seed1, seed2], tmp_path / "seeds")
+    assert [c.label for c in result.columns] == ["mean of 3 seeds"] and result.knobs == []
+    assert not result.columns[0].shared_items and result.warnings == []
+    first = json.loads((two_runs[1] / "metrics.json").read_text())["finetuned"]["tool_selection_accuracy"]
+    shares = [first, 0.5, 1.0]
+    stat = result.columns[0].ratio("tool_selection_accuracy")
+    mean = sum(shares) / 3
+    variance = sum((x - mean) ** 2 for x in shares) / 2
+    assert stat.value == pytest.approx(mean)
+    assert stat.se == pytest.approx(math.sqrt((variance + binomial_se(mean, 6) ** 2) / 3))
+    report = result.report_path.read_text()
+    assert "each data seed its own split" in report and "| column | run directory | train.seed | data.seed |" in report
+
+    # a knob's columns must hold the same data seeds, else they measure different items
+    with pytest.raises(DataError, match="columns hold different data seeds"):
+        compare([two_runs[0], two_runs[1], seed1], tmp_path / "unpaired")
+    forced = compare([two_runs[0], two_runs[1], seed1], tmp_path / "unpaired", force=True)
+    assert [len(c.runs) for c in forced.columns] == [1, 2] and "different data seeds" in forced.warnings[-1]
+
+
+def test_an_evaluation_directory_is_read_as_its_run(two_runs, tmp_path):
+    # each run answers another items file (its own test split here) through `toolschool eval`
+    evals = []
+    for run in two_runs:
+        out = tmp_path / f"eval-{run.name}"
+        result = CliRunner().invoke(app, ["eval", "-m", str(run), "-d", str(two_runs[0] / "data" / "test.jsonl"),
+                                          "-o", str(out), "max_new_tokens=4", "dtype=float32"])
+        assert result.exit_code == 0, result.output
+        evals.append(out)
+    result = compare(evals, tmp_path / "cmp")
+    assert result.knobs == ["train.lora.r"] and [c.label for c in result.columns] == ["2", "4"]
+    assert result.warnings == []  # both answered the same file
+    for column, out, run in zip(result.columns, evals, two_runs):
+        answered = json.loads((out / "metrics.json").read_text())
+        assert column.ratio("accuracy").value == answered["accuracy"]
+        assert column.training()["steps"] == json.loads((run / "metrics.json").read_text())["train"]["steps"]
+    record = load_run(evals[0])
+    assert record.config["train.lora.r"] == 2 and record.base is None
 
 
 def test_runs_on_different_items_are_refused_unless_forced(two_runs, tmp_path):

@@ -4,8 +4,11 @@ Each run directory (made by ``toolschool run``) gives its resolved ``config.yaml
 ``metrics.json`` (base and fine-tuned :class:`~toolschool.eval.metrics.Metrics`, training
 numbers). The config keys whose values differ between the runs are the *knobs* and label
 the columns (``format``: ``tool_use``, ``hermes``…); runs that differ only in
-:data:`SEED_KEY` are seeds of one setting and share a column. ``--label NAME=RUN`` names
-columns by hand (runs given the same name share a column).
+:data:`SEED_KEYS` (training and data seeds) are seeds of one setting and share a column.
+``--label NAME=RUN`` names columns by hand (runs given the same name share a column).
+An *evaluation* directory (``toolschool eval -m RUN -o DIR``, e.g. a run answering
+``natural_dev``) is read as that run's config with the evaluation's metrics, so the
+evaluations of several seeds of a run average in one column too.
 
 :func:`compare` writes ``compare.md`` (headline metrics of the fine-tuned and the base
 model, per category, per tool, training numbers, the runs), ``compare.json`` (the same
@@ -18,13 +21,18 @@ metric), ``per_tool.png``, ``per_category.png``, and for one numeric knob
 test set (300 items at p = 0.8: ±2.3 pp; a tool with 30 items: ±7 pp). Several seeds of a
 setting: the mean over the seeds, with ``sqrt(s²/k + SE²)`` where ``s`` is the sample
 standard deviation over the ``k`` seeds (training noise; it shrinks with more seeds) and
-the binomial term the test-set noise (it does not: every seed answers the same items). Two
-columns closer than about ``2·sqrt(SE1² + SE2²)`` are not told apart; as every run answers
-the same items this unpaired bound is conservative.
+the binomial term the test-set noise (it does not when every seed answers the same items).
+Seeds of the *data* answer their own test splits, so their test noise averages out too:
+``sqrt((s² + SE²)/k)``, where ``s`` already holds most of it (the binomial term keeps
+three seeds that happen to agree from claiming a tiny error). Two columns closer than
+about ``2·sqrt(SE1² + SE2²)`` are not told apart; as every run answers the same items this
+unpaired bound is conservative.
 
-**Same items.** Runs tested on different items (their ``data/test.jsonl`` differs:
-another data seed, size or generator version) measure their items more than their knob:
-:func:`compare` refuses them unless ``force`` is set, and then says so in the report.
+**Same items.** Runs tested on different items (their ``data/test.jsonl`` differs: a
+generator version, a data size) measure their items more than their knob: :func:`compare`
+refuses them unless ``force`` is set, and then says so in the report. The one expected
+difference is ``data.seed``: runs of one data seed must share their items, and every column
+must hold the same data seeds (else the columns measure different items: refused likewise).
 """
 
 from __future__ import annotations
@@ -46,8 +54,11 @@ from toolschool.files import atomic_write_text
 
 #: Run-config keys that name or place a run: never a difference between runs.
 PLACEMENT_KEYS = ("name", "out_dir")
-#: The key that makes runs seeds of one setting rather than settings of a knob.
+#: The key that makes runs seeds of one setting rather than settings of a knob (``--seeds`` of ablate).
 SEED_KEY = "train.seed"
+#: Every key that makes runs seeds of one setting: the training seed and the data seed.
+DATA_SEED_KEY = "data.seed"
+SEED_KEYS = (SEED_KEY, DATA_SEED_KEY)
 
 
 def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -107,8 +118,9 @@ class Stat:
     values: list[float | None]
 
     @classmethod
-    def of(cls, pairs: Sequence[tuple[float | None, int | None]]) -> Stat:
-        """From one ``(share, denominator)`` per run."""
+    def of(cls, pairs: Sequence[tuple[float | None, int | None]], shared_items: bool = True) -> Stat:
+        """From one ``(share, denominator)`` per run; ``shared_items`` False when the runs answered
+        different test items (data seeds: see the module docstring for the two noise formulas)."""
         values = [v for v, _ in pairs]
         known = [(v, n) for v, n in pairs if v is not None]
         if not known:
@@ -120,8 +132,10 @@ class Stat:
         test = binomial_se(mean, n)
         if len(known) == 1 or test is None:
             return cls(mean, test, n, values)
-        spread = statistics.stdev(shares) ** 2 / len(shares)
-        return cls(mean, math.sqrt(spread + test**2), n, values)
+        variance = statistics.stdev(shares) ** 2
+        if not shared_items:
+            return cls(mean, math.sqrt((variance + test**2) / len(shares)), n, values)
+        return cls(mean, math.sqrt(variance / len(shares) + test**2), n, values)
 
     def text(self, with_n: bool = False) -> str:
         """``82.0 ± 2.2`` (percent), ``82.0 ± 2.2 (of 232)`` with ``with_n``; ``—`` when unknown."""
@@ -190,12 +204,55 @@ class RunRecord:
     test_sha256: str | None
 
 
+def _sha256(path: Path) -> str | None:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+
+
+def _eval_items(eval_config: Mapping[str, Any], eval_dir: Path) -> Path | None:
+    """The items file an evaluation answered: its ``data`` as written (relative to the directory
+    it ran from, unknown here), so tried from the working directory, then beside the run."""
+    data = eval_config.get("data")
+    if not data:
+        return None
+    for candidate in (Path(data), eval_dir.parent / data, eval_dir.parent.parent / data):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _load_eval(run_dir: Path, info: dict[str, Any], eval_config: dict[str, Any]) -> RunRecord:
+    """An evaluation directory: the evaluated run's config and training numbers (when ``model`` is
+    a run directory; else just the model's name) with the evaluation's metrics and items."""
+    from toolschool.config import read_config_file
+
+    tuned = Metrics.model_validate(info)
+    model = str(eval_config.get("model") or "")
+    source = Path(model)
+    for candidate in (source, run_dir.parent / model):
+        if (candidate / "config.yaml").is_file() and (candidate / "metrics.json").is_file():
+            source = candidate
+            break
+    else:
+        source = None
+    config: dict[str, Any] = {"model": model}
+    run_info: dict[str, Any] = {"model": model}
+    if source is not None:
+        config = flatten(read_config_file(source / "config.yaml"))
+        run_info = json.loads((source / "metrics.json").read_text(encoding="utf-8"))
+        run_info = {k: v for k, v in run_info.items() if k not in ("base", "finetuned")}
+    # what the evaluation itself set (format, also_parse…) overrides the run's eval settings
+    evaluated = flatten({k: v for k, v in eval_config.items() if k not in ("model", "out_dir")}, "eval.")
+    config.update(evaluated)
+    items = _eval_items(eval_config, run_dir)
+    return RunRecord(run_dir, config, tuned, None, run_info, _sha256(items) if items else None)
+
+
 def load_run(path: str | os.PathLike[str]) -> RunRecord:
-    """Read a run directory.
+    """Read a run directory, or an evaluation directory (``toolschool eval -o DIR``).
 
     Raises:
-        DataError: ``path`` is not a directory, or not a finished run (no ``config.yaml``,
-            ``metrics.json`` or fine-tuned metrics), or its files do not parse.
+        DataError: ``path`` is not a directory, or not a finished run or evaluation (no
+            ``config.yaml``, ``metrics.json`` or fine-tuned metrics), or its files do not parse.
     """
     from toolschool.config import read_config_file
 
@@ -209,15 +266,15 @@ def load_run(path: str | os.PathLike[str]) -> RunRecord:
     try:
         info = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
         config = read_config_file(run_dir / "config.yaml")
+        if isinstance(info, dict) and "finetuned" not in info and "tool_selection_accuracy" in info:
+            return _load_eval(run_dir, info, config)
         tuned = Metrics.model_validate(info["finetuned"]) if info.get("finetuned") else None
         base = Metrics.model_validate(info["base"]) if info.get("base") else None
     except (ValueError, KeyError, TypeError, ConfigError) as exc:
         raise DataError(f"{run_dir}: cannot read its metrics.json / config.yaml: {exc}") from None
     if tuned is None:
         raise DataError(f"{run_dir}/metrics.json has no fine-tuned metrics")
-    test = run_dir / "data" / "test.jsonl"
-    digest = hashlib.sha256(test.read_bytes()).hexdigest() if test.is_file() else None
-    return RunRecord(run_dir, flatten(config), tuned, base, info, digest)
+    return RunRecord(run_dir, flatten(config), tuned, base, info, _sha256(run_dir / "data" / "test.jsonl"))
 
 
 @dataclass(frozen=True)
@@ -228,15 +285,21 @@ class Column:
     knobs: dict[str, Any]
     runs: list[RunRecord]
 
+    @property
+    def shared_items(self) -> bool:
+        """Whether every run of the column answered the same test items (False: data seeds)."""
+        return len({r.test_sha256 for r in self.runs}) <= 1
+
     def ratio(self, path: str, base: bool = False) -> Stat:
         """A headline ratio (a Metrics path such as ``tool_selection_accuracy``) with its noise."""
         sets = [r.base if base else r.finetuned for r in self.runs]
-        return Stat.of([(read_metric(m, path), DENOMINATORS[path](m)) if m else (None, None) for m in sets])
+        return Stat.of([(read_metric(m, path), DENOMINATORS[path](m)) if m else (None, None) for m in sets],
+                       self.shared_items)
 
     def row(self, attr: str, key: str) -> Stat:
         """Accuracy of one ``per_tool`` or ``per_category`` row of the fine-tuned model."""
         rows = [getattr(r.finetuned, attr).get(key) for r in self.runs]
-        return Stat.of([(row.accuracy, row.n) if row else (None, None) for row in rows])
+        return Stat.of([(row.accuracy, row.n) if row else (None, None) for row in rows], self.shared_items)
 
     def training(self) -> dict[str, float | None]:
         """Mean over the runs: steps, first and final loss, tokens/s, seconds per stage, latency p50 (ms)."""
@@ -265,7 +328,7 @@ class Comparison:
     Attributes:
         out_dir: where.
         columns: one per setting, in the order the runs were given.
-        knobs: the config keys that differ between columns (:data:`SEED_KEY` left out).
+        knobs: the config keys that differ between columns (:data:`SEED_KEYS` left out).
         report_path, json_path: ``compare.md``, ``compare.json``.
         plots: the PNGs.
         warnings: e.g. runs tested on different items (with ``force``).
@@ -324,16 +387,20 @@ def parse_labels(items: Sequence[str]) -> dict[Path, str]:
 
 def _columns(records: list[RunRecord], labels: Mapping[Path, str]) -> tuple[list[Column], list[str]]:
     """Group runs into columns: by the given labels, else by the values of the differing keys."""
-    knobs = [k for k in differing_keys([r.config for r in records]) if k != SEED_KEY]
+    differing = differing_keys([r.config for r in records])
+    knobs = [k for k in differing if k not in SEED_KEYS]
+    seeds_only = not knobs and any(k in SEED_KEYS for k in differing)
     groups: dict[str, list[RunRecord]] = {}
     for record in records:
         if record.path.resolve() in labels:
             label = labels[record.path.resolve()]
+        elif seeds_only:  # seeds of one setting: one column, their mean
+            label = f"mean of {len(records)} seeds"
         elif knobs and len(knobs) == 1:
             label = _value_text(record.config.get(knobs[0]))
         elif knobs:
             label = ", ".join(f"{k}={_value_text(record.config.get(k))}" for k in knobs)
-        else:  # identical settings (or seeds only): one column per run
+        else:  # identical settings, seeds too (repeats): one column per run
             label = record.path.name
             while label in groups:
                 label += "'"
@@ -343,24 +410,38 @@ def _columns(records: list[RunRecord], labels: Mapping[Path, str]) -> tuple[list
     return columns, knobs
 
 
-def _check_items(records: list[RunRecord], force: bool) -> list[str]:
+def _check_items(records: list[RunRecord], columns: list[Column], force: bool) -> list[str]:
     """Warnings (with ``force``) about runs tested on different items; else raise.
 
+    Runs of one ``data.seed`` must share their items; runs of different data seeds may not
+    (each seed draws its own split), but then every column must hold the same data seeds.
+
     Raises:
-        DataError: two runs answered different test items and ``force`` is not set.
+        DataError: two runs of one data seed answered different items, or the columns hold
+            different data seeds, and ``force`` is not set.
     """
-    sets = {(r.test_sha256, r.finetuned.n) for r in records if r.test_sha256 is not None}
-    warnings = [f"{r.path}: its data/test.jsonl is gone; the items cannot be checked"
+    warnings = [f"{r.path}: its test items are gone; they cannot be checked"
                 for r in records if r.test_sha256 is None]
-    if len(sets) > 1:
-        listed = "; ".join(f"{r.path} ({r.finetuned.n} items, test.jsonl sha256 {r.test_sha256[:12]})"
-                           for r in records if r.test_sha256 is not None)
-        message = (f"the runs were tested on different items: {listed}. Their differences then measure "
-                   "the items, not the settings (same data seed and size keep the test split)")
-        if not force:
-            raise DataError(message + "; --force compares them anyway")
-        warnings.append(message)
-    return warnings
+    by_seed: dict[str, list[RunRecord]] = {}
+    for record in records:
+        if record.test_sha256 is not None:
+            by_seed.setdefault(repr(record.config.get(DATA_SEED_KEY)), []).append(record)
+    problems = []
+    for group in by_seed.values():
+        if len({(r.test_sha256, r.finetuned.n) for r in group}) > 1:
+            listed = "; ".join(f"{r.path} ({r.finetuned.n} items, sha256 {r.test_sha256[:12]})"  # type: ignore[index]
+                               for r in group)
+            problems.append(f"the runs were tested on different items: {listed}. Their differences then "
+                            "measure the items, not the settings (same data seed and size keep the test "
+                            "split)")
+    seeds = {c.label: sorted({repr(r.config.get(DATA_SEED_KEY)) for r in c.runs}) for c in columns}
+    if len(by_seed) > 1 and len({tuple(v) for v in seeds.values()}) > 1:
+        listed = "; ".join(f"{label}: {', '.join(v)}" for label, v in seeds.items())
+        problems.append(f"the runs were tested on different items: the columns hold different data seeds "
+                        f"({listed}), so their differences measure the items, not the settings")
+    if problems and not force:
+        raise DataError(" ".join(problems) + "; --force compares them anyway")
+    return warnings + problems
 
 
 def _numeric_knob(columns: list[Column], knobs: list[str]) -> list[float] | None:
@@ -442,7 +523,8 @@ def _failure_rows(columns: list[Column]) -> list[str]:
     if not kinds:
         return []
     rows = [[kind, *[Stat.of([(r.finetuned.failure_kinds.get(kind, 0) / r.finetuned.n if r.finetuned.n
-                               else None, r.finetuned.n) for r in c.runs]).text() for c in columns]]
+                               else None, r.finetuned.n) for r in c.runs], c.shared_items).text()
+                 for c in columns]]
             for kind in kinds]
     return ["## Failures by kind (fine-tuned, % of all items)", "",
             "Each wrong item has one kind, the first that applies (`toolschool.eval.metrics`).", "",
@@ -458,10 +540,14 @@ def _render(comparison: Comparison, records: list[RunRecord]) -> str:
     seeds = max(len(c.runs) for c in columns)
     out = [f"# Comparison: {', '.join(knobs) if knobs else 'runs'}", ""]
     out += [f"- **runs**: {_count(len(records), 'run')} in {_count(len(columns), 'column')}"
-            + (f" (up to {seeds} seeds of `{SEED_KEY}` per column, averaged)" if seeds > 1 else ""),
+            + (f" (up to {seeds} seeds per column, averaged; seeds differ in `{SEED_KEY}` and/or "
+               f"`{DATA_SEED_KEY}`)" if seeds > 1 else ""),
             f"- **knobs** (config keys that differ): {', '.join(f'`{k}`' for k in knobs) or 'none'}",
             f"- **model / test items**: {first.info.get('model', first.config.get('model'))} / "
-            f"{first.finetuned.n} items" + ("" if comparison.warnings else " (the same items in every run)"),
+            f"{first.finetuned.n} items" + (
+                "" if comparison.warnings else " (the same items in every run)"
+                if all(c.shared_items for c in columns)
+                else " (each data seed its own split; the same data seeds in every column)"),
             "- **noise**: `a ± b` is a share in percent ± one standard error (binomial over the "
             "denominator; over seeds also their spread); bold is the best value of a row; values closer "
             "than about 2·√(SE₁² + SE₂²) are not told apart", ""]
@@ -480,9 +566,9 @@ def _render(comparison: Comparison, records: list[RunRecord]) -> str:
     out += _failure_rows(columns)
     out += ["## Training", "", *markdown_table(["", *labels], _training_rows(columns)), ""]
     out += ["## Runs", ""]
-    runs = [[c.label, _rel(r.path, out_dir), str(r.config.get(SEED_KEY)),
+    runs = [[c.label, _rel(r.path, out_dir), *[str(r.config.get(k)) for k in SEED_KEYS],
              format_value(r.finetuned.tool_selection_accuracy, "pct")] for c in columns for r in c.runs]
-    out += markdown_table(["column", "run directory", SEED_KEY, "tool selection"], runs) + [""]
+    out += markdown_table(["column", "run directory", *SEED_KEYS, "tool selection"], runs) + [""]
     out += ["## Plots", "", *[f"![{p.stem}]({_rel(p, out_dir)})" for p in comparison.plots], ""]
     return "\n".join(out).rstrip() + "\n"
 
@@ -499,7 +585,7 @@ def _json(comparison: Comparison, records: list[RunRecord]) -> dict[str, Any]:
     first = {x.label: x.runs[0].finetuned for x in cols}
     return {
         "knobs": comparison.knobs,
-        "seed_key": SEED_KEY,
+        "seed_keys": list(SEED_KEYS),
         "test_items": records[0].finetuned.n,
         "test_sha256": sorted({r.test_sha256 for r in records if r.test_sha256}),
         "warnings": comparison.warnings,
@@ -555,8 +641,8 @@ def compare(
     if stray:
         raise ConfigError(f"--label names runs that are not compared: {', '.join(stray)}")
     records = [load_run(p) for p in paths]
-    warnings = _check_items(records, force)
     columns, knobs = _columns(records, named)
+    warnings = _check_items(records, columns, force)
     out = Path(out_dir) if out_dir is not None else default_out_dir(paths)
     out.mkdir(parents=True, exist_ok=True)
     comparison = Comparison(out, columns, knobs, out / "compare.md", out / "compare.json", warnings=warnings)
