@@ -16,7 +16,12 @@ from toolschool.config import validate_config
 from toolschool.errors import ConfigError
 from toolschool.models import load_model
 from toolschool.train import TrainConfig, train
-from toolschool.train.guards import LORA_LR_RANGE, check_chat_template, setting_warnings
+from toolschool.train.guards import (
+    LORA_LR_RANGE,
+    check_chat_template,
+    setting_warnings,
+    untrained_token_warnings,
+)
 
 #: SmolLM2-135M-Instruct's chat template (as its GGUF carries it): ChatML turns, no tools
 SMOLLM2_TEMPLATE = (
@@ -250,3 +255,30 @@ def test_template_check_warn_trains_anyway_and_keeps_the_diff(tiny_fresh, tmp_pa
     (warning,) = result.warnings
     assert "render one_call, several_calls, final_answer, multi_turn differently" in warning
     assert "</tool_call >" in warning and warning in caplog.text
+
+
+# -- untrained special tokens -------------------------------------------------------------
+
+
+def test_a_special_token_the_answers_write_with_an_untrained_row_is_a_warning(tiny_fresh, tmp_path, caplog):
+    model, tokenizer = tiny_fresh.model, tiny_fresh.tokenizer
+    added = tokenizer.get_added_vocab()
+    end, start = added["<|im_end|>"], added["<|im_start|>"]
+    head = model.get_output_embeddings().weight
+    saved = head[end].detach().clone()  # the tiny model's pad row (<|im_end|>): zero, no direction
+    with torch.no_grad():
+        head[end] = torch.randn_like(saved)
+    assert untrained_token_warnings(model, tokenizer, [end, 5, -100]) == []  # random rows differ
+    with torch.no_grad():
+        head[end] = head[start] * 2  # same direction: the rows of a twin pair never trained
+    try:
+        (only,) = untrained_token_warnings(model, tokenizer, [end, 5, -100])
+        assert "'<|im_end|>'" in only and "'<|im_start|>'" in only
+        assert "cannot learn to write it apart" in only
+        assert untrained_token_warnings(model, tokenizer, [5, 6]) == []  # the answers never write it
+        with caplog.at_level(logging.WARNING):  # training goes on, with the warning in its result
+            result = train(_cfg(), _conversations(), tmp_path, model, tokenizer)
+        assert result.steps == 2 and only in result.warnings and only in caplog.text
+    finally:
+        with torch.no_grad():
+            head[end] = saved

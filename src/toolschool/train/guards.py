@@ -4,6 +4,9 @@ template the model will be prompted with afterwards.
 * :func:`setting_warnings` — loud warnings (not errors) for a learning rate outside the usual
   LoRA range, gradient clipping turned off with ``force_unsafe_grad_norm``, and ``fp16`` on a
   CPU without fp16 kernels (:func:`toolschool.models.precision.precision_note`).
+* :func:`untrained_token_warnings` — special tokens the answers must write whose output-embedding
+  row is the same as another special token's (never trained: Qwen2.5-Coder's ``<tool_call>`` and
+  ``</tool_call>``). LoRA leaves those rows alone, so the model cannot learn to write them apart.
 * :func:`check_chat_template` — the model's own chat template against toolschool's format and
   layout, byte for byte, on the fixed samples of :func:`toolschool.chat.templates.check_template`
   (tool declarations, calls, results, answers, follow-up turns). A model served through its own
@@ -32,7 +35,8 @@ from toolschool.errors import ConfigError
 from toolschool.models.precision import precision_note
 from toolschool.train.config import TrainConfig
 
-__all__ = ["LORA_LR_RANGE", "TemplateGuard", "check_chat_template", "setting_warnings"]
+__all__ = ["LORA_LR_RANGE", "TemplateGuard", "check_chat_template", "setting_warnings",
+           "untrained_token_warnings"]
 
 log = logging.getLogger(__name__)
 
@@ -186,3 +190,52 @@ def check_chat_template(
         raise ConfigError(message + "\n(set template_check=warn to train anyway, or choose another layout)")
     log.warning(message)
     return TemplateGuard("differs", message, result)
+
+
+#: Output-embedding rows closer than this cosine are one row (Qwen2.5-Coder-0.5B's untrained
+#: ``<tool_call>``/``</tool_call>``: 0.99999; its trained ``<|im_start|>``/``<|im_end|>``: < 0.9).
+SAME_ROW_COSINE = 0.9999
+
+
+def untrained_token_warnings(model: Any, tokenizer: Any, labels: Any) -> list[str]:
+    """Warnings for added (special) tokens in the labels whose output-embedding row matches
+    another added token's: such rows were never trained, and LoRA does not change them, so the
+    model cannot learn to write the token apart from its twin (measured on
+    Qwen2.5-Coder-0.5B-Instruct with ``hermes``: it wrote ``<|im_start|>`` for ``<tool_call>``
+    and no call parsed; docs/decisions.md).
+
+    Args:
+        model: a causal LM with ``get_output_embeddings()``.
+        tokenizer: its tokenizer (``get_added_vocab()`` gives the tokens checked).
+        labels: token ids the training answers contain (any iterable of ints; ``-100`` ignored).
+
+    Returns:
+        One message per labelled token that shares its row; empty when none does.
+    """
+    import torch
+
+    head = model.get_output_embeddings() if hasattr(model, "get_output_embeddings") else None
+    added = getattr(tokenizer, "get_added_vocab", lambda: {})()
+    if head is None or not added:
+        return []
+    weight = head.weight
+    names = {i: t for t, i in added.items() if 0 <= i < weight.shape[0]}
+    labelled = sorted({int(x) for x in labels if int(x) in names})
+    if not labelled or len(names) < 2:
+        return []
+    ids = sorted(names)
+    with torch.no_grad():
+        rows = torch.nn.functional.normalize(weight[ids].float(), dim=1)
+        cosine = rows @ rows.T
+    out = []
+    for token in labelled:
+        i = ids.index(token)
+        twins = [names[ids[j]] for j in range(len(ids)) if j != i and cosine[i, j] >= SAME_ROW_COSINE]
+        if twins:
+            more = f" and {len(twins) - 3} more" if len(twins) > 3 else ""
+            shown = ", ".join(repr(t) for t in twins[:3]) + more
+            out.append(f"the answers write {names[token]!r}, but its output-embedding row is the same as "
+                       f"{shown}'s (cosine >= {SAME_ROW_COSINE}: never trained); "
+                       "LoRA does not change that row, so the model cannot learn to write it apart. Pick a "
+                       "format whose tags are plain text (e.g. tool_use) or train those rows")
+    return out

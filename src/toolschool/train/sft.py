@@ -52,7 +52,7 @@ from toolschool.train.dataset import (
     iterate_batches,
 )
 from toolschool.train.distributed import start as start_parallel
-from toolschool.train.guards import check_chat_template, setting_warnings
+from toolschool.train.guards import check_chat_template, setting_warnings, untrained_token_warnings
 from toolschool.train.lora import attach_lora, enable_gradient_checkpointing, fp32_master_weights
 from toolschool.train.report import Reporters
 from toolschool.train.spectrum import SpectrumMonitor
@@ -426,6 +426,10 @@ def train(
     if guard.status == "differs":
         warnings.append(guard.message)
     encoded = encode_training_set(config, conversations, tokenizer, layout)
+    labelled = (x for example in encoded.examples for x in example.labels)
+    for warning in untrained_token_warnings(model, tokenizer, labelled):
+        log.warning(warning)
+        warnings.append(warning)
     fingerprint = run_fingerprint(config, encoded.examples)
     resume_from = latest_checkpoint(ckpt_root) if config.resume else None
     if config.resume and resume_from is None:
