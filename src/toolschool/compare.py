@@ -37,6 +37,7 @@ must hold the same data seeds (else the columns measure different items: refused
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -223,23 +224,16 @@ def _eval_items(eval_config: Mapping[str, Any], eval_dir: Path) -> Path | None:
 def _load_eval(run_dir: Path, info: dict[str, Any], eval_config: dict[str, Any]) -> RunRecord:
     """An evaluation directory: the evaluated run's config and training numbers (when ``model`` is
     a run directory; else just the model's name) with the evaluation's metrics and items."""
-    from toolschool.config import read_config_file
-
     tuned = Metrics.model_validate(info)
     model = str(eval_config.get("model") or "")
-    source = Path(model)
-    for candidate in (source, run_dir.parent / model):
-        if (candidate / "config.yaml").is_file() and (candidate / "metrics.json").is_file():
-            source = candidate
+    run = None
+    for candidate in (Path(model), run_dir.parent / model) if model else ():
+        with contextlib.suppress(DataError):  # a bundled name, hub id or plain model directory
+            run = load_run(candidate)
             break
-    else:
-        source = None
-    config: dict[str, Any] = {"model": model}
-    run_info: dict[str, Any] = {"model": model}
-    if source is not None:
-        config = flatten(read_config_file(source / "config.yaml"))
-        run_info = json.loads((source / "metrics.json").read_text(encoding="utf-8"))
-        run_info = {k: v for k, v in run_info.items() if k not in ("base", "finetuned")}
+    config: dict[str, Any] = dict(run.config) if run else {"model": model}
+    run_info = ({k: v for k, v in run.info.items() if k not in ("base", "finetuned")} if run
+                else {"model": model})
     # what the evaluation itself set (format, also_parse…) overrides the run's eval settings
     evaluated = flatten({k: v for k, v in eval_config.items() if k not in ("model", "out_dir")}, "eval.")
     config.update(evaluated)
